@@ -1,0 +1,42 @@
+# Thin wrapper so that a plain `make` builds everything into build/.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+SRCS = $(shell find src tests bench -name '*.[ch]' 2>/dev/null)
+
+.PHONY: all check check-asan demo format lint fuzz clean
+
+all: $(BUILD)/Makefile
+	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS)
+
+$(BUILD)/Makefile:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+check: all
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+$(ASAN_BUILD)/Makefile:
+	CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DNS_SANITIZE=ON -DNS_WERROR=ON
+
+check-asan: $(ASAN_BUILD)/Makefile
+	@$(MAKE) --no-print-directory -C $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j$(JOBS)
+
+demo: all
+	./$(BUILD)/netsift probe -r samples/sample.pcap -w - | ./$(BUILD)/netsift read -r -
+
+format:
+	clang-format -i $(SRCS)
+
+lint: all
+	clang-tidy -p $(BUILD) --quiet $(filter %.c,$(SRCS))
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr --suppress=missingIncludeSystem -I src src
+
+fuzz:
+	CC=clang cmake -S . -B build-fuzz -DNS_FUZZ=ON -DNS_SANITIZE=ON
+	@$(MAKE) --no-print-directory -C build-fuzz -j$(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
