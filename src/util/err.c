@@ -20,14 +20,23 @@ int ns_error_prefix(struct ns_error *e, const char *fmt, ...)
 {
     if (!e)
         return NS_OK;
-    char pre[256];
+    char pre[128];
     char old[sizeof e->msg];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(pre, sizeof pre, fmt, ap);
     va_end(ap);
     memcpy(old, e->msg, sizeof old);
-    snprintf(e->msg, sizeof e->msg, "%s%s", pre, old);
+    size_t n = strlen(pre);
+    if (n >= sizeof e->msg)
+        n = sizeof e->msg - 1;
+    memcpy(e->msg, pre, n);
+    /* keep as much of the old message as fits after the prefix */
+    size_t m = strnlen(old, sizeof old - 1);
+    if (m > sizeof e->msg - 1 - n)
+        m = sizeof e->msg - 1 - n;
+    memcpy(e->msg + n, old, m);
+    e->msg[n + m] = 0;
     return e->code;
 }
 

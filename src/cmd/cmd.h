@@ -1,0 +1,36 @@
+/*
+ * cmd.h — the subcommands of the netsift binary and their shared helpers.
+ * Everything here parses options, calls the library and prints; logic a
+ * test would want to call lives in the library.
+ */
+#ifndef NS_CMD_CMD_H
+#define NS_CMD_CMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int cmd_probe(int argc, char **argv);
+int cmd_read(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+
+/* Input list built from -r options and the existing files that follow. */
+struct cmd_inputs {
+    const char **paths;
+    size_t n, cap;
+};
+
+void cmd_inputs_add(struct cmd_inputs *in, const char *path);
+/* After getopt stopped at argv[optind]: if it names an input (an existing
+ * file, or "-"), take it and return 1 so option parsing can go on. */
+int cmd_inputs_take_file(struct cmd_inputs *in, int argc, char **argv, int *optind_p);
+/* Join argv[from..argc) with spaces (filter expressions); NULL when empty.
+ * The result is malloc'd. */
+char *cmd_join(int argc, char **argv, int from);
+
+/* Parse a non-negative number with an optional unit suffix. */
+int cmd_parse_seconds(const char *s, uint64_t *ns);
+int cmd_parse_u64(const char *s, uint64_t *v);
+
+void cmd_die(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+#endif

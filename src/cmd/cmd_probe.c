@@ -1,0 +1,179 @@
+/* netsift probe — capture files → flow meter → IPFIX. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "probe/probe.h"
+
+static void help(FILE *out)
+{
+    fputs("usage: netsift probe -r FILE [FILE...] [-w OUT] [options] [--] [capture filter]\n"
+          "\n"
+          "Meters the packets of pcap/pcapng files into biflow records (RFC 5103) and\n"
+          "writes them as an IPFIX file (RFC 5655). Files are read in the order given;\n"
+          "'-r -' reads a capture from standard input. A tcpdump-style capture filter may\n"
+          "follow the options (put '--' before it when a word could be a file name).\n"
+          "\n"
+          "  -r FILE          input capture (repeatable; further file names may follow)\n"
+          "  -w OUT           IPFIX output file, '-' for stdout (the default when stdout\n"
+          "                   is not a terminal); '.zst' suffix or --zstd compresses\n"
+          "  --zstd[=LEVEL]   compress the output with zstd (level 1-19, default 3)\n"
+          "  --status SEC     status interval (active timeout): a flow alive longer is\n"
+          "                   reported every SEC seconds, counters as deltas (default 60,\n"
+          "                   like argus -S; 0 = off)\n"
+          "  --idle SEC       idle timeout (default 30)\n"
+          "  --max-flows N    flow cache budget; when full the least recently used flow\n"
+          "                   is exported early with flowEndReason lackOfResources\n"
+          "                   (default 1000000)\n"
+          "  --domain N       IPFIX observation domain id (default 0)\n"
+          "  -q               no summary on stderr\n"
+          "  -h, --help       this text\n"
+          "\n"
+          "Times take a unit: 500ms, 5s, 2m, 1h. The summary on stderr counts packets,\n"
+          "flows, records by end reason and malformed packets by reason.\n"
+          "Example: netsift probe -r trace.pcap -w flows.ipfix -- tcp port 443\n",
+          out);
+}
+
+struct ui {
+    int tty;
+    int shown;
+};
+
+static void progress(void *ctx, const char *file, uint64_t done, uint64_t total, uint64_t packets)
+{
+    struct ui *u = ctx;
+    if (!u->tty || total < (64u << 20))
+        return;
+    fprintf(stderr, "\r%s: %3.0f%% %" PRIu64 " packets", file, 100.0 * (double)done / (double)total,
+            packets);
+    u->shown = 1;
+}
+
+static void warn(void *ctx, const char *msg)
+{
+    struct ui *u = ctx;
+    if (u->shown) {
+        fputc('\n', stderr);
+        u->shown = 0;
+    }
+    fprintf(stderr, "netsift probe: warning: %s\n", msg);
+}
+
+static void summary(const struct ns_probe_stats *st)
+{
+    const struct ns_meter_stats *m = &st->meter;
+    fprintf(stderr,
+            "netsift probe: %" PRIu64 " packets (%" PRIu64 " IP, %" PRIu64 " non-IP, %" PRIu64
+            " filtered out), %" PRIu64 " flows, %" PRIu64 " records\n",
+            st->packets, st->ip, st->non_ip, st->filtered, m->flows_created, st->records);
+    fprintf(stderr,
+            "  records by end: idle %" PRIu64 ", status %" PRIu64 ", end of flow %" PRIu64
+            ", end of input %" PRIu64 ", cache full %" PRIu64 "\n",
+            m->records_idle, m->records_active, m->records_eof, m->records_forced,
+            m->records_resource);
+    int any = 0;
+    for (int i = 1; i < NS_MAL__COUNT; i++) {
+        if (!st->malformed[i])
+            continue;
+        fprintf(stderr, "%s%s %" PRIu64, any ? ", " : "  malformed: ",
+                ns_pkt_malformed_name((enum ns_malformed)i), st->malformed[i]);
+        any = 1;
+    }
+    if (any)
+        fputc('\n', stderr);
+}
+
+int cmd_probe(int argc, char **argv)
+{
+    struct ns_probe_config c;
+    ns_probe_config_default(&c);
+    struct cmd_inputs in = {0};
+    const char *out = NULL;
+    int quiet = 0, zstd = -1;
+    uint64_t v;
+    enum { O_STATUS = 256, O_IDLE, O_MAXFLOWS, O_DOMAIN, O_ZSTD };
+    static const struct option opts[] = {
+        {"status", 1, 0, O_STATUS}, {"idle", 1, 0, O_IDLE}, {"max-flows", 1, 0, O_MAXFLOWS},
+        {"domain", 1, 0, O_DOMAIN}, {"zstd", 2, 0, O_ZSTD}, {"help", 0, 0, 'h'},
+        {0, 0, 0, 0}};
+    for (;;) {
+        int o = getopt_long(argc, argv, "+r:w:qh", opts, NULL);
+        if (o == -1) {
+            if (cmd_inputs_take_file(&in, argc, argv, &optind))
+                continue;
+            break;
+        }
+        switch (o) {
+        case 'r': cmd_inputs_add(&in, optarg); break;
+        case 'w': out = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': help(stdout); return 0;
+        case O_STATUS:
+            if (cmd_parse_seconds(optarg, &c.meter.status_ns))
+                cmd_die("probe", "--status wants a time such as 60 or 5s, not '%s'", optarg);
+            break;
+        case O_IDLE:
+            if (cmd_parse_seconds(optarg, &c.meter.idle_ns) || !c.meter.idle_ns)
+                cmd_die("probe", "--idle wants a positive time such as 30 or 500ms, not '%s'",
+                        optarg);
+            break;
+        case O_MAXFLOWS:
+            if (cmd_parse_u64(optarg, &v) || v < 1 || v > 100000000)
+                cmd_die("probe", "--max-flows wants 1..100000000, not '%s'", optarg);
+            c.meter.max_flows = (uint32_t)v;
+            break;
+        case O_DOMAIN:
+            if (cmd_parse_u64(optarg, &v) || v > UINT32_MAX)
+                cmd_die("probe", "--domain wants 0..4294967295, not '%s'", optarg);
+            c.observation_domain = (uint32_t)v;
+            break;
+        case O_ZSTD:
+            zstd = 3;
+            if (optarg && (cmd_parse_u64(optarg, &v) || v < 1 || v > 19))
+                cmd_die("probe", "--zstd level is 1..19, not '%s'", optarg);
+            if (optarg)
+                zstd = (int)v;
+            break;
+        default: help(stderr); return 2;
+        }
+    }
+    if (!in.n)
+        cmd_die("probe", "no input: give -r FILE (or -r - for stdin); see --help");
+    char *bpf = cmd_join(argc, argv, optind);
+    if (!out) {
+        if (isatty(STDOUT_FILENO))
+            cmd_die("probe", "IPFIX is binary: give -w FILE, or pipe into 'netsift read -r -'");
+        out = "-";
+    }
+    size_t ol = strlen(out);
+    if (zstd < 0)
+        zstd = ol > 4 && !strcmp(out + ol - 4, ".zst") ? 3 : 0;
+
+    struct ui u = {.tty = isatty(STDERR_FILENO)};
+    c.inputs = in.paths;
+    c.ninputs = in.n;
+    c.bpf = bpf;
+    c.output = out;
+    c.zstd_level = zstd;
+    c.progress = progress;
+    c.warn = warn;
+    c.ctx = &u;
+
+    struct ns_probe_stats st;
+    struct ns_error err = {0};
+    int rc = ns_probe_run(&c, &st, &err);
+    if (u.shown)
+        fputc('\n', stderr);
+    if (!quiet || rc < 0)
+        summary(&st);
+    if (rc < 0)
+        fprintf(stderr, "netsift probe: %s\n", err.msg);
+    free(bpf);
+    free(in.paths);
+    return rc < 0 ? 1 : 0;
+}

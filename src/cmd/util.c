@@ -1,0 +1,106 @@
+#include "cmd/cmd.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void cmd_die(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "netsift %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(2);
+}
+
+void cmd_inputs_add(struct cmd_inputs *in, const char *path)
+{
+    if (in->n == in->cap) {
+        in->cap = in->cap ? 2 * in->cap : 8;
+        in->paths = realloc(in->paths, in->cap * sizeof *in->paths);
+        if (!in->paths) {
+            fputs("netsift: out of memory\n", stderr);
+            exit(1);
+        }
+    }
+    in->paths[in->n++] = path;
+}
+
+int cmd_inputs_take_file(struct cmd_inputs *in, int argc, char **argv, int *optind_p)
+{
+    int i = *optind_p;
+    if (i >= argc || in->n == 0)
+        return 0;
+    if (i > 0 && !strcmp(argv[i - 1], "--"))
+        return 0; /* explicit end of options: the rest is a filter */
+    struct stat sb;
+    if (stat(argv[i], &sb) != 0 || S_ISDIR(sb.st_mode))
+        return 0;
+    cmd_inputs_add(in, argv[i]);
+    *optind_p = i + 1;
+    return 1;
+}
+
+char *cmd_join(int argc, char **argv, int from)
+{
+    size_t len = 0;
+    for (int i = from; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    if (!len)
+        return NULL;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    s[0] = 0;
+    for (int i = from; i < argc; i++) {
+        if (i > from)
+            strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+int cmd_parse_u64(const char *s, uint64_t *v)
+{
+    char *end;
+    errno = 0;
+    if (!*s || *s == '-')
+        return -1;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    *v = x;
+    return 0;
+}
+
+/* "60", "60s", "500ms", "2m", "1h", "0.5" */
+int cmd_parse_seconds(const char *s, uint64_t *ns)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(s, &end);
+    if (errno || end == s || x < 0)
+        return -1;
+    double mul = 1e9;
+    if (!strcmp(end, "") || !strcmp(end, "s"))
+        mul = 1e9;
+    else if (!strcmp(end, "ms"))
+        mul = 1e6;
+    else if (!strcmp(end, "us"))
+        mul = 1e3;
+    else if (!strcmp(end, "m"))
+        mul = 60e9;
+    else if (!strcmp(end, "h"))
+        mul = 3600e9;
+    else
+        return -1;
+    if (x * mul > 1e18)
+        return -1;
+    *ns = (uint64_t)(x * mul + 0.5);
+    return 0;
+}

@@ -1,0 +1,55 @@
+/*
+ * probe.h — the offline measurement pipeline behind `netsift probe`:
+ *
+ *   capture (files, BPF) → decode (pkt/) → meter (meter/) → IPFIX writer
+ *
+ * One call runs the whole thing over the inputs and fills ns_probe_stats.
+ * A damaged input file does not stop the run: its complete packets are
+ * metered, the damage is reported through the `warn` callback, and the run
+ * returns NS_ETRUNC at the end (after every flow was written) so the
+ * command can exit non-zero while losing nothing.
+ *
+ * Ownership: the caller owns the config strings; nothing is kept after
+ * ns_probe_run() returns.
+ */
+#ifndef NS_PROBE_PROBE_H
+#define NS_PROBE_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "meter/meter.h"
+#include "pkt/pkt.h"
+#include "util/err.h"
+
+struct ns_probe_config {
+    const char *const *inputs; /* pcap/pcapng paths, "-" = stdin */
+    size_t ninputs;
+    const char *bpf;           /* capture filter, may be NULL */
+    const char *output;        /* IPFIX file path, "-" = stdout */
+    int zstd_level;            /* 0 = uncompressed */
+    uint32_t observation_domain;
+    struct ns_meter_config meter;
+    /* Called now and then with progress (may be NULL). */
+    void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total, uint64_t packets);
+    /* Called for each non-fatal problem (damaged input file). */
+    void (*warn)(void *ctx, const char *msg);
+    void *ctx;
+};
+
+struct ns_probe_stats {
+    uint64_t packets;   /* frames read */
+    uint64_t filtered;  /* rejected by the capture filter */
+    uint64_t ip;        /* frames with an IP header */
+    uint64_t non_ip;    /* frames without IP (ARP, STP, unknown link) */
+    uint64_t malformed[NS_MAL__COUNT]; /* by reason; [0] unused */
+    uint64_t records;   /* IPFIX data records written */
+    uint32_t damaged_files;
+    struct ns_meter_stats meter;
+};
+
+void ns_probe_config_default(struct ns_probe_config *c);
+
+int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, struct ns_error *err);
+
+#endif
