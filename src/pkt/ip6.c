@@ -11,8 +11,9 @@
  * Payload length 0 means one of two things: a jumbogram (RFC 2675: the
  * hop-by-hop header carries a Jumbo Payload option with the real length),
  * or a GSO/BIG TCP super-packet captured on Linux without that option; for
- * the latter we take the length from the capture, as for IPv4 total
- * length 0 (see ip4.c).
+ * the latter (only when TCP or UDP follows the fixed header directly, the
+ * only GSO shapes) we take the length from the capture, as for IPv4 total
+ * length 0 (see ip4.c).  Otherwise the payload is empty, as the header says.
  */
 #include "pkt/decode.h"
 
@@ -81,8 +82,14 @@ void ns_pkt_ip6(struct ns_pkt *p, struct ns_cur c)
             ns_pkt_fail(p, NS_MAL_IP6_EXT);
             return;
         }
-        claimed = j ? (uint32_t)j : c.len + ns_pkt_lost(p);
-        guessed = j || c.len;
+        if (j) {
+            claimed = (uint32_t)j;
+            guessed = 1;
+        } else if ((nxt == 6 || nxt == 17) && c.len) {
+            /* GSO super-packets are TCP or UDP right after the header. */
+            claimed = c.len + ns_pkt_lost(p);
+            guessed = 1;
+        }
     }
     p->ip_len = claimed <= UINT32_MAX - 40 ? claimed + 40 : UINT32_MAX;
     if (claimed > c.len)

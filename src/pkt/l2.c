@@ -1,7 +1,8 @@
 /*
  * l2.c — Ethernet-family headers between the link header and IP:
- * 802.1Q / 802.1ad / QinQ tags, 802.2 LLC + SNAP, MPLS label stacks and
- * PPPoE sessions, in any nesting the frame uses.
+ * 802.1Q / 802.1ad / QinQ tags, 802.1ah provider backbone (PBB), 802.2
+ * LLC + SNAP, MPLS label stacks and PPPoE sessions, in any nesting the frame
+ * uses.
  *
  * p->ethertype ends as the last ethertype field present in the frame
  * (0x0800 for plain IPv4, 0x8847 for MPLS, 0x8864 for PPPoE), which is what
@@ -144,6 +145,16 @@ uint16_t ns_pkt_l2_walk(struct ns_pkt *p, struct ns_cur *c, uint16_t type)
                 p->vlan_count++;
             type = ns_cur_be16(c, 2);
             ns_cur_advance(c, 4);
+            continue;
+        case 0x88e7: /* 802.1ah PBB: I-TAG(4), customer dst+src MAC(12),
+                        then the customer ethertype.  The backbone MACs
+                        stay in src_mac/dst_mac. */
+            if (!ns_cur_has(c, 0, 18)) {
+                ns_pkt_fail(p, NS_MAL_L2_TRUNC);
+                return 0;
+            }
+            type = ns_cur_be16(c, 16);
+            ns_cur_advance(c, 18);
             continue;
         case 0x8847: /* MPLS unicast */
         case 0x8848: /* MPLS multicast */
