@@ -41,14 +41,18 @@ static int ip4_options_ok(const struct ns_cur *c, uint32_t hlen)
 int ns_pkt_ah(struct ns_pkt *p, struct ns_cur *c, uint32_t *claimed, uint8_t *next)
 {
     /* RFC 4302 §2: next(1) payload len(1) reserved(2) SPI(4) seq(4) ICV;
-     * payload len is the AH length in 32-bit words minus 2. */
+     * payload len is the AH length in 32-bit words minus 2.  A payload
+     * len of 0 (8 bytes, no room for the sequence number) is invalid per
+     * the RFC, but Wireshark and Zeek walk through it
+     * (zeek-ipv6-zero-len-ah.pcap); we do too, so the flow gets its real
+     * upper-layer protocol. */
     p->flags |= NS_PKT_F_AH;
-    if (!ns_cur_has(c, 0, 12)) {
+    if (!ns_cur_has(c, 0, 8)) {
         ns_pkt_fail(p, NS_MAL_AH_TRUNC);
         return -1;
     }
     uint32_t alen = ((uint32_t)ns_cur_u8(c, 1) + 2) * 4;
-    if (alen < 12 || alen > *claimed || !ns_cur_has(c, 0, alen)) {
+    if (alen > *claimed || !ns_cur_has(c, 0, alen)) {
         ns_pkt_fail(p, NS_MAL_AH_TRUNC);
         return -1;
     }
