@@ -66,6 +66,10 @@ int ns_ipfix_writer_close(struct ns_ipfix_writer *w, struct ns_error *err);
 
 struct ns_ipfix_reader;
 
+/* Templates a reader accepts per file: netsift itself uses at most
+ * 512 + 512 × 8 = 4608 (flowrec.h); other exporters far fewer. */
+#define NS_IPFIX_READER_MAX_TEMPLATES 8192
+
 int ns_ipfix_reader_open(struct ns_ipfix_reader **r, const char *path /* "-" = stdin */,
                          struct ns_error *err);
 /* 1: *out is the next record; 0: end of file; <0: error. */

@@ -23,7 +23,7 @@ int ns_ipfix_reader_open(struct ns_ipfix_reader **out, const char *path, struct 
     if (!r)
         return ns_error_set(err, NS_ENOMEM, "out of memory");
     snprintf(r->path, sizeof r->path, "%s", path[0] == '-' && !path[1] ? "(stdin)" : path);
-    int rc = ns_ipfix_dec_init(&r->dec, 0, 0, err);
+    int rc = ns_ipfix_dec_init(&r->dec, 0, NS_IPFIX_READER_MAX_TEMPLATES, err);
     if (rc == NS_OK)
         rc = ns_zin_open(&r->in, path, err);
     if (rc < 0) {

@@ -13,6 +13,7 @@ struct ns_tmpl_store {
     struct ns_tmpl **slot;
     size_t nslots; /* power of two, ≥ 2 × max */
     size_t count, tombs, max;
+    size_t fields; /* total over live templates, bounded by NS_TMPL_MAX_TOTAL_FIELDS */
     ns_tmpl_resolve_fn resolve;
     void *ctx;
 };
@@ -223,9 +224,14 @@ int ns_tmpl_store_add(struct ns_tmpl_store *s, const struct ns_tmpl_scope *sc, u
     size_t i = find_slot(s, sc, tid, &found);
     if (!found && s->count >= s->max)
         return ns_error_set(err, NS_EFULL, "template store full (%zu templates)", s->max);
+    size_t old_n = found ? s->slot[i]->nfields : 0;
+    if (s->fields - old_n + n > NS_TMPL_MAX_TOTAL_FIELDS)
+        return ns_error_set(err, NS_EFULL, "template store full (%d fields in all)",
+                            NS_TMPL_MAX_TOTAL_FIELDS);
     struct ns_tmpl *t = compile(s, sc, tid, scope_count, f, n, err);
     if (!t)
         return err ? err->code : NS_EFORMAT;
+    s->fields = s->fields - old_n + n;
     if (found) {
         free(s->slot[i]); /* §8.1: a new definition replaces the old one */
     } else {
@@ -251,6 +257,7 @@ int ns_tmpl_store_withdraw(struct ns_tmpl_store *s, const struct ns_tmpl_scope *
             if (!t || t == TOMB || t->options != options || t->scope.session != sc->session ||
                 t->scope.obs_domain != sc->obs_domain)
                 continue;
+            s->fields -= t->nfields;
             free(t);
             s->slot[i] = TOMB;
             s->count--;
@@ -263,6 +270,7 @@ int ns_tmpl_store_withdraw(struct ns_tmpl_store *s, const struct ns_tmpl_scope *
     size_t i = find_slot(s, sc, tid, &found);
     if (!found)
         return 0;
+    s->fields -= s->slot[i]->nfields;
     free(s->slot[i]);
     s->slot[i] = TOMB;
     s->count--;

@@ -19,8 +19,9 @@
  * the template.
  *
  * Hostile input: the number of templates is bounded (max_templates at
- * creation; a new template beyond it fails with NS_EFULL), as is the number
- * of fields (NS_TMPL_MAX_FIELDS).  Template memory is allocated when a
+ * creation; a new template beyond it fails with NS_EFULL), as are the
+ * fields per template (NS_TMPL_MAX_FIELDS) and in all templates
+ * (NS_TMPL_MAX_TOTAL_FIELDS).  Template memory is allocated when a
  * template is added (never per record) and owned by the store; a pointer
  * returned by ns_tmpl_store_get() is valid until that template is replaced
  * or withdrawn, or the store is freed.
@@ -34,8 +35,9 @@
 #include "ipfix/msg.h"
 #include "util/err.h"
 
-#define NS_TMPL_MAX_FIELDS  512
-#define NS_TMPL_DEFAULT_MAX 1024
+#define NS_TMPL_MAX_FIELDS       512
+#define NS_TMPL_DEFAULT_MAX      1024
+#define NS_TMPL_MAX_TOTAL_FIELDS (1 << 20) /* all templates of a store: ≈ 20 MiB */
 
 struct ns_tmpl_scope {
     uint32_t session;    /* transport session; 0 for a file */

@@ -226,9 +226,11 @@ static int read_zstd(struct ns_zin *in, uint8_t *dst, size_t n, size_t *got, str
         if (ZSTD_isError(ret))
             return ns_error_set(err, NS_EFORMAT, "decompressing %s: %s", in->path,
                                 ZSTD_getErrorName(ret));
-        in->frame_open = ret != 0;
         if (ob.pos == out0 && in->zin.pos == in0 && in->eof)
             break; /* nothing more will come */
+        /* 0 = a frame was completed and flushed; only meaningful when the
+         * call did something (an idle call returns the next header hint). */
+        in->frame_open = ret != 0;
     }
     *got = ob.pos;
     return NS_OK;
