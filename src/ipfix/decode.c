@@ -74,6 +74,11 @@ int ns_ipfix_dec_next(struct ns_ipfix_dec *d, struct ns_record *out, struct ns_e
                     return ns_error_prefix(err, "set at message offset %zu: ", d->set.offset);
                 }
                 d->pos += used;
+                if (d->t->options) {
+                    /* walked (validated) and counted, not delivered */
+                    d->st.skipped_records++;
+                    continue;
+                }
                 d->st.records++;
                 return 1;
             }
@@ -99,9 +104,8 @@ int ns_ipfix_dec_next(struct ns_ipfix_dec *d, struct ns_record *out, struct ns_e
                    : NULL;
         if (!d->t || d->t->options) {
             d->st.skipped_sets++;
-            if (d->t && d->t->fixed)
-                d->st.skipped_records += d->set.len / d->t->min_len;
-            continue;
+            if (!d->t)
+                continue;
         }
         d->in_set = 1;
         d->pos = 0;
