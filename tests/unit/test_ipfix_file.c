@@ -193,7 +193,8 @@ static void truncated(void **state)
     /* garbage instead of a message */
     f = fopen(pt, "wb");
     fwrite(data, 1, last, f);
-    fwrite("\x00\x09\x00\x20garbagegarbagegarbage!!!!", 1, 32, f);
+    static const uint8_t garbage[32] = {0, 9, 0, 32, 'g', 'a', 'r', 'b', 'a', 'g', 'e'};
+    fwrite(garbage, 1, sizeof garbage, f);
     fclose(f);
     read_file(pt, &rc, &err, 1);
     assert_int_equal(rc, NS_EFORMAT);

@@ -387,6 +387,7 @@ static void varlen_overrun(void **state)
     /* 255 + 2-octet length, truncated */
     p[1] = 255;
     p[2] = 0;
+    p[3] = 5; /* 5 octets announced, none left */
     assert_int_equal(ns_ipfix_dec_message(&dec, buf, n - 1, &err), NS_ETRUNC);
     n = ns_msg_enc_finish(&m, 0);
     assert_int_equal(ns_ipfix_dec_message(&dec, buf, n, &err), 0);
