@@ -1,0 +1,188 @@
+#include <string.h>
+
+#include "ipfix/be.h"
+#include "ipfix/flowrec.h"
+#include "ipfix/flowrec_map.h"
+#include "ipfix/ntp.h"
+
+_Static_assert(sizeof(struct ns_record) < 0xFFFF, "record offsets must fit the plan's uint16");
+
+/* Does a wire length fit the conversion?  Variable length never does. */
+static int len_ok(const struct ns_fr_desc *d, uint16_t len)
+{
+    switch (d->op) {
+    case NS_FR_UINT:
+    case NS_FR_SINT:
+        return len >= 1 && len <= 8; /* reduced size, RFC 7011 §6.2 */
+    case NS_FR_FLOAT:
+        return len == 4 || len == 8;
+    case NS_FR_BYTES:
+    case NS_FR_ADDR4:
+    case NS_FR_ADDR6:
+        return len == d->len;
+    case NS_FR_NTP:
+    case NS_FR_NTP_US:
+    case NS_FR_MS:
+        return len == 8;
+    case NS_FR_SEC:
+    case NS_FR_DELTA_US:
+        return len == 4;
+    case NS_FR_ICMP:
+        return len == 2;
+    case NS_FR_BIDIR:
+        return len == 1;
+    default:
+        return 0;
+    }
+}
+
+struct ns_tmpl_action ns_flowrec_resolve(void *ctx, const struct ns_field_spec *f)
+{
+    (void)ctx;
+    struct ns_tmpl_action a = {0};
+    for (size_t i = 0; i < ns_fr_table_len; i++) {
+        const struct ns_fr_desc *d = &ns_fr_table[i];
+        uint16_t dst;
+        if (d->pen == f->pen && d->id == f->id) {
+            dst = d->off;
+        } else if (d->dir) {
+            uint32_t pen;
+            uint16_t id;
+            ns_fr_reverse(d, &pen, &id);
+            if (pen != f->pen || id != f->id)
+                continue;
+            dst = (uint16_t)(d->off + sizeof(struct ns_record_dir));
+        } else {
+            continue;
+        }
+        if (!len_ok(d, f->len))
+            return a; /* known element, unusable length: skipped */
+        a.op = d->op;
+        a.width = d->width;
+        a.prio = d->prio;
+        a.dst = dst;
+        a.group = d->group;
+        return a;
+    }
+    return a;
+}
+
+static void store_uint(uint8_t *p, uint8_t width, uint64_t v)
+{
+    switch (width) {
+    case 1:
+        *p = (uint8_t)v;
+        break;
+    case 2: {
+        uint16_t x = (uint16_t)v;
+        memcpy(p, &x, 2);
+        break;
+    }
+    case 4: {
+        uint32_t x = (uint32_t)v;
+        memcpy(p, &x, 4);
+        break;
+    }
+    default:
+        memcpy(p, &v, 8);
+        break;
+    }
+}
+
+int ns_flowrec_decode(const struct ns_tmpl *t, const uint8_t *p, size_t avail, uint32_t export_time,
+                      struct ns_record *out, size_t *used, struct ns_error *err)
+{
+    if (avail < t->min_len)
+        return ns_error_set(err, NS_EFORMAT, "data record of template %u: %zu octets < %u", t->tid,
+                            avail, t->min_len);
+    memset(out, 0, sizeof *out);
+    out->present = t->present;
+    uint8_t *base = (uint8_t *)out;
+    size_t pos = 0;
+    for (uint16_t i = 0; i < t->nsteps; i++) {
+        const struct ns_plan_step *st = &t->steps[i];
+        size_t len = st->len;
+        if (len == NS_VARLEN) {
+            size_t h = ns_varlen_get(p + pos, avail - pos, &len);
+            if (!h || len > avail - pos - h)
+                return ns_error_set(err, NS_EFORMAT,
+                                    "data record of template %u: variable-length field overruns "
+                                    "the set",
+                                    t->tid);
+            pos += h;
+        } else if (!t->fixed && len > avail - pos) {
+            /* fixed templates were checked once against min_len above */
+            return ns_error_set(err, NS_EFORMAT, "data record of template %u: truncated", t->tid);
+        }
+        const uint8_t *q = p + pos;
+        pos += len;
+        uint8_t *d = base + st->act.dst;
+        switch (st->act.op) {
+        case NS_FR_SKIP:
+            break;
+        case NS_FR_UINT:
+            store_uint(d, st->act.width, ns_beN(q, len));
+            break;
+        case NS_FR_SINT: {
+            uint64_t v = ns_beN(q, len);
+            if (len < 8 && (v >> (8 * len - 1)) & 1)
+                v |= ~(uint64_t)0 << (8 * len); /* sign-extend reduced size */
+            memcpy(d, &v, 8);
+            break;
+        }
+        case NS_FR_FLOAT: {
+            double x;
+            if (len == 8) {
+                uint64_t bits = ns_be64(q);
+                memcpy(&x, &bits, 8);
+            } else {
+                uint32_t bits = ns_be32(q);
+                float f;
+                memcpy(&f, &bits, 4);
+                x = f;
+            }
+            memcpy(d, &x, 8);
+            break;
+        }
+        case NS_FR_ADDR4:
+            out->ip_version = 4;
+            memcpy(d, q, len);
+            break;
+        case NS_FR_ADDR6:
+            out->ip_version = 6;
+            memcpy(d, q, len);
+            break;
+        case NS_FR_BYTES:
+            memcpy(d, q, len);
+            break;
+        case NS_FR_NTP:
+            store_uint(d, 8, ns_ntp_to_ns(ns_be64(q)));
+            break;
+        case NS_FR_NTP_US:
+            store_uint(d, 8, ns_ntp_us_to_ns(ns_be64(q)));
+            break;
+        case NS_FR_SEC:
+            store_uint(d, 8, (uint64_t)ns_be32(q) * 1000000000u);
+            break;
+        case NS_FR_MS:
+            store_uint(d, 8, ns_be64(q) * 1000000u);
+            break;
+        case NS_FR_DELTA_US: {
+            uint64_t at = (uint64_t)export_time * 1000000000u, delta = ns_be32(q) * 1000ull;
+            store_uint(d, 8, delta < at ? at - delta : 0);
+            break;
+        }
+        case NS_FR_ICMP:
+            out->icmp_type = q[0];
+            out->icmp_code = q[1];
+            break;
+        case NS_FR_BIDIR:
+            out->syn_seen = q[0] == 1;
+            break;
+        default:
+            break;
+        }
+    }
+    *used = pos;
+    return NS_OK;
+}

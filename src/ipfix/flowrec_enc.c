@@ -1,0 +1,225 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipfix/be.h"
+#include "ipfix/flowrec.h"
+#include "ipfix/flowrec_map.h"
+#include "ipfix/ntp.h"
+
+/* Combination key: present groups (10 bits) + IPv6 + ICMP + VLAN. */
+#define KEY_BITS 13
+#define K_V6     (1u << 10)
+#define K_ICMP   (1u << 11)
+#define K_VLAN   (1u << 12)
+#define K_GROUPS 0x3FFu
+
+struct ns_flowrec_enc {
+    uint16_t by_key[1u << KEY_BITS]; /* template index + 1, 0 = none yet */
+    struct ns_flowrec_tmpl **t;
+    size_t n, cap;
+};
+
+int ns_flowrec_enc_new(struct ns_flowrec_enc **e, struct ns_error *err)
+{
+    *e = calloc(1, sizeof **e);
+    if (!*e)
+        return ns_error_set(err, NS_ENOMEM, "flow record encoder: out of memory");
+    return NS_OK;
+}
+
+void ns_flowrec_enc_free(struct ns_flowrec_enc *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->n; i++)
+        free(e->t[i]);
+    free(e->t);
+    free(e);
+}
+
+size_t ns_flowrec_enc_count(const struct ns_flowrec_enc *e)
+{
+    return e->n;
+}
+
+struct ns_flowrec_tmpl *ns_flowrec_enc_at(struct ns_flowrec_enc *e, size_t i)
+{
+    return i < e->n ? e->t[i] : NULL;
+}
+
+static int is_icmp(const struct ns_record *r)
+{
+    return (r->ip_version == 4 && r->proto == 1) || (r->ip_version == 6 && r->proto == 58);
+}
+
+static uint32_t combo_key(const struct ns_record *r)
+{
+    uint32_t k = r->present & K_GROUPS;
+    if (r->present & NS_RG_KEY) {
+        if (r->ip_version == 6)
+            k |= K_V6;
+        if (is_icmp(r))
+            k |= K_ICMP;
+        if (r->vlan)
+            k |= K_VLAN;
+    }
+    return k;
+}
+
+static int cond_holds(uint8_t cond, uint32_t k)
+{
+    switch (cond) {
+    case NS_FC_ALL:
+        return 1;
+    case NS_FC_V4:
+        return !(k & K_V6);
+    case NS_FC_V6:
+        return (k & K_V6) != 0;
+    case NS_FC_PORTS:
+        return !(k & K_ICMP);
+    case NS_FC_ICMP4:
+        return (k & K_ICMP) && !(k & K_V6);
+    case NS_FC_ICMP6:
+        return (k & K_ICMP) && (k & K_V6);
+    case NS_FC_VLAN:
+        return (k & K_VLAN) != 0;
+    default:
+        return 0; /* NS_FC_INPUT */
+    }
+}
+
+static void add_field(struct ns_flowrec_tmpl *t, const struct ns_fr_desc *d, uint32_t pen,
+                      uint16_t id, uint16_t off)
+{
+    t->fields[t->nfields] = (struct ns_field_spec){pen, id, d->len};
+    t->steps[t->nfields] = (struct ns_fr_step){d, off};
+    t->nfields++;
+    t->rec_len = (uint16_t)(t->rec_len + d->len);
+}
+
+static int build(struct ns_flowrec_tmpl *t, uint32_t k, struct ns_error *err)
+{
+    for (size_t i = 0; i < ns_fr_table_len; i++) {
+        const struct ns_fr_desc *d = &ns_fr_table[i];
+        if ((d->group && !(k & d->group)) || !cond_holds(d->cond, k))
+            continue;
+        if (t->nfields + 2 > NS_FR_MAX_FIELDS)
+            return ns_error_set(err, NS_EFULL, "flow template exceeds %d fields", NS_FR_MAX_FIELDS);
+        add_field(t, d, d->pen, d->id, d->off);
+        if (d->dir) {
+            uint32_t pen;
+            uint16_t id;
+            ns_fr_reverse(d, &pen, &id);
+            add_field(t, d, pen, id, (uint16_t)(d->off + sizeof(struct ns_record_dir)));
+        }
+    }
+    return NS_OK;
+}
+
+int ns_flowrec_enc_template(struct ns_flowrec_enc *e, const struct ns_record *r,
+                            struct ns_flowrec_tmpl **out, struct ns_error *err)
+{
+    *out = NULL;
+    if ((r->present & NS_RG_KEY) && r->ip_version != 4 && r->ip_version != 6)
+        return ns_error_set(err, NS_EINVAL, "flow %llu: key group with ip_version %u",
+                            (unsigned long long)r->flow_id, r->ip_version);
+    uint32_t k = combo_key(r);
+    if (e->by_key[k]) {
+        *out = e->t[e->by_key[k] - 1];
+        return NS_OK;
+    }
+    /* First use of this combination: the only allocation of the encoder. */
+    if (e->n == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 16;
+        struct ns_flowrec_tmpl **nt = realloc(e->t, cap * sizeof *nt);
+        if (!nt)
+            return ns_error_set(err, NS_ENOMEM, "flow record encoder: out of memory");
+        e->t = nt;
+        e->cap = cap;
+    }
+    struct ns_flowrec_tmpl *t = calloc(1, sizeof *t);
+    if (!t)
+        return ns_error_set(err, NS_ENOMEM, "flow record encoder: out of memory");
+    int rc = build(t, k, err);
+    if (rc < 0) {
+        free(t);
+        return rc;
+    }
+    t->tid = (uint16_t)(NS_SET_DATA_MIN + e->n); /* ≤ 256 + 8192: fits */
+    t->key = k;
+    e->t[e->n++] = t;
+    e->by_key[k] = (uint16_t)e->n;
+    *out = t;
+    return NS_OK;
+}
+
+static uint64_t load_uint(const uint8_t *src, uint8_t width)
+{
+    switch (width) {
+    case 1:
+        return *src;
+    case 2: {
+        uint16_t v;
+        memcpy(&v, src, 2);
+        return v;
+    }
+    case 4: {
+        uint32_t v;
+        memcpy(&v, src, 4);
+        return v;
+    }
+    default: {
+        uint64_t v;
+        memcpy(&v, src, 8);
+        return v;
+    }
+    }
+}
+
+void ns_flowrec_encode(const struct ns_flowrec_tmpl *t, const struct ns_record *r, uint8_t *dst)
+{
+    const uint8_t *base = (const uint8_t *)r;
+    for (uint16_t i = 0; i < t->nfields; i++) {
+        const struct ns_fr_step *s = &t->steps[i];
+        const struct ns_fr_desc *d = s->d;
+        const uint8_t *src = base + s->off;
+        switch (d->op) {
+        case NS_FR_UINT:
+            ns_putN(dst, load_uint(src, d->width), d->len);
+            break;
+        case NS_FR_SINT: {
+            int64_t v;
+            memcpy(&v, src, 8);
+            ns_putN(dst, (uint64_t)v, d->len);
+            break;
+        }
+        case NS_FR_FLOAT: {
+            double v;
+            uint64_t bits;
+            memcpy(&v, src, 8);
+            memcpy(&bits, &v, 8);
+            ns_put64(dst, bits);
+            break;
+        }
+        case NS_FR_BYTES:
+        case NS_FR_ADDR4:
+        case NS_FR_ADDR6:
+            memcpy(dst, src, d->len);
+            break;
+        case NS_FR_NTP:
+            ns_put64(dst, ns_ntp_from_ns(load_uint(src, 8)));
+            break;
+        case NS_FR_ICMP:
+            dst[0] = r->icmp_type;
+            dst[1] = r->icmp_code;
+            break;
+        case NS_FR_BIDIR:
+            dst[0] = r->syn_seen ? 1 : 0;
+            break; /* 1 initiator, 0 arbitrary */
+        default:
+            memset(dst, 0, d->len);
+            break;
+        }
+        dst += d->len;
+    }
+}

@@ -1,0 +1,617 @@
+#include "meter/meter.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "meter/flow.h"
+#include "meter/frag.h"
+#include "meter/key.h"
+#include "meter/seqloss.h"
+#include "meter/tcp.h"
+
+#define NIL NS_FLOW_NIL
+
+struct ns_list {
+    uint32_t head, tail;
+};
+
+struct ns_meter {
+    struct ns_meter_config cfg;
+    ns_record_sink sink;
+    void *ctx;
+    struct ns_flow *flows;
+    uint32_t *bucket;
+    uint32_t mask, flow_free;
+    struct ns_tcp_state *tcp;
+    uint32_t tcp_free;
+    struct ns_seq_state *seq;
+    uint32_t seq_free;
+    struct ns_frag_table frag;
+    struct ns_list idle[2], closing, status;
+    uint64_t now, next_id;
+    struct ns_meter_stats st;
+    struct ns_record rec; /* scratch for the sink */
+};
+
+void ns_meter_config_default(struct ns_meter_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->idle_ns = 30ULL * 1000000000ULL;
+    c->tcp_idle_ns = 60ULL * 1000000000ULL;
+    c->status_ns = 60ULL * 1000000000ULL;
+    c->tcp_linger_ns = 3ULL * 1000000000ULL;
+    c->frag_ns = 15ULL * 1000000000ULL;
+    c->max_flows = 65536;
+    c->max_frags = 1024;
+    c->hash_seed = 0x6e65747369667421ULL;
+}
+
+/* ---- intrusive index lists: `s` selects the status links ---- */
+
+static uint32_t *lprev(struct ns_meter *m, uint32_t i, int s)
+{
+    return s ? &m->flows[i].sprev : &m->flows[i].lprev;
+}
+
+static uint32_t *lnext(struct ns_meter *m, uint32_t i, int s)
+{
+    return s ? &m->flows[i].snext : &m->flows[i].lnext;
+}
+
+static void list_append(struct ns_meter *m, struct ns_list *l, uint32_t i, int s)
+{
+    *lprev(m, i, s) = l->tail;
+    *lnext(m, i, s) = NIL;
+    if (l->tail != NIL)
+        *lnext(m, l->tail, s) = i;
+    else
+        l->head = i;
+    l->tail = i;
+}
+
+static void list_remove(struct ns_meter *m, struct ns_list *l, uint32_t i, int s)
+{
+    uint32_t p = *lprev(m, i, s), n = *lnext(m, i, s);
+    if (p != NIL)
+        *lnext(m, p, s) = n;
+    else
+        l->head = n;
+    if (n != NIL)
+        *lprev(m, n, s) = p;
+    else
+        l->tail = p;
+    *lprev(m, i, s) = *lnext(m, i, s) = NIL;
+}
+
+static struct ns_list *flow_list(struct ns_meter *m, const struct ns_flow *f)
+{
+    return f->closing ? &m->closing : &m->idle[f->cls];
+}
+
+/* ---- create / destroy ---- */
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+    uint32_t p = 1;
+    while (p < n)
+        p <<= 1;
+    return p;
+}
+
+int ns_meter_create(struct ns_meter **out, const struct ns_meter_config *c, ns_record_sink sink,
+                    void *ctx, struct ns_error *err)
+{
+    *out = NULL;
+    struct ns_meter_config cfg;
+    if (c)
+        cfg = *c;
+    else
+        ns_meter_config_default(&cfg);
+    if (!sink)
+        return ns_error_set(err, NS_EINVAL, "meter: no record sink");
+    if (cfg.max_flows == 0 || cfg.max_flows > (1u << 30))
+        return ns_error_set(err, NS_EINVAL, "meter: max_flows %u out of range (1..2^30)",
+                            cfg.max_flows);
+    if (cfg.max_tcp == 0 || cfg.max_tcp > cfg.max_flows)
+        cfg.max_tcp = cfg.max_flows;
+    if (cfg.max_seq == 0)
+        cfg.max_seq = cfg.max_flows / 4 ? cfg.max_flows / 4 : 1;
+    if (cfg.max_seq > cfg.max_flows)
+        cfg.max_seq = cfg.max_flows;
+    if (cfg.max_frags == 0)
+        cfg.max_frags = 1;
+    if (cfg.idle_ns == 0 || cfg.tcp_idle_ns == 0)
+        return ns_error_set(err, NS_EINVAL, "meter: idle timeouts must be > 0");
+
+    struct ns_meter *m = calloc(1, sizeof *m);
+    if (!m)
+        return ns_error_set(err, NS_ENOMEM, "meter: allocating the meter");
+    m->cfg = cfg;
+    m->sink = sink;
+    m->ctx = ctx;
+    uint32_t nb = pow2_at_least(cfg.max_flows);
+    m->flows = calloc(cfg.max_flows, sizeof *m->flows);
+    m->bucket = malloc((size_t)nb * sizeof *m->bucket);
+    m->tcp = calloc(cfg.max_tcp, sizeof *m->tcp);
+    m->seq = calloc(cfg.max_seq, sizeof *m->seq);
+    if (!m->flows || !m->bucket || !m->tcp || !m->seq) {
+        ns_meter_destroy(m);
+        return ns_error_set(err, NS_ENOMEM, "meter: allocating a cache of %u flows", cfg.max_flows);
+    }
+    int rc = ns_frag_table_init(&m->frag, cfg.max_frags, cfg.hash_seed ^ 0xf7a9ULL, err);
+    if (rc < 0) {
+        ns_meter_destroy(m);
+        return ns_error_prefix(err, "meter: ");
+    }
+    m->mask = nb - 1;
+    for (uint32_t i = 0; i < nb; i++)
+        m->bucket[i] = NIL;
+    for (uint32_t i = 0; i < cfg.max_flows; i++)
+        m->flows[i].hnext = i + 1 < cfg.max_flows ? i + 1 : NIL;
+    for (uint32_t i = 0; i < cfg.max_tcp; i++)
+        m->tcp[i].next_free = i + 1 < cfg.max_tcp ? i + 1 : NIL;
+    for (uint32_t i = 0; i < cfg.max_seq; i++)
+        m->seq[i].next_free = i + 1 < cfg.max_seq ? i + 1 : NIL;
+    m->flow_free = m->tcp_free = m->seq_free = 0;
+    m->idle[0].head = m->idle[0].tail = m->idle[1].head = m->idle[1].tail = NIL;
+    m->closing.head = m->closing.tail = m->status.head = m->status.tail = NIL;
+    m->next_id = 1;
+    m->st.flow_bytes = (uint32_t)(sizeof(struct ns_flow) + sizeof(uint32_t));
+    m->st.tcp_bytes = (uint32_t)sizeof(struct ns_tcp_state);
+    m->st.seq_bytes = (uint32_t)sizeof(struct ns_seq_state);
+    m->st.memory_bytes = sizeof *m + (uint64_t)cfg.max_flows * sizeof *m->flows +
+                         (uint64_t)nb * sizeof *m->bucket + (uint64_t)cfg.max_tcp * sizeof *m->tcp +
+                         (uint64_t)cfg.max_seq * sizeof *m->seq + ns_frag_table_bytes(&m->frag);
+    *out = m;
+    return NS_OK;
+}
+
+void ns_meter_destroy(struct ns_meter *m)
+{
+    if (!m)
+        return;
+    free(m->flows);
+    free(m->bucket);
+    free(m->tcp);
+    free(m->seq);
+    ns_frag_table_free(&m->frag);
+    free(m);
+}
+
+void ns_meter_get_stats(const struct ns_meter *m, struct ns_meter_stats *s)
+{
+    *s = m->st;
+}
+
+/* ---- records and flow removal ---- */
+
+static struct ns_tcp_state *tcp_of(struct ns_meter *m, const struct ns_flow *f)
+{
+    return f->tcp == NIL ? NULL : &m->tcp[f->tcp];
+}
+
+static struct ns_seq_state *seq_of(struct ns_meter *m, const struct ns_flow *f)
+{
+    return f->seq == NIL ? NULL : &m->seq[f->seq];
+}
+
+static int emit(struct ns_meter *m, struct ns_flow *f, enum ns_end_reason why, struct ns_error *err)
+{
+    struct ns_tcp_state *t = tcp_of(m, f);
+    struct ns_seq_state *s = seq_of(m, f);
+    ns_flow_record(f, t, s, why, &m->rec);
+    ns_flow_reset_deltas(f, t, s);
+    m->st.records[why]++;
+    int rc = m->sink(m->ctx, &m->rec, err);
+    return rc < 0 ? rc : 0;
+}
+
+static void seq_release(struct ns_meter *m, struct ns_flow *f)
+{
+    if (f->seq == NIL)
+        return;
+    m->seq[f->seq].next_free = m->seq_free;
+    m->seq_free = f->seq;
+    f->seq = NIL;
+}
+
+/* Export the final record of flow `i` and free it and its state. */
+static int flow_end(struct ns_meter *m, uint32_t i, enum ns_end_reason why, struct ns_error *err)
+{
+    struct ns_flow *f = &m->flows[i];
+    int rc = emit(m, f, why, err);
+    uint32_t *pp = &m->bucket[f->hash & m->mask];
+    while (*pp != i)
+        pp = &m->flows[*pp].hnext;
+    *pp = f->hnext;
+    list_remove(m, flow_list(m, f), i, 0);
+    if (m->cfg.status_ns && !f->closing)
+        list_remove(m, &m->status, i, 1);
+    if (f->tcp != NIL) {
+        m->tcp[f->tcp].next_free = m->tcp_free;
+        m->tcp_free = f->tcp;
+    }
+    seq_release(m, f);
+    f->in_use = 0;
+    f->hnext = m->flow_free;
+    m->flow_free = i;
+    m->st.flows_active--;
+    return rc;
+}
+
+/* Least recently used flow of the cache (lingering flows first), or NIL. */
+static uint32_t victim(struct ns_meter *m, int tcp_only, enum ns_end_reason *why)
+{
+    *why = NS_END_EOF;
+    if (m->closing.head != NIL)
+        return m->closing.head;
+    *why = NS_END_RESOURCE;
+    uint32_t a = tcp_only ? NIL : m->idle[0].head, b = m->idle[1].head;
+    if (a == NIL)
+        return b;
+    if (b == NIL)
+        return a;
+    return m->flows[b].touch_ns < m->flows[a].touch_ns ? b : a;
+}
+
+/* ---- expiry ---- */
+
+static int frag_orphan(struct ns_meter *m, struct ns_frag_entry *e, struct ns_error *err);
+
+static int expire(struct ns_meter *m, struct ns_error *err)
+{
+    int rc;
+    uint64_t now = m->now;
+    for (int c = 0; c < 2; c++) {
+        uint64_t to = c ? m->cfg.tcp_idle_ns : m->cfg.idle_ns;
+        while (m->idle[c].head != NIL && now - m->flows[m->idle[c].head].touch_ns >= to)
+            if ((rc = flow_end(m, m->idle[c].head, NS_END_IDLE, err)) < 0)
+                return rc;
+    }
+    while (m->closing.head != NIL && m->flows[m->closing.head].due_ns <= now)
+        if ((rc = flow_end(m, m->closing.head, NS_END_EOF, err)) < 0)
+            return rc;
+    uint64_t st = m->cfg.status_ns;
+    while (st && m->status.head != NIL && m->flows[m->status.head].due_ns <= now) {
+        uint32_t i = m->status.head;
+        struct ns_flow *f = &m->flows[i];
+        /* next report keeps the flow's phase unless the clock jumped past it;
+         * either way the list stays in report order (see meter.h) */
+        uint64_t next = f->due_ns + st;
+        f->due_ns = next > now ? next : now + st;
+        list_remove(m, &m->status, i, 1);
+        list_append(m, &m->status, i, 1);
+        if (f->activity && (rc = emit(m, f, NS_END_ACTIVE, err)) < 0)
+            return rc;
+    }
+    struct ns_frag_entry *e;
+    while ((e = ns_frag_oldest(&m->frag)) && now - e->created_ns >= m->cfg.frag_ns)
+        if ((rc = frag_orphan(m, e, err)) < 0)
+            return rc;
+    return 0;
+}
+
+/* ---- flow lookup ---- */
+
+static uint32_t lookup(struct ns_meter *m, const struct ns_flow_key *k, uint32_t h)
+{
+    for (uint32_t i = m->bucket[h & m->mask]; i != NIL; i = m->flows[i].hnext)
+        if (m->flows[i].hash == h && ns_flow_key_equal(&m->flows[i].key, k))
+            return i;
+    return NIL;
+}
+
+static int create(struct ns_meter *m, const struct ns_flow_key *k, uint32_t h, int init_side,
+                  uint8_t syn_seen, uint32_t *out, struct ns_error *err)
+{
+    int rc = 0;
+    if (m->flow_free == NIL) {
+        enum ns_end_reason why;
+        uint32_t v = victim(m, 0, &why);
+        m->st.cache_full++;
+        if ((rc = flow_end(m, v, why, err)) < 0)
+            return rc;
+    }
+    uint32_t i = m->flow_free;
+    struct ns_flow *f = &m->flows[i];
+    m->flow_free = f->hnext;
+    ns_flow_init(f, k, h, init_side, m->next_id++, m->now);
+    f->syn_seen = syn_seen;
+    f->hnext = m->bucket[h & m->mask];
+    m->bucket[h & m->mask] = i;
+    list_append(m, &m->idle[0], i, 0);
+    if (m->cfg.status_ns) {
+        f->due_ns = m->now + m->cfg.status_ns;
+        list_append(m, &m->status, i, 1);
+    }
+    m->st.flows_created++;
+    m->st.flows_active++;
+    *out = i;
+    return 0;
+}
+
+/* Give flow `i` TCP state, evicting a TCP flow when the pool is empty. */
+static int attach_tcp(struct ns_meter *m, uint32_t i, struct ns_error *err)
+{
+    if (m->tcp_free == NIL) {
+        enum ns_end_reason why;
+        uint32_t v = victim(m, 1, &why);
+        m->st.tcp_full++;
+        if (v == NIL)
+            return 0; /* every TCP state is held by... nothing: cannot happen */
+        int rc = flow_end(m, v, why, err);
+        if (rc < 0)
+            return rc;
+    }
+    struct ns_flow *f = &m->flows[i];
+    f->tcp = m->tcp_free;
+    m->tcp_free = m->tcp[f->tcp].next_free;
+    ns_tcp_init(&m->tcp[f->tcp]);
+    list_remove(m, &m->idle[f->cls], i, 0);
+    f->cls = 1;
+    list_append(m, &m->idle[1], i, 0);
+    return 0;
+}
+
+static int attach_seq(struct ns_meter *m, struct ns_flow *f, enum ns_seq_kind kind)
+{
+    if (m->seq_free == NIL) {
+        m->st.seq_full++;
+        f->no_seq = 1;
+        return 0;
+    }
+    f->seq = m->seq_free;
+    m->seq_free = m->seq[f->seq].next_free;
+    ns_seq_init(&m->seq[f->seq], kind);
+    return 1;
+}
+
+/* Refresh the flow's place in its idle list (not while lingering). */
+static void touch(struct ns_meter *m, uint32_t i)
+{
+    struct ns_flow *f = &m->flows[i];
+    f->touch_ns = m->now;
+    if (f->closing)
+        return;
+    list_remove(m, &m->idle[f->cls], i, 0);
+    list_append(m, &m->idle[f->cls], i, 0);
+}
+
+static void start_linger(struct ns_meter *m, uint32_t i)
+{
+    struct ns_flow *f = &m->flows[i];
+    list_remove(m, &m->idle[f->cls], i, 0);
+    if (m->cfg.status_ns)
+        list_remove(m, &m->status, i, 1);
+    f->closing = 1;
+    f->due_ns = m->now + m->cfg.tcp_linger_ns;
+    list_append(m, &m->closing, i, 0);
+}
+
+/* Find or create the flow for key `k`; *dir = the packet's direction. */
+static int get_flow(struct ns_meter *m, const struct ns_pkt *p, const struct ns_flow_key *k,
+                    int side, int tcp_hdr, uint32_t *out, int *dir, struct ns_error *err)
+{
+    uint32_t h = ns_flow_key_hash(k, m->cfg.hash_seed);
+    uint32_t i = lookup(m, k, h);
+    int rc;
+    if (i != NIL && tcp_hdr && m->flows[i].closing) {
+        struct ns_flow *f = &m->flows[i];
+        int d = side == f->init_side ? 0 : 1;
+        if (ns_tcp_is_new_syn(&m->tcp[f->tcp], d, p)) {
+            if ((rc = flow_end(m, i, NS_END_EOF, err)) < 0)
+                return rc;
+            i = NIL;
+        }
+    }
+    if (i == NIL) {
+        uint8_t syn;
+        int ini = ns_flow_initiator(p, k, tcp_hdr, side, &syn);
+        if ((rc = create(m, k, h, ini, syn, &i, err)) < 0)
+            return rc;
+    }
+    *out = i;
+    *dir = side == m->flows[i].init_side ? 0 : 1;
+    return 0;
+}
+
+/* ---- fragments ---- */
+
+static void bulk_from_entry(const struct ns_frag_entry *e, struct ns_flow_bulk *b)
+{
+    b->pkts = e->pend_pkts;
+    b->octets = e->pend_octets;
+    b->l2_octets = e->pend_l2;
+    b->first_ns = e->pend_first;
+    b->last_ns = e->pend_last;
+    b->ttl_min = e->pend_ttl_min;
+    b->ttl_max = e->pend_ttl_max;
+    b->tos = e->pend_tos;
+}
+
+/* An entry leaves the table; pending fragments go to the ports-0 flow. */
+static int frag_orphan(struct ns_meter *m, struct ns_frag_entry *e, struct ns_error *err)
+{
+    if (e->has_first || !e->pend_pkts) {
+        ns_frag_remove(&m->frag, e);
+        return 0;
+    }
+    struct ns_pkt p;
+    memset(&p, 0, sizeof p);
+    p.flags = NS_PKT_F_IP;
+    p.ip_version = e->key.ip_version;
+    p.proto = e->key.proto;
+    memcpy(p.src, e->key.src, 16);
+    memcpy(p.dst, e->key.dst, 16);
+    p.vlan_count = e->key.vlan ? 1 : 0;
+    p.vlan[0] = e->key.vlan;
+    struct ns_flow_bulk b;
+    bulk_from_entry(e, &b);
+    m->st.frag_orphans++;
+    m->st.frag_orphan_pkts += e->pend_pkts;
+    ns_frag_remove(&m->frag, e);
+
+    struct ns_key_l4 l4 = {0};
+    struct ns_flow_key k;
+    int side = ns_flow_key_make(&k, &p, &l4);
+    uint32_t i;
+    int dir, rc;
+    if ((rc = get_flow(m, &p, &k, side, 0, &i, &dir, err)) < 0)
+        return rc;
+    ns_flow_add_bulk(&m->flows[i], dir, &b);
+    touch(m, i);
+    return 0;
+}
+
+static int frag_entry(struct ns_meter *m, const struct ns_pkt *p, struct ns_frag_entry **out,
+                      struct ns_error *err)
+{
+    struct ns_frag_key fk;
+    ns_frag_key_make(&fk, p);
+    uint32_t h = ns_frag_key_hash(&m->frag, &fk);
+    struct ns_frag_entry *e = ns_frag_find(&m->frag, &fk, h);
+    if (!e) {
+        if (m->frag.used == m->frag.cap) {
+            m->st.frag_evictions++;
+            int rc = frag_orphan(m, ns_frag_oldest(&m->frag), err);
+            if (rc < 0)
+                return rc;
+        }
+        e = ns_frag_insert(&m->frag, &fk, h, m->now);
+    }
+    *out = e;
+    return 0;
+}
+
+/* ---- the packet path ---- */
+
+int ns_meter_advance(struct ns_meter *m, uint64_t now_ns, struct ns_error *err)
+{
+    if (now_ns > m->now)
+        m->now = now_ns;
+    return expire(m, err);
+}
+
+int ns_meter_packet(struct ns_meter *m, const struct ns_pkt *p, struct ns_error *err)
+{
+    int rc;
+    m->st.packets++;
+    if ((rc = ns_meter_advance(m, p->ts_ns, err)) < 0)
+        return rc;
+    if (!(p->flags & NS_PKT_F_IP)) {
+        m->st.non_ip++;
+        return 0;
+    }
+    struct ns_key_l4 l4 = {0};
+    struct ns_flow_bulk pending = {0};
+    int tcp_hdr = 0, l4_hdr = 0;
+    if ((p->flags & NS_PKT_F_FRAG) && !(p->flags & NS_PKT_F_FRAG_FIRST)) {
+        struct ns_frag_entry *e;
+        if ((rc = frag_entry(m, p, &e, err)) < 0)
+            return rc;
+        int complete = ns_frag_account(e, p);
+        if (!e->has_first) { /* hold until the first fragment (or expiry) */
+            m->st.frag_misses++;
+            if (!e->pend_pkts || p->ts_ns < e->pend_first)
+                e->pend_first = p->ts_ns;
+            if (p->ts_ns > e->pend_last)
+                e->pend_last = p->ts_ns;
+            if (!e->pend_pkts)
+                e->pend_tos = p->tos;
+            e->pend_pkts++;
+            e->pend_octets += p->ip_len;
+            e->pend_l2 += p->wirelen;
+            if (p->ttl < e->pend_ttl_min)
+                e->pend_ttl_min = p->ttl;
+            if (p->ttl > e->pend_ttl_max)
+                e->pend_ttl_max = p->ttl;
+            return 0;
+        }
+        m->st.frag_hits++;
+        l4.known = 1;
+        l4.sport = e->sport;
+        l4.dport = e->dport;
+        l4.icmp_type = e->icmp_type;
+        l4.icmp_code = e->icmp_code;
+        if (complete)
+            ns_frag_remove(&m->frag, e);
+    } else if (p->flags & NS_PKT_F_L4) {
+        l4_hdr = 1;
+        l4.known = 1;
+        if (ns_proto_has_ports(p->proto)) {
+            l4.sport = p->sport;
+            l4.dport = p->dport;
+        }
+        if (ns_proto_is_icmp(p->ip_version, p->proto)) {
+            l4.icmp_type = p->icmp_type;
+            l4.icmp_code = p->icmp_code;
+        }
+        tcp_hdr = p->proto == 6;
+        if ((p->flags & NS_PKT_F_FRAG) && (p->flags & NS_PKT_F_FRAG_MORE)) {
+            struct ns_frag_entry *e;
+            if ((rc = frag_entry(m, p, &e, err)) < 0)
+                return rc;
+            e->has_first = 1;
+            e->sport = l4.sport;
+            e->dport = l4.dport;
+            e->icmp_type = l4.icmp_type;
+            e->icmp_code = l4.icmp_code;
+            bulk_from_entry(e, &pending);
+            e->pend_pkts = 0;
+            if (ns_frag_account(e, p))
+                ns_frag_remove(&m->frag, e);
+        }
+    } else {
+        m->st.no_l4++;
+    }
+
+    struct ns_flow_key k;
+    int side = ns_flow_key_make(&k, p, &l4);
+    uint32_t i;
+    int dir;
+    if ((rc = get_flow(m, p, &k, side, tcp_hdr, &i, &dir, err)) < 0)
+        return rc;
+    if (tcp_hdr && m->flows[i].tcp == NIL && (rc = attach_tcp(m, i, err)) < 0)
+        return rc;
+    struct ns_flow *f = &m->flows[i];
+    ns_flow_count(f, dir, p);
+    ns_flow_add_bulk(f, dir, &pending);
+    touch(m, i);
+    if (tcp_hdr && f->tcp != NIL) {
+        unsigned r = ns_tcp_packet(&m->tcp[f->tcp], dir, p);
+        if (r & NS_TCP_R_HOLE_OVERFLOW)
+            m->st.tcp_hole_overflow++;
+        if ((r & NS_TCP_R_CLOSED) && !f->closing)
+            start_linger(m, i);
+    } else if (l4_hdr && !f->no_seq) {
+        if (p->proto == 50) {
+            if (f->seq != NIL || attach_seq(m, f, NS_SEQ_ESP))
+                ns_seq_esp(&m->seq[f->seq], dir, p->esp_spi, p->esp_seq);
+        } else if (p->proto == 17 && (f->seq != NIL || ns_rtp_candidate(p))) {
+            if (f->seq != NIL || attach_seq(m, f, NS_SEQ_RTP)) {
+                if (ns_seq_rtp(&m->seq[f->seq], dir, p) < 0) {
+                    seq_release(m, f);
+                    f->no_seq = 1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+int ns_meter_flush(struct ns_meter *m, struct ns_error *err)
+{
+    int rc;
+    struct ns_frag_entry *e;
+    while ((e = ns_frag_oldest(&m->frag)))
+        if ((rc = frag_orphan(m, e, err)) < 0)
+            return rc;
+    while (m->closing.head != NIL)
+        if ((rc = flow_end(m, m->closing.head, NS_END_EOF, err)) < 0)
+            return rc;
+    for (int c = 0; c < 2; c++)
+        while (m->idle[c].head != NIL)
+            if ((rc = flow_end(m, m->idle[c].head, NS_END_FORCED, err)) < 0)
+                return rc;
+    return 0;
+}

@@ -1,0 +1,134 @@
+/*
+ * meter.h — the flow metering process: decoded packets in, biflow records out.
+ *
+ * Design
+ * ------
+ * The meter keeps a flow cache of a fixed budget allocated at create time
+ * (flows, TCP tracking state, ESP/RTP sequence state, fragment table); the
+ * per-packet path allocates nothing, computes the key hash once and never
+ * scans.  Records (struct ns_record, record/record.h) leave through a
+ * callback as flows end or report status.
+ *
+ * Flow key (RFC 5103 biflows): IP version, protocol, addresses, ports,
+ * ICMP type/code (ports 0), outermost VLAN id; the two directions share one
+ * canonical entry (meter/key.h).  ICMP echo/timestamp/information/mask and
+ * ICMPv6 echo request/reply are one biflow keyed on the request type with
+ * the requester as initiator.  Otherwise the initiator is the sender of the
+ * first packet, unless that packet is a SYN without ACK (then record.syn_seen
+ * = 1; the SYN sender is the initiator either way).
+ *
+ * Packets with NS_PKT_F_IP but no transport (malformed or truncated
+ * transport header) are counted in a flow with ports 0 (ICMP type/code 0)
+ * and no TCP/loss state.  Packets without NS_PKT_F_IP are only counted in
+ * the stats.  Non-first fragments are counted in the flow of their
+ * datagram's first fragment (meter/frag.h); fragments whose first never
+ * arrives go to the ports-0 flow when their entry expires or is evicted.
+ *
+ * Expiry, all O(1) per expired flow, checked each time a packet advances the
+ * meter clock (the largest timestamp seen; records carry packet times):
+ *   - idle: no packet for idle_ns (tcp_idle_ns for flows with TCP state) ->
+ *     NS_END_IDLE.  Two idle lists (TCP / other) in last-seen order.
+ *   - active (status): every status_ns from the flow's start a status record
+ *     NS_END_ACTIVE with the deltas since the previous record, only when
+ *     something happened since (Argus's rule).  If the clock jumps past a
+ *     whole interval the next report is status_ns after the jump.  One list
+ *     in report order.  When a flow is due for both in one clock step, idle
+ *     expiry comes first and its record absorbs the interval.
+ *   - TCP end: after FIN in both directions or an RST the flow lingers
+ *     tcp_linger_ns (absorbing the last ACK and retransmitted FIN/RST), then
+ *     NS_END_EOF.  A SYN with a new ISN during the linger ends the old flow at
+ *     once and starts a new one (port reuse).
+ *   - end of input (ns_meter_flush): NS_END_FORCED for every flow, except
+ *     lingering TCP flows, whose end was seen: NS_END_EOF.
+ *
+ * Cache full (RFC 7014 "flow selection under resource limits"): a new flow
+ * with no free entry first takes the slot of a lingering TCP flow (exported
+ * as NS_END_EOF, its end was seen), else the least recently used flow is
+ * exported early with NS_END_RESOURCE.  The same happens within TCP flows
+ * when the TCP state pool is full.  Either way nothing is lost: every packet
+ * is in exactly one record, and stats count the events.  When the ESP/RTP
+ * pool is full the flow is metered without sequence loss (counted).
+ *
+ * A flow's final record is emitted even when it carries no packets (the
+ * status record before took them all): it says how the flow ended.
+ *
+ * Errors: create returns NS_EINVAL/NS_ENOMEM with a message.  A negative
+ * return from the sink is returned at once by packet/flush with the sink's
+ * message; the flow whose record failed has left the cache, the rest is
+ * intact and the meter can go on.
+ *
+ * Ownership: the meter owns all its memory; the record passed to the sink is
+ * valid only during the call.  Not thread-safe; one meter per thread.
+ */
+#ifndef NS_METER_METER_H
+#define NS_METER_METER_H
+
+#include <stdint.h>
+
+#include "pkt/pkt.h"
+#include "record/record.h"
+#include "util/err.h"
+
+struct ns_meter_config {
+    uint64_t idle_ns;       /* idle timeout, non-TCP flows; default 30 s (Argus IP timeout) */
+    uint64_t tcp_idle_ns;   /* idle timeout, TCP flows; default 60 s (Argus TCP timeout) */
+    uint64_t status_ns;     /* status interval (active timeout); default 60 s; 0 = off
+                               (Argus's own default is 5 s, `argus -S 5`) */
+    uint64_t tcp_linger_ns; /* after FIN/FIN or RST; default 3 s (covers the 1 s
+                               initial RTO of RFC 6298 and one backoff) */
+    uint64_t frag_ns;       /* fragment entry lifetime; default 15 s (RFC 791's
+                               initial reassembly timer) */
+    uint32_t max_flows;     /* flow cache budget; default 65536 */
+    uint32_t max_tcp;       /* TCP state pool; 0 = max_flows (default) */
+    uint32_t max_seq;       /* ESP/RTP state pool; 0 = max_flows / 4 (default) */
+    uint32_t max_frags;     /* fragment table; default 1024 */
+    uint64_t hash_seed;     /* key hash seed; vary it against hash flooding */
+};
+
+struct ns_meter_stats {
+    uint64_t packets; /* given to ns_meter_packet */
+    uint64_t non_ip;  /* without NS_PKT_F_IP: not metered */
+    uint64_t no_l4;   /* IP without transport: in a ports-0 flow */
+    uint64_t flows_created;
+    uint64_t flows_active;     /* in the cache now */
+    uint64_t records[6];       /* emitted, by end reason (index = enum ns_end_reason) */
+    uint64_t cache_full;       /* flows exported early: flow cache full */
+    uint64_t tcp_full;         /* flows exported early: TCP state pool full */
+    uint64_t seq_full;         /* flows left without ESP/RTP loss: pool full */
+    uint64_t frag_hits;        /* non-first fragments that found their first */
+    uint64_t frag_misses;      /* non-first fragments held as pending */
+    uint64_t frag_evictions;   /* entries evicted because the table was full */
+    uint64_t frag_orphans;     /* datagrams whose first fragment never came */
+    uint64_t frag_orphan_pkts; /* their fragments (counted in ports-0 flows) */
+    uint64_t tcp_hole_overflow;
+    uint64_t memory_bytes; /* everything allocated at create */
+    uint32_t flow_bytes;   /* per flow: entry + hash bucket */
+    uint32_t tcp_bytes;    /* extra per TCP flow */
+    uint32_t seq_bytes;    /* extra per ESP/RTP flow */
+};
+
+struct ns_meter;
+
+void ns_meter_config_default(struct ns_meter_config *c);
+
+/* Receives each record; return negative NS_E* (and fill err) to stop. */
+typedef int (*ns_record_sink)(void *ctx, const struct ns_record *rec, struct ns_error *err);
+
+/* Allocate a meter and its whole budget.  `c` NULL means defaults. */
+int ns_meter_create(struct ns_meter **m, const struct ns_meter_config *c, ns_record_sink sink,
+                    void *ctx, struct ns_error *err);
+
+/* Meter one packet: advance the clock to p->ts_ns, expire what is due, count p. */
+int ns_meter_packet(struct ns_meter *m, const struct ns_pkt *p, struct ns_error *err);
+
+/* Advance the clock without a packet (e.g. idle capture) and expire. */
+int ns_meter_advance(struct ns_meter *m, uint64_t now_ns, struct ns_error *err);
+
+/* End of input: every flow out (see above); the meter stays usable. */
+int ns_meter_flush(struct ns_meter *m, struct ns_error *err);
+
+void ns_meter_get_stats(const struct ns_meter *m, struct ns_meter_stats *s);
+
+void ns_meter_destroy(struct ns_meter *m);
+
+#endif
