@@ -29,7 +29,9 @@
 
 struct ns_cur {
     const uint8_t *base;
-    uint32_t len;
+    uint64_t len; /* 64-bit on purpose: no padding, so passing a cursor by
+                     value right after ns_cur_advance() stored to it does not
+                     stall on store forwarding (measured on x86-64) */
 };
 
 static inline struct ns_cur ns_cur_make(const uint8_t *base, uint32_t len)
@@ -93,10 +95,11 @@ static inline void ns_cur_copy(const struct ns_cur *c, uint32_t off, void *dst, 
 /* Drop the first n bytes (everything when n exceeds the window). */
 static inline void ns_cur_advance(struct ns_cur *c, uint32_t n)
 {
-    if (n > c->len)
-        n = c->len;
-    c->base += n;
-    c->len -= n;
+    uint64_t k = n < c->len ? n : c->len;
+    if (k) {
+        c->base += k;
+        c->len -= k;
+    }
 }
 
 /* Shrink the window to at most n bytes; never grows it. */

@@ -81,7 +81,7 @@ void ns_pkt_ip4(struct ns_pkt *p, struct ns_cur c)
         return;
     }
     if (tot == 0) {
-        tot = c.len + ns_pkt_lost(p);
+        tot = (uint32_t)c.len + ns_pkt_lost(p); /* <= wirelen */
         guessed = 1;
     } else if (tot < 20) {
         ns_pkt_fail(p, NS_MAL_IP4_TOTLEN);
@@ -139,7 +139,7 @@ void ns_pkt_ip4(struct ns_pkt *p, struct ns_cur c)
         /* Non-first fragment: no transport header here. */
         p->l4_payload_len = claimed;
         p->payload = ns_cur_ptr(&c);
-        p->payload_caplen = c.len;
+        p->payload_caplen = (uint32_t)c.len;
         return;
     }
     ns_pkt_l4(p, c, claimed, guessed);

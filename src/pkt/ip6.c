@@ -87,7 +87,7 @@ void ns_pkt_ip6(struct ns_pkt *p, struct ns_cur c)
             guessed = 1;
         } else if ((nxt == 6 || nxt == 17) && c.len) {
             /* GSO super-packets are TCP or UDP right after the header. */
-            claimed = c.len + ns_pkt_lost(p);
+            claimed = (uint32_t)c.len + ns_pkt_lost(p);
             guessed = 1;
         }
     }
@@ -142,7 +142,7 @@ void ns_pkt_ip6(struct ns_pkt *p, struct ns_cur c)
                 p->proto = next;
                 p->l4_payload_len = claimed;
                 p->payload = ns_cur_ptr(&c);
-                p->payload_caplen = c.len;
+                p->payload_caplen = (uint32_t)c.len;
                 return;
             }
         }

@@ -20,7 +20,7 @@ static void set_payload(struct ns_pkt *p, struct ns_cur c, uint32_t hlen, uint32
     ns_cur_advance(&c, hlen);
     ns_cur_clip(&c, p->l4_payload_len);
     p->payload = ns_cur_ptr(&c);
-    p->payload_caplen = c.len;
+    p->payload_caplen = (uint32_t)c.len;
 }
 
 static void udp(struct ns_pkt *p, struct ns_cur c, uint32_t claimed, int len_guessed)

@@ -1,11 +1,11 @@
 /*
  * pkt.c — decoder entry point, link-type table and malformed-reason names.
  *
- * The results are cleared with one fixed-size memset of the part of
- * struct ns_pkt after the capture metadata: the compiler turns it into a
- * handful of vector stores, which is cheaper than tracking which of ~40
- * fields a previous packet touched, and it is what makes every field
- * deterministic whatever path the decoder takes.
+ * The results are cleared with fixed-size memsets of the part of
+ * struct ns_pkt after the capture metadata (a dozen vector stores), which is
+ * cheaper than tracking which of ~40 fields a previous packet touched, and
+ * it is what makes every field deterministic whatever path the decoder
+ * takes.
  */
 #include "pkt/decode.h"
 
@@ -70,8 +70,15 @@ int ns_pkt_linktype_supported(int linktype)
 
 int ns_pkt_decode(struct ns_pkt *p, int linktype, const uint8_t *data)
 {
-    const size_t keep = offsetof(struct ns_pkt, flags);
-    memset((unsigned char *)p + keep, 0, sizeof *p - keep);
+    /* Clear in 64-byte chunks: one memset of the whole ~170 bytes becomes
+     * `rep stos` on x86-64 (measured: ~20% of the decode time), chunks
+     * become plain vector stores. */
+    enum { KEEP = offsetof(struct ns_pkt, flags), N = sizeof(struct ns_pkt) - KEEP };
+    _Static_assert(N > 128 && N <= 192, "adjust the chunked clear to struct ns_pkt");
+    unsigned char *r = (unsigned char *)p + KEEP;
+    memset(r, 0, 64);
+    memset(r + 64, 0, 64);
+    memset(r + 128, 0, N - 128);
 
     struct ns_cur c = ns_cur_make(data, data ? p->caplen : 0);
     switch (ns_pkt_link(p, linktype, &c)) {

@@ -94,5 +94,5 @@ void ns_pkt_tcp(struct ns_pkt *p, struct ns_cur c, uint32_t claimed)
         ns_pkt_fail(p, NS_MAL_TCP_OPTIONS);
     ns_cur_advance(&c, hlen);
     p->payload = ns_cur_ptr(&c);
-    p->payload_caplen = c.len;
+    p->payload_caplen = (uint32_t)c.len;
 }
