@@ -74,8 +74,14 @@ static void summary(const struct ns_probe_stats *st)
     fprintf(stderr,
             "  records by end: idle %" PRIu64 ", status %" PRIu64 ", end of flow %" PRIu64
             ", end of input %" PRIu64 ", cache full %" PRIu64 "\n",
-            m->records_idle, m->records_active, m->records_eof, m->records_forced,
-            m->records_resource);
+            m->records[NS_END_IDLE], m->records[NS_END_ACTIVE], m->records[NS_END_EOF],
+            m->records[NS_END_FORCED], m->records[NS_END_RESOURCE]);
+    if (m->frag_hits || m->frag_misses || m->frag_orphans)
+        fprintf(stderr,
+                "  fragments: %" PRIu64 " matched their datagram, %" PRIu64
+                " arrived before it, %" PRIu64 " datagrams never saw their first fragment (%" PRIu64
+                " fragments counted in port-0 flows)\n",
+                m->frag_hits, m->frag_misses, m->frag_orphans, m->frag_orphan_pkts);
     int any = 0;
     for (int i = 1; i < NS_MAL__COUNT; i++) {
         if (!st->malformed[i])

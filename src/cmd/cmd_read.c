@@ -98,13 +98,12 @@ int cmd_read(int argc, char **argv)
             fprintf(stderr, "netsift read: %s\n", err.msg);
             status = 1;
         }
-        struct ns_ipfix_reader_stats rs;
-        ns_ipfix_reader_get_stats(r, &rs);
-        if (rs.skipped_records || rs.skipped_sets)
+        const struct ns_ipfix_stats *rs = ns_ipfix_reader_stats(r);
+        if (rs->skipped_sets)
             fprintf(stderr,
-                    "netsift read: %s: skipped %" PRIu64 " records in %" PRIu64
-                    " sets of unknown templates\n",
-                    in.paths[i], rs.skipped_records, rs.skipped_sets);
+                    "netsift read: %s: skipped %" PRIu64 " data sets (unknown or options templates; %" PRIu64
+                    " options records)\n",
+                    in.paths[i], rs->skipped_sets, rs->skipped_records);
         ns_ipfix_reader_close(r);
     }
     if (ns_printer_finish(&pr, &err) < 0) {

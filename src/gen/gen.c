@@ -89,6 +89,7 @@ struct gflow {
     uint16_t rtp_seq;
     uint32_t rtp_ssrc, rtp_ts;
     uint16_t icmp_id, icmp_seq;
+    uint32_t sent; /* packets of this flow so far */
 };
 
 struct heap {
@@ -620,9 +621,15 @@ static int step_other(struct gen *g, struct gflow *f, uint64_t now, struct ns_er
             f->rtp_ts += 160;
         }
         f->next_ns = now + (to_server ? 150000 : 20000000 - 150000);
-        if (g->cfg->upstream_loss > 0 && rng_unit(r) < g->cfg->upstream_loss && f->remaining > 2) {
+        /* No loss among the first packets of a stream: a meter can only
+         * recognise RTP (and know the sequence to expect) once it has seen
+         * a few packets in order (RFC 3550 A.1 probation), so a loss there
+         * is not part of what it can be asked to find. */
+        if (g->cfg->upstream_loss > 0 && f->sent >= 8 && f->remaining > 2 &&
+            rng_unit(r) < g->cfg->upstream_loss) {
             g->truth->rtp_lost++;
             f->remaining--;
+            f->sent++;
             return 1;
         }
         break;
@@ -636,6 +643,7 @@ static int step_other(struct gen *g, struct gflow *f, uint64_t now, struct ns_er
         break;
     }
     f->remaining--;
+    f->sent++;
     if (emit(g, f, &ps, now, err) < 0)
         return -1;
     return f->remaining > 0;

@@ -10,7 +10,8 @@
  *  - upstream loss: a TCP data segment (or RTP packet) is never seen at the
  *    observation point; the TCP sender resends it after an RTO well above
  *    the RTT, so the meter must see one sequence-gap loss and one
- *    retransmission (RTP just loses it);
+ *    retransmission (RTP just loses it, never among a stream's first 8
+ *    packets, before a meter can have recognised it as RTP);
  *  - downstream loss: a TCP segment is seen and later resent (one
  *    retransmission of data already seen);
  *  - reordering: two adjacent data segments swap places within far less

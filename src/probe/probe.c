@@ -38,7 +38,8 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
 
     struct ns_ipfix_writer_opts wo;
     memset(&wo, 0, sizeof wo);
-    wo.observation_domain = c->observation_domain;
+    wo.obs_domain = c->observation_domain;
+    wo.zstd = c->zstd_level > 0;
     wo.zstd_level = c->zstd_level;
     rc = ns_ipfix_writer_open(&sink.w, c->output, &wo, err);
     if (rc < 0)

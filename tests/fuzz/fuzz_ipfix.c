@@ -10,17 +10,6 @@
 
 #include "ipfix/decode.h"
 
-/* The build instruments only this translation unit for coverage (the
- * library is built without -fsanitize=fuzzer-no-link), so the decoding
- * sources are compiled in here; their symbols then take precedence over
- * the archive's copies. */
-#include "../../src/ipfix/decode.c"
-#include "../../src/ipfix/flowrec_dec.c"
-#include "../../src/ipfix/msg.c"
-#include "../../src/ipfix/ntp.c"
-#include "../../src/ipfix/tmpl.c"
-#include "../../src/ipfix/flowrec_map.c" /* last: defines short macros */
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -14,18 +14,6 @@
 
 #include "pkt/pkt.h"
 
-/* Unity build of the decoder: libnetsift is compiled without libFuzzer's
- * coverage instrumentation (CMake adds -fsanitize=fuzzer to the fuzz
- * targets only), and coverage feedback is what makes fuzzing reach deep
- * layers.  Defining every ns_pkt_* symbol here keeps the linker from
- * pulling the uninstrumented copies out of the archive. */
-#include "../../src/pkt/ip4.c"
-#include "../../src/pkt/ip6.c"
-#include "../../src/pkt/l2.c"
-#include "../../src/pkt/l4.c"
-#include "../../src/pkt/link.c"
-#include "../../src/pkt/pkt.c"
-#include "../../src/pkt/tcp.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
