@@ -101,9 +101,9 @@ int cmd_read(int argc, char **argv)
         const struct ns_ipfix_stats *rs = ns_ipfix_reader_stats(r);
         if (rs->skipped_sets)
             fprintf(stderr,
-                    "netsift read: %s: skipped %" PRIu64 " data sets (unknown or options templates; %" PRIu64
-                    " options records)\n",
-                    in.paths[i], rs->skipped_sets, rs->skipped_records);
+                    "netsift read: %s: skipped %" PRIu64
+                    " data sets of templates never defined in the stream\n",
+                    in.paths[i], rs->skipped_sets);
         ns_ipfix_reader_close(r);
     }
     if (ns_printer_finish(&pr, &err) < 0) {

@@ -54,7 +54,8 @@ static int apply_templates(struct ns_ipfix_dec *d, const struct ns_set *s, struc
         if (rc < 0)
             return rc;
         d->st.templates++;
-        d->st.unknown_ies += t->unknown;
+        if (!t->options) /* options records are not mapped onto flow records */
+            d->st.unknown_ies += t->unknown;
     }
     return rc;
 }
@@ -102,10 +103,9 @@ int ns_ipfix_dec_next(struct ns_ipfix_dec *d, struct ns_record *out, struct ns_e
                                        &(struct ns_tmpl_scope){d->session, d->hdr.obs_domain},
                                        d->set.id)
                    : NULL;
-        if (!d->t || d->t->options) {
+        if (!d->t) {
             d->st.skipped_sets++;
-            if (!d->t)
-                continue;
+            continue;
         }
         d->in_set = 1;
         d->pos = 0;

@@ -34,8 +34,8 @@
 struct ns_ipfix_stats {
     uint64_t messages;
     uint64_t records;         /* flow records delivered */
-    uint64_t skipped_sets;    /* data sets with unknown or options templates, reserved ids */
-    uint64_t skipped_records; /* records of options templates (not flows) */
+    uint64_t skipped_sets;    /* data sets of unknown templates or reserved ids */
+    uint64_t skipped_records; /* options records (not flows): walked, validated, counted */
     uint64_t unknown_ies;     /* template fields without a record mapping */
     uint64_t templates;       /* template records applied */
     uint64_t withdrawals;     /* template withdrawal records applied */

@@ -2,6 +2,7 @@
 
 #include "ipfix/file.h"
 #include "ipfix/flowrec.h"
+#include "ipfix/typeinfo.h"
 #include "ipfix/zio.h"
 
 struct ns_ipfix_writer {
@@ -41,6 +42,25 @@ int ns_ipfix_writer_open(struct ns_ipfix_writer **out, const char *path,
         ns_flowrec_enc_free(w->enc);
         free(w);
         return rc;
+    }
+    /* RFC 5610 type records first, in messages of their own, so that any
+     * collector can decode netsift's enterprise elements by name and type
+     * before it meets a template that uses them (typeinfo.h). */
+    int next = 0, total = ns_typeinfo_count();
+    while (next < total) {
+        rc = ns_msg_enc_begin(&w->m, w->buf, w->max_msg, w->obs_domain, w->seq, err);
+        int n = rc < 0 ? rc : ns_typeinfo_encode(&w->m, &next);
+        if (n < 0 || (n == 0 && next > 0)) {
+            ns_ipfix_writer_close(w, NULL);
+            return rc < 0 ? rc : ns_error_set(err, NS_EINVAL, "type records do not fit a message");
+        }
+        w->open = 1;
+        w->nrec = (uint32_t)n; /* options records are data records too (RFC 7011 §3.1) */
+        rc = ns_ipfix_writer_flush(w, err);
+        if (rc < 0) {
+            ns_ipfix_writer_close(w, NULL);
+            return rc;
+        }
     }
     *out = w;
     return NS_OK;

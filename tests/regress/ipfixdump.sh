@@ -23,11 +23,15 @@ rc=$?
 if grep -qiE 'error|warn|invalid|malformed' "$tmp/err.txt" "$tmp/dump.txt"; then
     fail "ipfixDump complained: $(grep -iE 'error|warn|invalid|malformed' "$tmp/err.txt" "$tmp/dump.txt" | head -3)"
 fi
-grep -qE "File Stats: [0-9]+ Messages, $n Data Records" "$tmp/dump.txt" ||
+# plus the RFC 5610 type records that open every netsift stream
+nti=$(grep -c 'informationElementName : ' "$tmp/dump.txt")
+[ "$nti" -gt 20 ] || fail "RFC 5610 type records missing ($nti)"
+grep -qE "File Stats: [0-9]+ Messages, $((n + nti)) Data Records" "$tmp/dump.txt" ||
     fail "record count: $(grep 'File Stats' "$tmp/dump.txt")"
-[ "$(grep -c '^--- data record' "$tmp/dump.txt")" -eq "$n" ] || fail "data record headers"
+[ "$(grep -c '^--- data record' "$tmp/dump.txt")" -eq "$((n + nti))" ] || fail "data record headers"
 # the first data record carries our first record's values
-first=$(awk '/^--- data record 1 ---/{p=1} p&&/^--- /&&!/data record 1 /{exit} p' "$tmp/dump.txt")
+k=$((nti + 1))
+first=$(awk -v h="--- data record $k ---" '$0==h{p=1;next} p&&/^--- /{exit} p' "$tmp/dump.txt")
 grep -qE "flowId : $flow_id\$" <<<"$first" || fail "flowId $flow_id not in first record"
 grep -qE "\(2\) +packetDeltaCount : $pkts\$" <<<"$first" || fail "packetDeltaCount $pkts"
 grep -qE "\(1\) +octetDeltaCount : $octets\$" <<<"$first" || fail "octetDeltaCount $octets"
@@ -36,3 +40,10 @@ grep -q '(32473/16385)' "$tmp/dump.txt" || fail "reverse enterprise IE (lossPack
 grep -q '(29305/2) ' "$tmp/dump.txt" || fail "reversePacketDeltaCount missing"
 grep -q 'flowStartNanoseconds' "$tmp/dump.txt" || fail "flowStartNanoseconds missing"
 echo "ok: ipfixDump read $n records"
+
+# With --rfc5610 ipfixDump learns our elements' names and types in-band.
+ipfixDump --rfc5610 -i "$tmp/f.ipfix" >"$tmp/dump2.txt" 2>&1 || fail "ipfixDump --rfc5610 failed"
+grep -qE '\(32473/1\) +lossPackets : -?[0-9]+$' "$tmp/dump2.txt" || fail "lossPackets not named via RFC 5610"
+grep -qE '\(32473/16385\) +reverseLossPackets : -?[0-9]+$' "$tmp/dump2.txt" || fail "reverseLossPackets not named"
+! grep -q '_alienInformationElement' "$tmp/dump2.txt" || fail "alien elements remain with --rfc5610"
+echo "ok: ipfixDump --rfc5610 names every netsift element"
