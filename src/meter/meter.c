@@ -343,7 +343,7 @@ static int attach_tcp(struct ns_meter *m, uint32_t i, struct ns_error *err)
         uint32_t v = victim(m, 1, &why);
         m->st.tcp_full++;
         if (v == NIL)
-            return 0; /* every TCP state is held by... nothing: cannot happen */
+            return 0; /* unreachable: an empty pool means TCP flows exist */
         int rc = flow_end(m, v, why, err);
         if (rc < 0)
             return rc;
