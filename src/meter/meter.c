@@ -275,10 +275,15 @@ static int expire(struct ns_meter *m, struct ns_error *err)
     while (st && m->status.head != NIL && m->flows[m->status.head].due_ns <= now) {
         uint32_t i = m->status.head;
         struct ns_flow *f = &m->flows[i];
-        /* next report keeps the flow's phase unless the clock jumped past it;
-         * either way the list stays in report order (see meter.h) */
+        /* Next report: keep the flow's phase (due + interval) unless the
+         * clock jumped past it (then now + interval).  Never before the
+         * tail's report: the list stays in report order without a scan
+         * (every due is <= the time it was set + interval <= now +
+         * interval, so the clamp moves a report by less than one interval). */
         uint64_t next = f->due_ns + st;
-        f->due_ns = next > now ? next : now + st;
+        next = next > now ? next : now + st;
+        uint64_t tail = m->flows[m->status.tail].due_ns;
+        f->due_ns = next > tail ? next : tail;
         list_remove(m, &m->status, i, 1);
         list_append(m, &m->status, i, 1);
         if (f->activity && (rc = emit(m, f, NS_END_ACTIVE, err)) < 0)
@@ -338,7 +343,7 @@ static int attach_tcp(struct ns_meter *m, uint32_t i, struct ns_error *err)
         uint32_t v = victim(m, 1, &why);
         m->st.tcp_full++;
         if (v == NIL)
-            return 0; /* every TCP state is held by... nothing: cannot happen */
+            return 0; /* unreachable: an empty pool means TCP flows exist */
         int rc = flow_end(m, v, why, err);
         if (rc < 0)
             return rc;

@@ -31,7 +31,8 @@
  *   - active (status): every status_ns from the flow's start a status record
  *     NS_END_ACTIVE with the deltas since the previous record, only when
  *     something happened since (Argus's rule).  If the clock jumps past a
- *     whole interval the next report is status_ns after the jump.  One list
+ *     whole interval the next report is status_ns after the jump (or up to
+ *     one interval later, to keep the list ordered without a scan).  One list
  *     in report order.  When a flow is due for both in one clock step, idle
  *     expiry comes first and its record absorbs the interval.
  *   - TCP end: after FIN in both directions or an RST the flow lingers
