@@ -25,10 +25,13 @@ static void help(FILE *out)
           "  --status SEC     status interval (active timeout): a flow alive longer is\n"
           "                   reported every SEC seconds, counters as deltas (default 60,\n"
           "                   like argus -S; 0 = off)\n"
-          "  --idle SEC       idle timeout (default 30)\n"
-          "  --max-flows N    flow cache budget; when full the least recently used flow\n"
-          "                   is exported early with flowEndReason lackOfResources\n"
-          "                   (default 1000000)\n"
+          "  --idle SEC       idle timeout for non-TCP flows (default 30, like argus)\n"
+          "  --tcp-idle SEC   idle timeout for TCP flows (default 60); a TCP flow that\n"
+          "                   ended (FIN both ways, or RST) is reported 3 s later\n"
+          "  --max-flows N    flow cache budget, allocated at start (default 65536);\n"
+          "                   when full, a closed TCP flow or else the least recently\n"
+          "                   used flow is exported early (flowEndReason 5,\n"
+          "                   lackOfResources) and counted; nothing is lost\n"
           "  --domain N       IPFIX observation domain id (default 0)\n"
           "  -q               no summary on stderr\n"
           "  -h, --help       this text\n"
@@ -102,9 +105,9 @@ int cmd_probe(int argc, char **argv)
     const char *out = NULL;
     int quiet = 0, zstd = -1;
     uint64_t v;
-    enum { O_STATUS = 256, O_IDLE, O_MAXFLOWS, O_DOMAIN, O_ZSTD };
+    enum { O_STATUS = 256, O_IDLE, O_TCPIDLE, O_MAXFLOWS, O_DOMAIN, O_ZSTD };
     static const struct option opts[] = {
-        {"status", 1, 0, O_STATUS}, {"idle", 1, 0, O_IDLE}, {"max-flows", 1, 0, O_MAXFLOWS},
+        {"status", 1, 0, O_STATUS}, {"idle", 1, 0, O_IDLE}, {"tcp-idle", 1, 0, O_TCPIDLE}, {"max-flows", 1, 0, O_MAXFLOWS},
         {"domain", 1, 0, O_DOMAIN}, {"zstd", 2, 0, O_ZSTD}, {"help", 0, 0, 'h'},
         {0, 0, 0, 0}};
     for (;;) {
@@ -126,6 +129,11 @@ int cmd_probe(int argc, char **argv)
         case O_IDLE:
             if (cmd_parse_seconds(optarg, &c.meter.idle_ns) || !c.meter.idle_ns)
                 cmd_die("probe", "--idle wants a positive time such as 30 or 500ms, not '%s'",
+                        optarg);
+            break;
+        case O_TCPIDLE:
+            if (cmd_parse_seconds(optarg, &c.meter.tcp_idle_ns) || !c.meter.tcp_idle_ns)
+                cmd_die("probe", "--tcp-idle wants a positive time such as 60 or 2m, not '%s'",
                         optarg);
             break;
         case O_MAXFLOWS:
