@@ -40,8 +40,12 @@ static int open_next(struct ns_capture *c, struct ns_error *err)
     const char *path = c->paths[c->next];
 
     c->h = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
-    if (!c->h)
+    if (!c->h) {
+        /* libpcap names the file itself in some messages, not in others */
+        if (strstr(ebuf, path))
+            return ns_error_set(err, NS_EIO, "%s", ebuf);
         return ns_error_set(err, NS_EIO, "%s: %s", path, ebuf);
+    }
     c->next++;
     c->linktype = pcap_datalink(c->h);
     c->file_pkts = 0;

@@ -183,7 +183,8 @@ int cmd_probe(int argc, char **argv)
     int rc = ns_probe_run(&c, &st, &err);
     if (u.shown)
         fputc('\n', stderr);
-    if (!quiet || rc < 0)
+    /* the summary tells what was measured; after a failure to start there is none */
+    if (!quiet && (rc >= 0 || st.packets))
         summary(&st);
     if (rc < 0)
         fprintf(stderr, "netsift probe: %s\n", err.msg);

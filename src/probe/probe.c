@@ -1,9 +1,11 @@
 #include "probe/probe.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "capture/capture.h"
 #include "ipfix/file.h"
+#include "probe/batch.h"
 
 struct sink_ctx {
     struct ns_ipfix_writer *w;
@@ -26,13 +28,77 @@ void ns_probe_config_default(struct ns_probe_config *c)
     ns_meter_config_default(&c->meter);
 }
 
+/* ---- the reading thread: capture, copy into the batch arena, decode ---- */
+
+struct reader {
+    struct ns_capture *cap;
+    struct ns_batch_ring ring;
+};
+
+static void note_capture_state(struct ns_capture *cap, struct ns_batch *b, uint64_t packets)
+{
+    const char *w = ns_capture_warning(cap);
+    if (w) {
+        b->has_warning = 1;
+        snprintf(b->warning, sizeof b->warning, "%s", w);
+        ns_capture_take_warning(cap);
+    }
+    if ((packets & 0xffff) == 0) {
+        const char *f = ns_capture_current_file(cap);
+        b->has_progress = 1;
+        snprintf(b->file, sizeof b->file, "%s", f ? f : "");
+        ns_capture_progress(cap, &b->done, &b->total);
+        b->packets = packets;
+    }
+}
+
+static void *reader_main(void *arg)
+{
+    struct reader *rd = arg;
+    struct ns_batch *b = ns_batch_take_free(&rd->ring);
+    uint64_t packets = 0;
+    while (b) {
+        struct ns_pkt p;
+        const uint8_t *frame;
+        int linktype;
+        int rc = ns_capture_next(rd->cap, &p, &frame, &linktype, &b->err);
+        if (rc != 1) {
+            note_capture_state(rd->cap, b, 1); /* a damaged last file */
+            b->end = 1;
+            b->rc = rc;
+            ns_batch_put_full(&rd->ring, b);
+            return NULL;
+        }
+        if (b->n == NS_BATCH_PKTS || b->used + p.caplen > NS_BATCH_ARENA) {
+            ns_batch_put_full(&rd->ring, b);
+            if (!(b = ns_batch_take_free(&rd->ring)))
+                return NULL; /* the metering side stopped */
+        }
+        uint8_t *copy = b->arena + b->used;
+        memcpy(copy, frame, p.caplen);
+        b->used += (p.caplen + 7u) & ~7u;
+        struct ns_pkt *q = &b->pkts[b->n++];
+        q->ts_ns = p.ts_ns;
+        q->caplen = p.caplen;
+        q->wirelen = p.wirelen;
+        q->ifindex = p.ifindex;
+        ns_pkt_decode(q, linktype, copy);
+        b->malformed[q->malformed]++;
+        note_capture_state(rd->cap, b, ++packets);
+    }
+    return NULL;
+}
+
+/* ---- the metering side ---- */
+
 int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, struct ns_error *err)
 {
     memset(st, 0, sizeof *st);
-    struct ns_capture *cap = NULL;
+    struct reader rd = {0};
     struct ns_meter *m = NULL;
     struct sink_ctx sink = {0};
-    int rc = ns_capture_open_files(&cap, c->inputs, c->ninputs, c->bpf, err);
+    int started = 0, damaged = 0;
+    int rc = ns_capture_open_files(&rd.cap, c->inputs, c->ninputs, c->bpf, err);
     if (rc < 0)
         return rc;
 
@@ -41,53 +107,52 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
     wo.obs_domain = c->observation_domain;
     wo.zstd = c->zstd_level > 0;
     wo.zstd_level = c->zstd_level;
-    rc = ns_ipfix_writer_open(&sink.w, c->output, &wo, err);
-    if (rc < 0)
+    if ((rc = ns_ipfix_writer_open(&sink.w, c->output, &wo, err)) < 0 ||
+        (rc = ns_meter_create(&m, &c->meter, write_record, &sink, err)) < 0 ||
+        (rc = ns_batch_ring_init(&rd.ring, err)) < 0)
         goto out;
-    rc = ns_meter_create(&m, &c->meter, write_record, &sink, err);
-    if (rc < 0)
+    pthread_t th;
+    if (pthread_create(&th, NULL, reader_main, &rd) != 0) {
+        rc = ns_error_set(err, NS_ENOMEM, "cannot start the reading thread");
         goto out;
+    }
+    started = 1;
 
-    struct ns_pkt p;
-    const uint8_t *frame;
-    int linktype;
-    int damaged = 0;
-    while ((rc = ns_capture_next(cap, &p, &frame, &linktype, err)) == 1) {
-        ns_pkt_decode(&p, linktype, frame);
-        st->packets++;
-        st->malformed[p.malformed]++;
-        if (p.flags & NS_PKT_F_IP)
-            st->ip++;
-        else
-            st->non_ip++;
-        rc = ns_meter_packet(m, &p, err);
-        if (rc < 0)
-            goto out;
-        const char *w = ns_capture_warning(cap);
-        if (w) {
+    for (;;) {
+        struct ns_batch *b = ns_batch_take_full(&rd.ring);
+        for (uint32_t i = 0; i < b->n && rc >= 0; i++) {
+            const struct ns_pkt *p = &b->pkts[i];
+            if (p->flags & NS_PKT_F_IP)
+                st->ip++;
+            else
+                st->non_ip++;
+            rc = ns_meter_packet(m, p, err);
+        }
+        st->packets += b->n;
+        for (int i = 0; i < NS_MAL__COUNT; i++)
+            st->malformed[i] += b->malformed[i];
+        if (b->has_warning) {
             damaged = 1;
             if (c->warn)
-                c->warn(c->ctx, w);
-            ns_capture_take_warning(cap);
+                c->warn(c->ctx, b->warning);
         }
-        if (c->progress && (st->packets & 0xffff) == 0) {
-            uint64_t done, total;
-            ns_capture_progress(cap, &done, &total);
-            c->progress(c->ctx, ns_capture_current_file(cap), done, total, st->packets);
+        if (b->has_progress && c->progress)
+            c->progress(c->ctx, b->file, b->done, b->total, b->packets);
+        int end = b->end;
+        if (end && b->rc < 0 && rc >= 0) {
+            rc = b->rc;
+            if (err)
+                *err = b->err;
         }
+        ns_batch_put_free(&rd.ring, b);
+        if (rc < 0) {
+            ns_batch_stop(&rd.ring);
+            goto out;
+        }
+        if (end)
+            break;
     }
-    if (rc < 0)
-        goto out;
-    /* A damaged last file is reported after the loop ends. */
-    const char *w = ns_capture_warning(cap);
-    if (w) {
-        damaged = 1;
-        if (c->warn)
-            c->warn(c->ctx, w);
-        ns_capture_take_warning(cap);
-    }
-    rc = ns_meter_flush(m, err);
-    if (rc < 0)
+    if ((rc = ns_meter_flush(m, err)) < 0)
         goto out;
     rc = ns_ipfix_writer_close(sink.w, err);
     sink.w = NULL;
@@ -96,9 +161,12 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
     if (damaged)
         rc = ns_error_set(err, NS_ETRUNC, "some input was damaged; every complete packet was measured");
 out:
-    if (cap) {
+    if (started)
+        pthread_join(th, NULL);
+    ns_batch_ring_fini(&rd.ring);
+    if (rd.cap) {
         struct ns_capture_stats cs;
-        ns_capture_get_stats(cap, &cs);
+        ns_capture_get_stats(rd.cap, &cs);
         st->filtered = cs.filtered;
         st->damaged_files = cs.files_damaged;
     }
@@ -111,7 +179,7 @@ out:
         struct ns_error e2;
         ns_ipfix_writer_close(sink.w, &e2);
     }
-    ns_capture_close(cap);
+    ns_capture_close(rd.cap);
     st->malformed[NS_MAL_NONE] = 0;
     return rc;
 }

@@ -1,0 +1,94 @@
+#include "probe/batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void ns_batch_clear(struct ns_batch *b)
+{
+    b->n = 0;
+    b->used = 0;
+    b->has_progress = 0;
+    b->has_warning = 0;
+    b->end = 0;
+    b->rc = 0;
+    memset(b->malformed, 0, sizeof b->malformed);
+}
+
+int ns_batch_ring_init(struct ns_batch_ring *r, struct ns_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->slots = calloc(NS_BATCH_COUNT, sizeof *r->slots);
+    if (!r->slots)
+        return ns_error_set(err, NS_ENOMEM, "out of memory for packet batches");
+    for (unsigned i = 0; i < NS_BATCH_COUNT; i++) {
+        r->slots[i].arena = malloc(NS_BATCH_ARENA);
+        if (!r->slots[i].arena) {
+            ns_batch_ring_fini(r);
+            return ns_error_set(err, NS_ENOMEM, "out of memory for packet batches");
+        }
+        r->freeq[r->nfree++] = &r->slots[i];
+    }
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+    return NS_OK;
+}
+
+void ns_batch_ring_fini(struct ns_batch_ring *r)
+{
+    if (!r->slots)
+        return;
+    for (unsigned i = 0; i < NS_BATCH_COUNT; i++)
+        free(r->slots[i].arena);
+    free(r->slots);
+    r->slots = NULL;
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+}
+
+struct ns_batch *ns_batch_take_free(struct ns_batch_ring *r)
+{
+    pthread_mutex_lock(&r->mu);
+    while (!r->nfree && !r->stop)
+        pthread_cond_wait(&r->cv, &r->mu);
+    struct ns_batch *b = r->stop ? NULL : r->freeq[--r->nfree];
+    pthread_mutex_unlock(&r->mu);
+    if (b)
+        ns_batch_clear(b);
+    return b;
+}
+
+void ns_batch_put_full(struct ns_batch_ring *r, struct ns_batch *b)
+{
+    pthread_mutex_lock(&r->mu);
+    r->fullq[(r->fullhead + r->nfull++) % NS_BATCH_COUNT] = b;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+struct ns_batch *ns_batch_take_full(struct ns_batch_ring *r)
+{
+    pthread_mutex_lock(&r->mu);
+    while (!r->nfull)
+        pthread_cond_wait(&r->cv, &r->mu);
+    struct ns_batch *b = r->fullq[r->fullhead];
+    r->fullhead = (r->fullhead + 1) % NS_BATCH_COUNT;
+    r->nfull--;
+    pthread_mutex_unlock(&r->mu);
+    return b;
+}
+
+void ns_batch_put_free(struct ns_batch_ring *r, struct ns_batch *b)
+{
+    pthread_mutex_lock(&r->mu);
+    r->freeq[r->nfree++] = b;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+void ns_batch_stop(struct ns_batch_ring *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->stop = 1;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}

@@ -1,0 +1,79 @@
+/*
+ * batch.h — decoded packets handed from the reading thread to the metering
+ * thread, a batch at a time.
+ *
+ * Reading a capture (libpcap copies every record out of the kernel) and
+ * decoding it costs about as much as metering it, so `netsift probe` runs
+ * the two on two cores: the reader fills a batch — each frame copied into
+ * the batch's arena, then decoded in place so that ns_pkt.payload points
+ * into the arena — and passes it on; the meter empties it and gives it
+ * back.  A fixed pool of batches is allocated once; nothing is allocated
+ * per packet, and the threads meet once per batch, not once per packet.
+ *
+ * Anything the reader has to say travels in order with the packets: a
+ * warning about a damaged file, a progress snapshot, and, in the last
+ * batch, how reading ended.
+ *
+ * Ownership: the ring owns the batches; a batch belongs to whichever side
+ * took it until it is put back.
+ */
+#ifndef NS_PROBE_BATCH_H
+#define NS_PROBE_BATCH_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pkt/pkt.h"
+#include "util/err.h"
+
+#define NS_BATCH_PKTS  256
+#define NS_BATCH_ARENA (1u << 20) /* ≥ the largest frame libpcap delivers (256 KiB) */
+#define NS_BATCH_COUNT 8
+
+struct ns_batch {
+    uint32_t n;
+    struct ns_pkt pkts[NS_BATCH_PKTS];
+    uint64_t malformed[NS_MAL__COUNT]; /* by reason, for these packets */
+    size_t used;                       /* of the arena */
+    uint8_t *arena;
+    /* progress snapshot, valid when has_progress */
+    int has_progress;
+    char file[256];
+    uint64_t done, total, packets;
+    /* a non-fatal problem met while filling this batch */
+    int has_warning;
+    char warning[512];
+    /* last batch: reading is over; rc < 0 with err when it failed */
+    int end;
+    int rc;
+    struct ns_error err;
+};
+
+struct ns_batch_ring {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct ns_batch *slots; /* NS_BATCH_COUNT */
+    struct ns_batch *freeq[NS_BATCH_COUNT], *fullq[NS_BATCH_COUNT];
+    unsigned nfree, nfull, fullhead;
+    int stop; /* the consumer gave up: the producer should end */
+};
+
+int ns_batch_ring_init(struct ns_batch_ring *r, struct ns_error *err);
+void ns_batch_ring_fini(struct ns_batch_ring *r);
+
+/* Producer: an empty batch (waits); NULL when the consumer asked to stop. */
+struct ns_batch *ns_batch_take_free(struct ns_batch_ring *r);
+/* Producer: hand a filled batch over. */
+void ns_batch_put_full(struct ns_batch_ring *r, struct ns_batch *b);
+/* Consumer: the next filled batch in order (waits). */
+struct ns_batch *ns_batch_take_full(struct ns_batch_ring *r);
+/* Consumer: give a batch back (emptied). */
+void ns_batch_put_free(struct ns_batch_ring *r, struct ns_batch *b);
+/* Consumer: ask the producer to stop at its next batch boundary. */
+void ns_batch_stop(struct ns_batch_ring *r);
+
+/* Reset a batch for filling. */
+void ns_batch_clear(struct ns_batch *b);
+
+#endif
