@@ -26,6 +26,11 @@ struct ns_meter {
     uint32_t tcp_free;
     struct ns_seq_state *seq;
     uint32_t seq_free;
+    /* Slots at and above the high-water marks were never used: pools are
+     * handed out from their free lists first, then by raising the mark, so
+     * memory a run never needs is never touched (calloc'd pages stay
+     * unmapped) and a small capture does not pay for a large budget. */
+    uint32_t flow_hwm, tcp_hwm, seq_hwm;
     struct ns_frag_table frag;
     struct ns_list idle[2], closing, status;
     uint64_t now, next_id;
@@ -146,13 +151,7 @@ int ns_meter_create(struct ns_meter **out, const struct ns_meter_config *c, ns_r
     m->mask = nb - 1;
     for (uint32_t i = 0; i < nb; i++)
         m->bucket[i] = NIL;
-    for (uint32_t i = 0; i < cfg.max_flows; i++)
-        m->flows[i].hnext = i + 1 < cfg.max_flows ? i + 1 : NIL;
-    for (uint32_t i = 0; i < cfg.max_tcp; i++)
-        m->tcp[i].next_free = i + 1 < cfg.max_tcp ? i + 1 : NIL;
-    for (uint32_t i = 0; i < cfg.max_seq; i++)
-        m->seq[i].next_free = i + 1 < cfg.max_seq ? i + 1 : NIL;
-    m->flow_free = m->tcp_free = m->seq_free = 0;
+    m->flow_free = m->tcp_free = m->seq_free = NIL;
     m->idle[0].head = m->idle[0].tail = m->idle[1].head = m->idle[1].tail = NIL;
     m->closing.head = m->closing.tail = m->status.head = m->status.tail = NIL;
     m->next_id = 1;
@@ -310,6 +309,10 @@ static int create(struct ns_meter *m, const struct ns_flow_key *k, uint32_t h, i
                   uint8_t syn_seen, uint32_t *out, struct ns_error *err)
 {
     int rc = 0;
+    if (m->flow_free == NIL && m->flow_hwm < m->cfg.max_flows) {
+        m->flows[m->flow_hwm].hnext = NIL;
+        m->flow_free = m->flow_hwm++;
+    }
     if (m->flow_free == NIL) {
         enum ns_end_reason why;
         uint32_t v = victim(m, 0, &why);
@@ -338,6 +341,10 @@ static int create(struct ns_meter *m, const struct ns_flow_key *k, uint32_t h, i
 /* Give flow `i` TCP state, evicting a TCP flow when the pool is empty. */
 static int attach_tcp(struct ns_meter *m, uint32_t i, struct ns_error *err)
 {
+    if (m->tcp_free == NIL && m->tcp_hwm < m->cfg.max_tcp) {
+        m->tcp[m->tcp_hwm].next_free = NIL;
+        m->tcp_free = m->tcp_hwm++;
+    }
     if (m->tcp_free == NIL) {
         enum ns_end_reason why;
         uint32_t v = victim(m, 1, &why);
@@ -360,6 +367,10 @@ static int attach_tcp(struct ns_meter *m, uint32_t i, struct ns_error *err)
 
 static int attach_seq(struct ns_meter *m, struct ns_flow *f, enum ns_seq_kind kind)
 {
+    if (m->seq_free == NIL && m->seq_hwm < m->cfg.max_seq) {
+        m->seq[m->seq_hwm].next_free = NIL;
+        m->seq_free = m->seq_hwm++;
+    }
     if (m->seq_free == NIL) {
         m->st.seq_full++;
         f->no_seq = 1;
