@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SRCS = $(shell find src tests bench -name '*.[ch]' 2>/dev/null)
 
-.PHONY: all check check-asan demo format lint fuzz clean
+.PHONY: all check check-asan demo format format-check lint fuzz clean
 
 all: $(BUILD)/Makefile
 	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS)
@@ -29,8 +29,11 @@ demo: all
 format:
 	clang-format -i $(SRCS)
 
+format-check:
+	clang-format --dry-run --Werror $(SRCS)
+
 lint: all
-	clang-tidy -p $(BUILD) --quiet $(filter %.c,$(SRCS))
+	clang-tidy -p $(BUILD) --quiet --warnings-as-errors='*' $(shell find src -name '*.c')
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -I src src
 

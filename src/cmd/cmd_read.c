@@ -65,8 +65,8 @@ int cmd_read(int argc, char **argv)
             break;
         case 'F': fmt_s = optarg; break;
         case O_EPOCH: epoch = 1; break;
-        case 'h': help(stdout); return 0;
-        default: help(stderr); return 2;
+        case 'h': free(fields_buf); help(stdout); return 0;
+        default: free(fields_buf); help(stderr); return 2;
         }
     }
     if (!in.n)

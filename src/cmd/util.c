@@ -12,7 +12,7 @@ void cmd_die(const char *cmd, const char *fmt, ...)
     va_list ap;
     fprintf(stderr, "netsift %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vfprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
     va_end(ap);
     fputc('\n', stderr);
     exit(2);

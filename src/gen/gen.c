@@ -220,11 +220,10 @@ static int emit(struct gen *g, const struct gflow *f, const struct pktspec *ps, 
     off += 2;
 
     size_t l4len;
-    switch (ps->proto) {
-    case 6: l4len = 20 + (ps->mss_opt ? 4 : 0); break;
-    case 17: l4len = 8; break;
-    default: l4len = 8; break; /* ICMP echo */
-    }
+    if (ps->proto == 6)
+        l4len = 20 + (ps->mss_opt ? 4 : 0);
+    else
+        l4len = 8; /* UDP, ICMP echo */
     size_t iphl = f->v6 ? 40 : 20;
     size_t iplen = iphl + l4len + ps->payload_len;
     uint8_t *ip = b + off;

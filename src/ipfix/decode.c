@@ -63,7 +63,7 @@ static int apply_templates(struct ns_ipfix_dec *d, const struct ns_set *s, struc
 int ns_ipfix_dec_next(struct ns_ipfix_dec *d, struct ns_record *out, struct ns_error *err)
 {
     while (d->in_msg) {
-        if (d->in_set) {
+        if (d->in_set && d->t) { /* in_set is only set with a template */
             size_t left = d->set.len - d->pos;
             /* §3.3.1: what is left below one record is padding. */
             if (left > 0 && left >= d->t->min_len) {

@@ -125,7 +125,7 @@ int ns_flowrec_decode(const struct ns_tmpl *t, const uint8_t *p, size_t avail, u
             break;
         case NS_FR_SINT: {
             uint64_t v = ns_beN(q, len);
-            if (len < 8 && (v >> (8 * len - 1)) & 1)
+            if (len > 0 && len < 8 && (v >> (8 * len - 1)) & 1)
                 v |= ~(uint64_t)0 << (8 * len); /* sign-extend reduced size */
             memcpy(d, &v, 8);
             break;

@@ -46,7 +46,7 @@ int ns_tmpl_store_new(struct ns_tmpl_store **out, size_t max_templates, ns_tmpl_
     s->nslots = 16;
     while (s->nslots < 2 * max_templates)
         s->nslots *= 2;
-    s->slot = calloc(s->nslots, sizeof *s->slot);
+    s->slot = calloc(s->nslots, sizeof *s->slot); // NOLINT(bugprone-sizeof-expression)
     if (!s->slot) {
         free(s);
         return ns_error_set(err, NS_ENOMEM, "template store: out of memory");
@@ -99,7 +99,7 @@ static void rebuild(struct ns_tmpl_store *s)
 {
     size_t n = s->nslots;
     struct ns_tmpl **old = s->slot;
-    struct ns_tmpl **fresh = calloc(n, sizeof *fresh);
+    struct ns_tmpl **fresh = calloc(n, sizeof *fresh); // NOLINT(bugprone-sizeof-expression)
     if (!fresh)
         return; /* keep the tombstones; lookups stay correct */
     s->slot = fresh;

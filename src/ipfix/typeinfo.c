@@ -49,16 +49,16 @@ static int put_one(struct ns_msg_enc *e, uint16_t id, const char *name, uint8_t 
 }
 
 struct typeinfo {
-    uint16_t id;
     const char *name;
+    uint16_t id;
     uint8_t type, sem, units;
 };
 
 /* Forward and reverse entries, in the order ns_ie.h lists them. */
 static const struct typeinfo all[] = {
 #define NS_TI_(N, id, name, rname, t, s, u)                                                        \
-    {(id), (name), (t), (s), (u)},                                                                 \
-        {(uint16_t)((rname) ? ((id) | NS_IE_REVERSE_BIT) : 0), (rname), (t), (s), (u)},
+    {(name), (id), (t), (s), (u)},                                                                 \
+        {(rname), (uint16_t)((rname) ? ((id) | NS_IE_REVERSE_BIT) : 0), (t), (s), (u)},
     NS_IE_ENTERPRISE(NS_TI_)
 #undef NS_TI_
 };

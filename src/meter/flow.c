@@ -61,7 +61,7 @@ void ns_flow_count(struct ns_flow *f, int dir, const struct ns_pkt *p)
         d->tos = p->tos;
         if (dir == 0) {
             static const uint8_t zero[6];
-            if (memcmp(p->src_mac, zero, 6) || memcmp(p->dst_mac, zero, 6)) {
+            if (memcmp(p->src_mac, zero, 6) != 0 || memcmp(p->dst_mac, zero, 6) != 0) {
                 memcpy(f->smac, p->src_mac, 6);
                 memcpy(f->dmac, p->dst_mac, 6);
                 f->has_mac = 1;

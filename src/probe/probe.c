@@ -57,7 +57,9 @@ static void *reader_main(void *arg)
     struct reader *rd = arg;
     struct ns_batch *b = ns_batch_take_free(&rd->ring);
     uint64_t packets = 0;
-    while (b) {
+    if (!b)
+        return NULL;
+    for (;;) {
         struct ns_pkt p;
         const uint8_t *frame;
         int linktype;

@@ -10,7 +10,7 @@ int ns_error_set(struct ns_error *e, int code, const char *fmt, ...)
         va_list ap;
         va_start(ap, fmt);
         e->code = code;
-        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
         va_end(ap);
     }
     return code;
@@ -24,7 +24,7 @@ int ns_error_prefix(struct ns_error *e, const char *fmt, ...)
     char old[sizeof e->msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(pre, sizeof pre, fmt, ap);
+    vsnprintf(pre, sizeof pre, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
     va_end(ap);
     memcpy(old, e->msg, sizeof old);
     size_t n = strlen(pre);
