@@ -55,8 +55,8 @@ static void header(struct ns_printer *p)
 {
     for (size_t i = 0; i < p->nfields; i++) {
         const char *n = p->fields[i]->name;
-        if (p->fmt == NS_FMT_CSV)
-            fprintf(p->out, "%s%s", i ? "," : "", n);
+        if (p->fmt == NS_FMT_CSV || i + 1 == p->nfields)
+            fprintf(p->out, "%s%s", i ? (p->fmt == NS_FMT_CSV ? "," : " ") : "", n);
         else
             fprintf(p->out, "%s%*s", i ? " " : "", -p->fields[i]->width, n);
     }

@@ -508,6 +508,39 @@ int ns_meter_advance(struct ns_meter *m, uint64_t now_ns, struct ns_error *err)
     return expire(m, err);
 }
 
+uint64_t ns_meter_hint_bucket(const struct ns_meter *m, const struct ns_pkt *p)
+{
+    /* Only the common case: a full transport header, no fragment. */
+    if ((p->flags & (NS_PKT_F_IP | NS_PKT_F_L4 | NS_PKT_F_FRAG)) != (NS_PKT_F_IP | NS_PKT_F_L4))
+        return 0;
+    struct ns_key_l4 l4 = {.known = 1};
+    if (ns_proto_has_ports(p->proto)) {
+        l4.sport = p->sport;
+        l4.dport = p->dport;
+    }
+    if (ns_proto_is_icmp(p->ip_version, p->proto)) {
+        l4.icmp_type = p->icmp_type;
+        l4.icmp_code = p->icmp_code;
+    }
+    struct ns_flow_key k;
+    ns_flow_key_make(&k, p, &l4);
+    uint32_t h = ns_flow_key_hash(&k, m->cfg.hash_seed);
+    __builtin_prefetch(&m->bucket[h & m->mask]);
+    return (uint64_t)h | 1ull << 32; /* 0 means no hint */
+}
+
+void ns_meter_hint_flow(const struct ns_meter *m, uint64_t hint)
+{
+    if (!hint)
+        return;
+    /* a hint, not a lookup: the first entry of the chain is the likely one */
+    uint32_t i = m->bucket[(uint32_t)hint & m->mask];
+    if (i != NIL) {
+        __builtin_prefetch(&m->flows[i]);
+        __builtin_prefetch((const char *)&m->flows[i] + 64);
+    }
+}
+
 int ns_meter_packet(struct ns_meter *m, const struct ns_pkt *p, struct ns_error *err)
 {
     int rc;

@@ -122,6 +122,18 @@ int ns_meter_create(struct ns_meter **m, const struct ns_meter_config *c, ns_rec
 /* Meter one packet: advance the clock to p->ts_ns, expire what is due, count p. */
 int ns_meter_packet(struct ns_meter *m, const struct ns_pkt *p, struct ns_error *err);
 
+/*
+ * Cache hints for a batch (optional; results never depend on them).  With
+ * many flows, metering a packet waits mostly on two cache misses: the hash
+ * bucket and the flow entry.  A caller holding a batch calls
+ * ns_meter_hint_bucket() some packets ahead (it computes the key's hash and
+ * starts loading the bucket), then ns_meter_hint_flow() with that hash a few
+ * packets later (the bucket is in cache by then; it starts loading the
+ * flow), so the misses of several packets overlap instead of adding up.
+ */
+uint64_t ns_meter_hint_bucket(const struct ns_meter *m, const struct ns_pkt *p);
+void ns_meter_hint_flow(const struct ns_meter *m, uint64_t hint);
+
 /* Advance the clock without a packet (e.g. idle capture) and expire. */
 int ns_meter_advance(struct ns_meter *m, uint64_t now_ns, struct ns_error *err);
 

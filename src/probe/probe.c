@@ -122,7 +122,19 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
 
     for (;;) {
         struct ns_batch *b = ns_batch_take_full(&rd.ring);
+        /* Cache hints run ahead of metering: bucket HINT_B packets ahead,
+         * flow entry HINT_F ahead (meter.h). */
+        enum { HINT_B = 12, HINT_F = 6 };
+        uint64_t hint[NS_BATCH_PKTS + HINT_B];
+        for (uint32_t i = 0; i < HINT_B && i < b->n; i++)
+            hint[i] = ns_meter_hint_bucket(m, &b->pkts[i]);
+        for (uint32_t i = 0; i < HINT_F && i < b->n; i++)
+            ns_meter_hint_flow(m, hint[i]);
         for (uint32_t i = 0; i < b->n && rc >= 0; i++) {
+            if (i + HINT_B < b->n)
+                hint[i + HINT_B] = ns_meter_hint_bucket(m, &b->pkts[i + HINT_B]);
+            if (i + HINT_F < b->n)
+                ns_meter_hint_flow(m, hint[i + HINT_F]);
             const struct ns_pkt *p = &b->pkts[i];
             if (p->flags & NS_PKT_F_IP)
                 st->ip++;
