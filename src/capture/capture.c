@@ -1,16 +1,28 @@
+/*
+ * capture.c — see capture.h.  A file is read either through a memory
+ * mapping (pcapmap.h: classic pcap in a regular file) or through libpcap
+ * (pcapng, stdin, everything else); both deliver the same packets, and the
+ * BPF filter runs in user space on either, so rejected packets are counted.
+ */
 #include "capture/capture.h"
 
 #include <pcap/pcap.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "capture/pcapmap.h"
+
 struct ns_capture {
     char **paths;
     size_t npaths;
-    size_t next;    /* index of the next file to open */
-    pcap_t *h;      /* current file, NULL between files */
+    size_t next;  /* index of the next file to open */
+    int open;     /* a file is being read */
+    pcap_t *h;    /* libpcap source, or NULL */
+    struct ns_pcapmap map; /* mapped source when map.base */
+    pcap_t *dead; /* handle the filter was compiled with (mapped source) */
     int linktype;
     char *bpf;
     struct bpf_program prog; /* compiled for the current file's link type */
@@ -32,12 +44,56 @@ static void close_current(struct ns_capture *c)
         pcap_close(c->h);
         c->h = NULL;
     }
+    if (c->dead) {
+        pcap_close(c->dead);
+        c->dead = NULL;
+    }
+    ns_pcapmap_close(&c->map);
+    c->open = 0;
+}
+
+static int compile_filter(struct ns_capture *c, pcap_t *h, const char *path, struct ns_error *err)
+{
+    if (!c->bpf || !*c->bpf)
+        return NS_OK;
+    /* Filter in user space with pcap_offline_filter() rather than
+     * pcap_setfilter(), so that rejected packets can be counted. */
+    if (pcap_compile(h, &c->prog, c->bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+        const char *ln = pcap_datalink_val_to_name(c->linktype);
+        ns_error_set(err, NS_EINVAL, "filter '%s' for %s (link type %s): %s", c->bpf, path,
+                     ln ? ln : "?", pcap_geterr(h));
+        close_current(c);
+        return NS_EINVAL;
+    }
+    c->have_prog = 1;
+    return NS_OK;
 }
 
 static int open_next(struct ns_capture *c, struct ns_error *err)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     const char *path = c->paths[c->next];
+    c->file_pkts = 0;
+    c->file_size = 0;
+
+    int rc = ns_pcapmap_open(&c->map, path, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        c->next++;
+        c->open = 1;
+        c->linktype = c->map.linktype;
+        c->file_size = c->map.size;
+        if (c->bpf && *c->bpf) {
+            c->dead = pcap_open_dead(c->linktype, (int)c->map.snaplen);
+            if (!c->dead) {
+                close_current(c);
+                return ns_error_set(err, NS_ENOMEM, "%s: pcap_open_dead failed", path);
+            }
+            return compile_filter(c, c->dead, path, err);
+        }
+        return NS_OK;
+    }
 
     c->h = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
     if (!c->h) {
@@ -47,26 +103,12 @@ static int open_next(struct ns_capture *c, struct ns_error *err)
         return ns_error_set(err, NS_EIO, "%s: %s", path, ebuf);
     }
     c->next++;
+    c->open = 1;
     c->linktype = pcap_datalink(c->h);
-    c->file_pkts = 0;
-    c->file_size = 0;
     struct stat sb;
     if (strcmp(path, "-") != 0 && stat(path, &sb) == 0)
         c->file_size = (uint64_t)sb.st_size;
-
-    if (c->bpf && *c->bpf) {
-        /* Filter in user space with pcap_offline_filter() rather than
-         * pcap_setfilter(), so that rejected packets can be counted. */
-        if (pcap_compile(c->h, &c->prog, c->bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-            const char *ln = pcap_datalink_val_to_name(c->linktype);
-            ns_error_set(err, NS_EINVAL, "filter '%s' for %s (link type %s): %s", c->bpf, path,
-                         ln ? ln : "?", pcap_geterr(c->h));
-            close_current(c);
-            return NS_EINVAL;
-        }
-        c->have_prog = 1;
-    }
-    return NS_OK;
+    return compile_filter(c, c->h, path, err);
 }
 
 int ns_capture_open_files(struct ns_capture **out, const char *const *paths, size_t n,
@@ -108,49 +150,81 @@ nomem:
     return ns_error_set(err, NS_ENOMEM, "out of memory");
 }
 
+static void damaged(struct ns_capture *c, const char *what)
+{
+    snprintf(c->warning, sizeof c->warning, "%.200s: %.200s (after packet %llu; the rest of the file is skipped)",
+             c->paths[c->next - 1], what, (unsigned long long)c->file_pkts);
+    c->has_warning = 1;
+    c->st.files_damaged++;
+    close_current(c);
+}
+
+/* One record of the current file: 1, 0 at its end, -1 when damaged. */
+static int read_one(struct ns_capture *c, struct pcap_pkthdr *ph, const uint8_t **data,
+                    uint64_t *ts_ns)
+{
+    if (c->map.base) {
+        struct ns_error e;
+        int rc = ns_pcapmap_next(&c->map, data, &ph->caplen, &ph->len, ts_ns, &e);
+        if (rc < 0)
+            damaged(c, e.msg);
+        return rc < 0 ? -1 : rc;
+    }
+    struct pcap_pkthdr *hdr;
+    int rc = pcap_next_ex(c->h, &hdr, data);
+    if (rc == 1) {
+        *ph = *hdr;
+        /* With nanosecond precision tv_usec holds nanoseconds.  A classic
+         * pcap file stores seconds as a 32-bit unsigned number; libpcap
+         * 1.10 reads it as signed, so times past 2038-01-19 come out
+         * negative: read them as the file means them (as pcapmap.c does). */
+        uint64_t sec = hdr->ts.tv_sec < 0 && hdr->ts.tv_sec >= INT32_MIN
+                           ? (uint64_t)(uint32_t)hdr->ts.tv_sec
+                           : (uint64_t)hdr->ts.tv_sec;
+        *ts_ns = sec * 1000000000u + (uint64_t)hdr->ts.tv_usec;
+        return 1;
+    }
+    if (rc == -2)
+        return 0;
+    /* libpcap cannot resynchronise inside a file: keep what we have */
+    damaged(c, pcap_geterr(c->h));
+    return -1;
+}
+
 int ns_capture_next(struct ns_capture *c, struct ns_pkt *p, const uint8_t **frame, int *linktype,
                     struct ns_error *err)
 {
     for (;;) {
-        if (!c->h) {
+        if (!c->open) {
             if (c->next >= c->npaths)
                 return 0;
             int rc = open_next(c, err);
             if (rc < 0)
                 return rc;
         }
-        struct pcap_pkthdr *hdr;
-        const u_char *data;
-        int rc = pcap_next_ex(c->h, &hdr, &data);
-        if (rc == 1) {
-            c->file_pkts++;
-            if (c->have_prog && !pcap_offline_filter(&c->prog, hdr, data)) {
-                c->st.filtered++;
-                continue;
-            }
-            c->st.packets++;
-            c->st.bytes += hdr->caplen;
-            /* With nanosecond precision tv_usec holds nanoseconds. */
-            p->ts_ns = (uint64_t)hdr->ts.tv_sec * 1000000000u + (uint64_t)hdr->ts.tv_usec;
-            p->caplen = hdr->caplen;
-            p->wirelen = hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
-            p->ifindex = 0;
-            *frame = data;
-            *linktype = c->linktype;
-            return 1;
-        }
-        if (rc == -2) { /* end of this file */
+        struct pcap_pkthdr ph;
+        uint64_t ts;
+        int rc = read_one(c, &ph, frame, &ts);
+        if (rc == 0) {
             c->st.files_done++;
             close_current(c);
             continue;
         }
-        /* rc == -1: a damaged record.  libpcap cannot resynchronise inside a
-         * pcap file, so keep what we have and move on to the next file. */
-        snprintf(c->warning, sizeof c->warning, "%s: %s (after packet %llu; the rest of the file is skipped)",
-                 c->paths[c->next - 1], pcap_geterr(c->h), (unsigned long long)c->file_pkts);
-        c->has_warning = 1;
-        c->st.files_damaged++;
-        close_current(c);
+        if (rc < 0)
+            continue;
+        c->file_pkts++;
+        if (c->have_prog && !pcap_offline_filter(&c->prog, &ph, *frame)) {
+            c->st.filtered++;
+            continue;
+        }
+        c->st.packets++;
+        c->st.bytes += ph.caplen;
+        p->ts_ns = ts;
+        p->caplen = ph.caplen;
+        p->wirelen = ph.len < ph.caplen ? ph.caplen : ph.len;
+        p->ifindex = 0;
+        *linktype = c->linktype;
+        return 1;
     }
 }
 
@@ -166,7 +240,7 @@ void ns_capture_take_warning(struct ns_capture *c)
 
 const char *ns_capture_current_file(const struct ns_capture *c)
 {
-    if (c->h)
+    if (c->open)
         return c->paths[c->next - 1];
     return c->next < c->npaths ? c->paths[c->next] : NULL;
 }
@@ -175,7 +249,9 @@ void ns_capture_progress(const struct ns_capture *c, uint64_t *done, uint64_t *t
 {
     *done = 0;
     *total = c->file_size;
-    if (c->h && c->file_size) {
+    if (c->map.base) {
+        *done = c->map.off;
+    } else if (c->h && c->file_size) {
         FILE *f = pcap_file(c->h);
         long pos = f ? ftell(f) : -1;
         if (pos > 0)

@@ -406,9 +406,9 @@ static void start_linger(struct ns_meter *m, uint32_t i)
 
 /* Find or create the flow for key `k`; *dir = the packet's direction. */
 static int get_flow(struct ns_meter *m, const struct ns_pkt *p, const struct ns_flow_key *k,
-                    int side, int tcp_hdr, uint32_t *out, int *dir, struct ns_error *err)
+                    uint32_t h, int side, int tcp_hdr, uint32_t *out, int *dir,
+                    struct ns_error *err)
 {
-    uint32_t h = ns_flow_key_hash(k, m->cfg.hash_seed);
     uint32_t i = lookup(m, k, h);
     int rc;
     if (i != NIL && tcp_hdr && m->flows[i].closing) {
@@ -470,9 +470,10 @@ static int frag_orphan(struct ns_meter *m, struct ns_frag_entry *e, struct ns_er
     struct ns_key_l4 l4 = {0};
     struct ns_flow_key k;
     int side = ns_flow_key_make(&k, &p, &l4);
+    uint32_t h = ns_flow_key_hash(&k, m->cfg.hash_seed);
     uint32_t i;
     int dir, rc;
-    if ((rc = get_flow(m, &p, &k, side, 0, &i, &dir, err)) < 0)
+    if ((rc = get_flow(m, &p, &k, h, side, 0, &i, &dir, err)) < 0)
         return rc;
     ns_flow_add_bulk(&m->flows[i], dir, &b);
     touch(m, i);
@@ -508,11 +509,18 @@ int ns_meter_advance(struct ns_meter *m, uint64_t now_ns, struct ns_error *err)
     return expire(m, err);
 }
 
-uint64_t ns_meter_hint_bucket(const struct ns_meter *m, const struct ns_pkt *p)
+uint64_t ns_meter_hash_seed(const struct ns_meter *m)
+{
+    return m->cfg.hash_seed;
+}
+
+void ns_meter_prepare(const struct ns_pkt *p, uint64_t hash_seed, struct ns_meter_prep *out)
 {
     /* Only the common case: a full transport header, no fragment. */
-    if ((p->flags & (NS_PKT_F_IP | NS_PKT_F_L4 | NS_PKT_F_FRAG)) != (NS_PKT_F_IP | NS_PKT_F_L4))
-        return 0;
+    if ((p->flags & (NS_PKT_F_IP | NS_PKT_F_L4 | NS_PKT_F_FRAG)) != (NS_PKT_F_IP | NS_PKT_F_L4)) {
+        out->valid = 0;
+        return;
+    }
     struct ns_key_l4 l4 = {.known = 1};
     if (ns_proto_has_ports(p->proto)) {
         l4.sport = p->sport;
@@ -522,19 +530,23 @@ uint64_t ns_meter_hint_bucket(const struct ns_meter *m, const struct ns_pkt *p)
         l4.icmp_type = p->icmp_type;
         l4.icmp_code = p->icmp_code;
     }
-    struct ns_flow_key k;
-    ns_flow_key_make(&k, p, &l4);
-    uint32_t h = ns_flow_key_hash(&k, m->cfg.hash_seed);
-    __builtin_prefetch(&m->bucket[h & m->mask]);
-    return (uint64_t)h | 1ull << 32; /* 0 means no hint */
+    out->side = (uint8_t)ns_flow_key_make(&out->key, p, &l4);
+    out->hash = ns_flow_key_hash(&out->key, hash_seed);
+    out->valid = 1;
 }
 
-void ns_meter_hint_flow(const struct ns_meter *m, uint64_t hint)
+void ns_meter_hint_bucket(const struct ns_meter *m, const struct ns_meter_prep *pr)
 {
-    if (!hint)
+    if (pr->valid)
+        __builtin_prefetch(&m->bucket[pr->hash & m->mask]);
+}
+
+void ns_meter_hint_flow(const struct ns_meter *m, const struct ns_meter_prep *pr)
+{
+    if (!pr->valid)
         return;
     /* a hint, not a lookup: the first entry of the chain is the likely one */
-    uint32_t i = m->bucket[(uint32_t)hint & m->mask];
+    uint32_t i = m->bucket[pr->hash & m->mask];
     if (i != NIL) {
         __builtin_prefetch(&m->flows[i]);
         __builtin_prefetch((const char *)&m->flows[i] + 64);
@@ -542,6 +554,12 @@ void ns_meter_hint_flow(const struct ns_meter *m, uint64_t hint)
 }
 
 int ns_meter_packet(struct ns_meter *m, const struct ns_pkt *p, struct ns_error *err)
+{
+    return ns_meter_packet_prepared(m, p, NULL, err);
+}
+
+int ns_meter_packet_prepared(struct ns_meter *m, const struct ns_pkt *p,
+                             const struct ns_meter_prep *pr, struct ns_error *err)
 {
     int rc;
     m->st.packets++;
@@ -614,11 +632,21 @@ int ns_meter_packet(struct ns_meter *m, const struct ns_pkt *p, struct ns_error 
         m->st.no_l4++;
     }
 
-    struct ns_flow_key k;
-    int side = ns_flow_key_make(&k, p, &l4);
+    struct ns_flow_key kbuf;
+    const struct ns_flow_key *k = &kbuf;
+    int side;
+    uint32_t h;
+    if (pr && pr->valid && l4_hdr && !(p->flags & NS_PKT_F_FRAG)) {
+        k = &pr->key; /* computed ahead, the same way (ns_meter_prepare) */
+        side = pr->side;
+        h = pr->hash;
+    } else {
+        side = ns_flow_key_make(&kbuf, p, &l4);
+        h = ns_flow_key_hash(&kbuf, m->cfg.hash_seed);
+    }
     uint32_t i;
     int dir;
-    if ((rc = get_flow(m, p, &k, side, tcp_hdr, &i, &dir, err)) < 0)
+    if ((rc = get_flow(m, p, k, h, side, tcp_hdr, &i, &dir, err)) < 0)
         return rc;
     if (tcp_hdr && m->flows[i].tcp == NIL && (rc = attach_tcp(m, i, err)) < 0)
         return rc;

@@ -66,6 +66,7 @@
 
 #include <stdint.h>
 
+#include "meter/key.h"
 #include "pkt/pkt.h"
 #include "record/record.h"
 #include "util/err.h"
@@ -123,16 +124,36 @@ int ns_meter_create(struct ns_meter **m, const struct ns_meter_config *c, ns_rec
 int ns_meter_packet(struct ns_meter *m, const struct ns_pkt *p, struct ns_error *err);
 
 /*
+ * Work done ahead, possibly on another thread.  Building a packet's flow
+ * key and hashing it depends only on the packet and the meter's hash seed,
+ * so a reading thread can do it (ns_meter_prepare) while the metering
+ * thread is busy; ns_meter_packet_prepared() then skips it.  Results are
+ * the same as ns_meter_packet()'s.  `valid` is 0 for packets the shortcut
+ * does not cover (fragments, no transport header, not IP): they take the
+ * ordinary path.
+ */
+struct ns_meter_prep {
+    struct ns_flow_key key;
+    uint32_t hash;
+    uint8_t side;  /* canonical side of the packet's source */
+    uint8_t valid;
+};
+
+uint64_t ns_meter_hash_seed(const struct ns_meter *m);
+void ns_meter_prepare(const struct ns_pkt *p, uint64_t hash_seed, struct ns_meter_prep *out);
+int ns_meter_packet_prepared(struct ns_meter *m, const struct ns_pkt *p,
+                             const struct ns_meter_prep *pr, struct ns_error *err);
+
+/*
  * Cache hints for a batch (optional; results never depend on them).  With
  * many flows, metering a packet waits mostly on two cache misses: the hash
- * bucket and the flow entry.  A caller holding a batch calls
- * ns_meter_hint_bucket() some packets ahead (it computes the key's hash and
- * starts loading the bucket), then ns_meter_hint_flow() with that hash a few
- * packets later (the bucket is in cache by then; it starts loading the
- * flow), so the misses of several packets overlap instead of adding up.
+ * bucket and the flow entry.  A caller holding a batch of prepared packets
+ * calls ns_meter_hint_bucket() some packets ahead, then ns_meter_hint_flow()
+ * a few packets later (the bucket is in cache by then), so the misses of
+ * several packets overlap instead of adding up.
  */
-uint64_t ns_meter_hint_bucket(const struct ns_meter *m, const struct ns_pkt *p);
-void ns_meter_hint_flow(const struct ns_meter *m, uint64_t hint);
+void ns_meter_hint_bucket(const struct ns_meter *m, const struct ns_meter_prep *pr);
+void ns_meter_hint_flow(const struct ns_meter *m, const struct ns_meter_prep *pr);
 
 /* Advance the clock without a packet (e.g. idle capture) and expire. */
 int ns_meter_advance(struct ns_meter *m, uint64_t now_ns, struct ns_error *err);

@@ -24,16 +24,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "meter/meter.h"
 #include "pkt/pkt.h"
 #include "util/err.h"
 
-#define NS_BATCH_PKTS  256
+#define NS_BATCH_PKTS  1024
 #define NS_BATCH_ARENA (1u << 20) /* ≥ the largest frame libpcap delivers (256 KiB) */
 #define NS_BATCH_COUNT 8
 
 struct ns_batch {
     uint32_t n;
     struct ns_pkt pkts[NS_BATCH_PKTS];
+    struct ns_meter_prep prep[NS_BATCH_PKTS]; /* flow key and hash, made by the reader */
     uint64_t malformed[NS_MAL__COUNT]; /* by reason, for these packets */
     size_t used;                       /* of the arena */
     uint8_t *arena;

@@ -32,6 +32,7 @@ void ns_probe_config_default(struct ns_probe_config *c)
 
 struct reader {
     struct ns_capture *cap;
+    uint64_t hash_seed;
     struct ns_batch_ring ring;
 };
 
@@ -85,6 +86,7 @@ static void *reader_main(void *arg)
         q->wirelen = p.wirelen;
         q->ifindex = p.ifindex;
         ns_pkt_decode(q, linktype, copy);
+        ns_meter_prepare(q, rd->hash_seed, &b->prep[b->n - 1]);
         b->malformed[q->malformed]++;
         note_capture_state(rd->cap, b, ++packets);
     }
@@ -113,34 +115,35 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
         (rc = ns_meter_create(&m, &c->meter, write_record, &sink, err)) < 0 ||
         (rc = ns_batch_ring_init(&rd.ring, err)) < 0)
         goto out;
+    rd.hash_seed = ns_meter_hash_seed(m);
     pthread_t th;
     if (pthread_create(&th, NULL, reader_main, &rd) != 0) {
         rc = ns_error_set(err, NS_ENOMEM, "cannot start the reading thread");
         goto out;
     }
     started = 1;
+    pthread_setname_np(th, "netsift-read"); /* for top and perf */
 
     for (;;) {
         struct ns_batch *b = ns_batch_take_full(&rd.ring);
         /* Cache hints run ahead of metering: bucket HINT_B packets ahead,
          * flow entry HINT_F ahead (meter.h). */
         enum { HINT_B = 12, HINT_F = 6 };
-        uint64_t hint[NS_BATCH_PKTS + HINT_B];
         for (uint32_t i = 0; i < HINT_B && i < b->n; i++)
-            hint[i] = ns_meter_hint_bucket(m, &b->pkts[i]);
+            ns_meter_hint_bucket(m, &b->prep[i]);
         for (uint32_t i = 0; i < HINT_F && i < b->n; i++)
-            ns_meter_hint_flow(m, hint[i]);
+            ns_meter_hint_flow(m, &b->prep[i]);
         for (uint32_t i = 0; i < b->n && rc >= 0; i++) {
             if (i + HINT_B < b->n)
-                hint[i + HINT_B] = ns_meter_hint_bucket(m, &b->pkts[i + HINT_B]);
+                ns_meter_hint_bucket(m, &b->prep[i + HINT_B]);
             if (i + HINT_F < b->n)
-                ns_meter_hint_flow(m, hint[i + HINT_F]);
+                ns_meter_hint_flow(m, &b->prep[i + HINT_F]);
             const struct ns_pkt *p = &b->pkts[i];
             if (p->flags & NS_PKT_F_IP)
                 st->ip++;
             else
                 st->non_ip++;
-            rc = ns_meter_packet(m, p, err);
+            rc = ns_meter_packet_prepared(m, p, &b->prep[i], err);
         }
         st->packets += b->n;
         for (int i = 0; i < NS_MAL__COUNT; i++)
