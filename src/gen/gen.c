@@ -636,8 +636,6 @@ static int step_other(struct gen *g, struct gflow *f, uint64_t now, struct ns_er
         ps.proto = 1;
         ps.icmp_type = f->v6 ? (to_server ? 128 : 129) : (to_server ? 8 : 0);
         ps.payload_len = 56;
-        if (!to_server)
-            f->icmp_seq++;
         f->next_ns = now + (to_server ? f->rtt_ns : 1000000000u - f->rtt_ns);
         break;
     }
@@ -645,6 +643,10 @@ static int step_other(struct gen *g, struct gflow *f, uint64_t now, struct ns_er
     f->sent++;
     if (emit(g, f, &ps, now, err) < 0)
         return -1;
+    /* An echo reply carries its request's identifier and sequence number
+     * (RFC 792, RFC 4443 §4.2): the next request takes the next one. */
+    if (f->type == G_ICMP && !to_server)
+        f->icmp_seq++;
     return f->remaining > 0;
 }
 

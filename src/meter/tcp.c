@@ -158,6 +158,8 @@ static unsigned analyse_seq(struct ns_tcp_state *t, int dir, const struct ns_pkt
     uint32_t seq = p->tcp_seq;
     uint64_t ts = p->ts_ns;
     uint32_t seglen = len + !!(fl & NS_TCP_SYN) + !!(fl & NS_TCP_FIN);
+    /* a first fragment holds only part of the segment (see tcp.h) */
+    uint8_t open_end = (p->flags & NS_PKT_F_FRAG_MORE) != 0;
 
     if ((fl & NS_TCP_RST) && len == 0)
         return 0; /* an RST occupies no sequence space */
@@ -166,16 +168,18 @@ static unsigned analyse_seq(struct ns_tcp_state *t, int dir, const struct ns_pkt
         d->isn = seq;
         d->have_syn = d->have_seq = 1;
         d->nxt = seq + seglen;
+        d->nxt_open = open_end;
         d->nxt_ns = ts;
         d->nholes = 0;
-        d->max_seg = len;
+        d->max_seg = open_end ? 0 : len;
         return 0;
     }
     if (!d->have_seq) { /* picked up mid-stream */
         d->have_seq = 1;
         d->nxt = seq + seglen;
+        d->nxt_open = open_end;
         d->nxt_ns = ts;
-        d->max_seg = len;
+        d->max_seg = open_end ? 0 : len;
         return 0;
     }
     if (seglen == 0)
@@ -185,15 +189,16 @@ static unsigned analyse_seq(struct ns_tcp_state *t, int dir, const struct ns_pkt
         return 0; /* zero-window probe */
     if (len <= 1 && !(fl & (NS_TCP_SYN | NS_TCP_FIN | NS_TCP_RST)) && seq == d->nxt - 1)
         return 0; /* keep-alive */
-    if (len > d->max_seg)
+    if (len > d->max_seg && !open_end)
         d->max_seg = len;
 
     unsigned ret = 0;
     uint32_t end = seq + seglen;
     if (sdiff(seq, d->nxt) >= 0) {
-        if (seq != d->nxt)
+        if (seq != d->nxt && !d->nxt_open)
             ret |= add_hole(d, d->nxt, seq, ts);
         d->nxt = end;
+        d->nxt_open = open_end;
         d->nxt_ns = ts;
         return ret;
     }
@@ -219,6 +224,7 @@ static unsigned analyse_seq(struct ns_tcp_state *t, int dir, const struct ns_pkt
     }
     if (sdiff(end, d->nxt) > 0) {
         d->nxt = end;
+        d->nxt_open = open_end;
         d->nxt_ns = ts;
     }
     return ret;

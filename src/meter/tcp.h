@@ -17,6 +17,10 @@
  *     (RFC 9293 §3.8.6.1): ignored, nxt does not move (as Wireshark);
  *   - keep-alive: <= 1 byte at nxt-1, no SYN/FIN/RST (RFC 9293 §3.8.4):
  *     ignored;
+ *   - beyond nxt after a segment that came as a first IP fragment (MF
+ *     set): no hole.  Only the first fragment carries the TCP header, and
+ *     it holds part of the segment, so its end is a lower bound of nxt;
+ *     the rest of the segment follows in fragments we cannot place;
  *   - beyond nxt: a hole [nxt, seq) is recorded and counted at once as
  *     sequence-gap loss: gap_octets += size, loss_pkts += ceil(size / the
  *     largest payload seen in this direction) (1 when none seen yet);
@@ -90,6 +94,7 @@ struct ns_tcp_dir {
     uint16_t win_last, win_min, win_max, mss, dupacks;
     uint8_t wscale, flags, init_flags, nholes;
     uint8_t have_seq, have_syn, have_ack, have_win, fin, seen, rec_win;
+    uint8_t nxt_open; /* nxt came from a first fragment: only a lower bound */
 };
 
 struct ns_tcp_state {

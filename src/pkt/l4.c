@@ -33,7 +33,11 @@ static void udp(struct ns_pkt *p, struct ns_cur c, uint32_t claimed, int len_gue
     uint32_t ulen = ns_cur_be16(&c, 4);
     if (ulen == 0 && len_guessed)
         ulen = claimed; /* RFC 2675 §4 jumbograms; GSO super-packets */
-    if (ulen < 8 || ulen > claimed) {
+    /* In a first fragment with more to come the length covers the whole
+     * datagram (RFC 768 counts header and data; RFC 791 fragments the IP
+     * payload), so it exceeds what this fragment carries. */
+    int first_frag = (p->flags & NS_PKT_F_FRAG_MORE) != 0;
+    if (ulen < 8 || (ulen > claimed && !first_frag)) {
         ns_pkt_fail(p, NS_MAL_UDP_LEN);
         return;
     }

@@ -109,6 +109,27 @@ static void late_fill_is_retransmission(void **state)
     done(&t);
 }
 
+/* A segment that arrives as IP fragments: only the first fragment has the
+ * TCP header and it carries 4 of the 69 data bytes (zeek-ipv4-fragmented-4
+ * frame 5); the next segment at seq + 69 leaves no gap. */
+static void fragmented_segment_leaves_no_gap(void **state)
+{
+    struct tc t;
+    start(&t, NULL);
+    hs(&t, 10);
+    uint64_t ts = T0 + 30 * MS;
+    struct ns_pkt p = mk_tcp(ts, "10.0.0.1", 40000, "10.0.0.2", 80, F_ACK, C1, SI + 1, 4);
+    p.tcp_win = 65535;
+    p.flags |= NS_PKT_F_FRAG | NS_PKT_F_FRAG_FIRST | NS_PKT_F_FRAG_MORE;
+    p.frag_id = 9;
+    FEED(t.m, p);
+    pk(&t, 31, 1, F_ACK, C1 + 69, SI + 1, 100, 65535);
+    /* a real gap after that is still one */
+    pk(&t, 32, 1, F_ACK, C1 + 269, SI + 1, 100, 65535);
+    expect(&finish(&t)->dir[0], 1, 100, 0, 0, 0);
+    done(&t);
+}
+
 static void fast_case(struct tc *t, int dupacks)
 {
     hs(t, 50); /* RTT 100 ms: the refill below is well within it */
@@ -383,6 +404,7 @@ int main(void)
         cmocka_unit_test(sequence_wraparound),
         cmocka_unit_test(handshake_rtt_and_options),
         cmocka_unit_test(hole_overflow_counted),
+        cmocka_unit_test(fragmented_segment_leaves_no_gap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -371,6 +371,26 @@ static void ip4_fragments(void **state)
     assert_int_equal(p.frag_id, 0x1234);
     assert_int_equal(p.frag_off, 0);
     assert_int_equal(p.dport, 53);
+    /* the UDP length covers the whole datagram, beyond this fragment: still
+     * a transport header (ndpi-badpackets.pcap, ndpi-dns-fragmented.pcap) */
+    patch16(&f, 34 + 4, 1700);
+    assert_int_equal(decode(&p, NS_LINK_ETHERNET, &f), 0);
+    assert_int_equal(p.malformed, NS_MAL_NONE);
+    assert_int_equal(p.flags, NS_PKT_F_IP | NS_PKT_F_L4 | NS_PKT_F_FRAG | NS_PKT_F_FRAG_FIRST |
+                                  NS_PKT_F_FRAG_MORE);
+    assert_int_equal(p.dport, 53);
+    assert_int_equal(p.l4_payload_len, 1692);
+    assert_int_equal(p.payload_caplen, 100);
+    /* ... but not below the header, nor beyond the packet when unfragmented */
+    patch16(&f, 34 + 4, 7);
+    assert_int_equal(decode(&p, NS_LINK_ETHERNET, &f), 1);
+    assert_int_equal(p.malformed, NS_MAL_UDP_LEN);
+    patch16(&f, 34 + 4, 1700);
+    patch16(&f, 14 + 6, 0);
+    assert_int_equal(decode(&p, NS_LINK_ETHERNET, &f), 1);
+    assert_int_equal(p.malformed, NS_MAL_UDP_LEN);
+    patch16(&f, 14 + 6, 0x2000);
+    patch16(&f, 34 + 4, 108);
     /* middle fragment at 1480: no transport header, payload is IP payload */
     patch16(&f, 14 + 6, 0x2000 | 185);
     assert_int_equal(decode(&p, NS_LINK_ETHERNET, &f), 0);
