@@ -257,6 +257,17 @@ static uint32_t victim(struct ns_meter *m, int tcp_only, enum ns_end_reason *why
 
 static int frag_orphan(struct ns_meter *m, struct ns_frag_entry *e, struct ns_error *err);
 
+/* A TCP flow that went idle after FINs both ways, one never acknowledged
+ * (or its ACK not captured), did end: flowEndReason says so (RFC 5102,
+ * endOfFlowDetected: "for example, the TCP FIN flag"). */
+static enum ns_end_reason idle_reason(struct ns_meter *m, uint32_t i)
+{
+    const struct ns_flow *f = &m->flows[i];
+    if (f->tcp != NIL && m->tcp[f->tcp].d[0].fin && m->tcp[f->tcp].d[1].fin)
+        return NS_END_EOF;
+    return NS_END_IDLE;
+}
+
 static int expire(struct ns_meter *m, struct ns_error *err)
 {
     int rc;
@@ -264,7 +275,7 @@ static int expire(struct ns_meter *m, struct ns_error *err)
     for (int c = 0; c < 2; c++) {
         uint64_t to = c ? m->cfg.tcp_idle_ns : m->cfg.idle_ns;
         while (m->idle[c].head != NIL && now - m->flows[m->idle[c].head].touch_ns >= to)
-            if ((rc = flow_end(m, m->idle[c].head, NS_END_IDLE, err)) < 0)
+            if ((rc = flow_end(m, m->idle[c].head, idle_reason(m, m->idle[c].head), err)) < 0)
                 return rc;
     }
     while (m->closing.head != NIL && m->flows[m->closing.head].due_ns <= now)

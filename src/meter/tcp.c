@@ -295,13 +295,18 @@ unsigned ns_tcp_packet(struct ns_tcp_state *t, int dir, const struct ns_pkt *p)
         d->lastack = p->tcp_ack;
         d->ack_ns = p->ts_ns;
         d->have_ack = 1;
+        struct ns_tcp_dir *o = &t->d[!dir];
+        if (o->fin && !o->fin_acked && (int32_t)(p->tcp_ack - (o->fin_seq + 1)) >= 0)
+            o->fin_acked = 1;
     }
     d->win_last = p->tcp_win;
     d->have_win = 1;
 
-    if (fl & NS_TCP_FIN)
+    if ((fl & NS_TCP_FIN) && !d->fin) {
         d->fin = 1;
-    if (!t->closed && ((fl & NS_TCP_RST) || (t->d[0].fin && t->d[1].fin))) {
+        d->fin_seq = p->tcp_seq + p->l4_payload_len + ((fl & NS_TCP_SYN) ? 1u : 0u);
+    }
+    if (!t->closed && ((fl & NS_TCP_RST) || (t->d[0].fin_acked && t->d[1].fin_acked))) {
         t->closed = 1;
         ret |= NS_TCP_R_CLOSED;
     }

@@ -95,6 +95,8 @@ struct ns_tcp_dir {
     uint8_t wscale, flags, init_flags, nholes;
     uint8_t have_seq, have_syn, have_ack, have_win, fin, seen, rec_win;
     uint8_t nxt_open; /* nxt came from a first fragment: only a lower bound */
+    uint8_t fin_acked; /* the peer acknowledged this direction's FIN */
+    uint32_t fin_seq;  /* sequence number the FIN occupies */
 };
 
 struct ns_tcp_state {
@@ -104,11 +106,15 @@ struct ns_tcp_state {
     uint32_t next_free; /* pool link (meter.c) */
     uint8_t syn_dir;    /* direction of the initiating SYN, 2 = none */
     uint8_t rtt_done;   /* bit 0 synack measured, bit 1 ackdat measured */
-    uint8_t closed;     /* FIN both ways or RST seen */
+    uint8_t closed;     /* RST, or FIN both ways and both acknowledged */
 };
 
 /* Results of ns_tcp_packet (bit mask). */
-#define NS_TCP_R_CLOSED        0x1u /* flow just closed (FIN/FIN or RST) */
+/* A connection is closed by RST, or when both FINs were sent and both were
+ * acknowledged (RFC 9293 §3.6): a FIN that is never acknowledged may be
+ * resent, and those resends belong to the same flow (as Argus and
+ * Wireshark see it). */
+#define NS_TCP_R_CLOSED        0x1u /* flow just closed */
 #define NS_TCP_R_HOLE_OVERFLOW 0x2u /* a hole was forgotten */
 
 void ns_tcp_init(struct ns_tcp_state *t);

@@ -106,6 +106,8 @@ static void tcp_close(struct ns_meter *m, uint64_t t, const char *cli, uint16_t 
     FEED(m, mk_tcp(t + 2 * MS, cli, cp, "10.0.0.2", 80, F_ACK, 101, 501, 0));
     FEED(m, mk_tcp(t + 3 * MS, cli, cp, "10.0.0.2", 80, F_FIN | F_ACK, 101, 501, 0));
     FEED(m, mk_tcp(t + 4 * MS, "10.0.0.2", 80, cli, cp, F_FIN | F_ACK, 501, 102, 0));
+    /* the last ACK acknowledges the second FIN: closed (tcp.h) */
+    FEED(m, mk_tcp(t + 5 * MS, cli, cp, "10.0.0.2", 80, F_ACK, 102, 502, 0));
 }
 
 static void linger_then_eof(void **state)
@@ -115,12 +117,11 @@ static void linger_then_eof(void **state)
     struct ns_meter *m = mk_meter(&cfg, &c);
     uint64_t t = T0;
     tcp_close(m, t, "10.0.0.1", 4000);
-    /* last ACK and a retransmitted FIN are absorbed by the linger */
-    FEED(m, mk_tcp(t + 5 * MS, "10.0.0.1", 4000, "10.0.0.2", 80, F_ACK, 102, 502, 0));
+    /* a retransmitted FIN is absorbed by the linger */
     FEED(m, mk_tcp(t + 1 * SEC, "10.0.0.2", 80, "10.0.0.1", 4000, F_FIN | F_ACK, 501, 102, 0));
-    advance(m, t + 4 * MS + 3 * SEC - 1);
+    advance(m, t + 5 * MS + 3 * SEC - 1);
     assert_int_equal(c.n, 0);
-    advance(m, t + 4 * MS + 3 * SEC); /* linger counts from the closing packet */
+    advance(m, t + 5 * MS + 3 * SEC); /* linger counts from the closing packet */
     assert_int_equal(c.n, 1);
     struct ns_record *r = &c.r[0];
     assert_int_equal(r->end_reason, NS_END_EOF);
@@ -139,6 +140,39 @@ static void linger_then_eof(void **state)
     collector_free(&c);
 }
 
+/* zeek-tcp-reassembly.pcap, frames 110-116: the client's FIN is never
+ * acknowledged, so the connection is not closed; the client's resends
+ * seconds later are retransmissions of the same flow, not a new flow. */
+static void unacked_fin_keeps_the_flow_open(void **state)
+{
+    struct ns_meter_config cfg = cfg_default();
+    struct collector c;
+    struct ns_meter *m = mk_meter(&cfg, &c);
+    uint64_t t = T0;
+    FEED(m, mk_tcp(t, "10.0.0.1", 4000, "10.0.0.2", 80, F_SYN, 100, 0, 0));
+    FEED(m, mk_tcp(t + MS, "10.0.0.2", 80, "10.0.0.1", 4000, F_SYN | F_ACK, 500, 101, 0));
+    FEED(m, mk_tcp(t + 2 * MS, "10.0.0.1", 4000, "10.0.0.2", 80, F_ACK, 101, 501, 0));
+    /* server closes its side; client acks it */
+    FEED(m, mk_tcp(t + 3 * MS, "10.0.0.2", 80, "10.0.0.1", 4000, F_FIN | F_ACK, 501, 101, 0));
+    FEED(m, mk_tcp(t + 4 * MS, "10.0.0.1", 4000, "10.0.0.2", 80, F_ACK, 101, 502, 0));
+    /* client sends data and its FIN: never acknowledged */
+    FEED(m, mk_tcp(t + 5 * MS, "10.0.0.1", 4000, "10.0.0.2", 80, F_FIN | F_ACK | F_PSH, 101, 502,
+                   100));
+    advance(m, t + 5 * SEC); /* past the 3 s linger */
+    assert_int_equal(c.n, 0);
+    for (int k = 0; k < 3; k++) /* the client resends */
+        FEED(m, mk_tcp(t + (6 + k) * SEC, "10.0.0.1", 4000, "10.0.0.2", 80, F_FIN | F_ACK | F_PSH,
+                       101, 502, 100));
+    assert_int_equal(c.n, 0);
+    advance(m, t + 8 * SEC + cfg.tcp_idle_ns);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.r[0].dir[0].retrans_pkts, 3);
+    assert_int_equal(c.r[0].dir[0].pkts, 7);
+    assert_int_equal(c.r[0].end_reason, NS_END_EOF); /* FINs both ways, then idle */
+    ns_meter_destroy(m);
+    collector_free(&c);
+}
+
 static void new_syn_during_linger_starts_new_flow(void **state)
 {
     struct collector c;
@@ -151,7 +185,7 @@ static void new_syn_during_linger_starts_new_flow(void **state)
     FEED(m, mk_tcp(T0 + 200 * MS, "10.0.0.1", 4000, "10.0.0.2", 80, F_SYN, 90000, 0, 0));
     assert_int_equal(c.n, 1);
     assert_int_equal(c.r[0].end_reason, NS_END_EOF);
-    assert_int_equal(c.r[0].dir[0].pkts, 4);
+    assert_int_equal(c.r[0].dir[0].pkts, 5); /* SYN, ACK, FIN, last ACK, resent SYN */
     FLUSH(m);
     assert_int_equal(c.n, 2);
     assert_int_equal(c.r[1].end_reason, NS_END_FORCED);
@@ -310,6 +344,7 @@ int main(void)
         cmocka_unit_test(status_records_carry_deltas),
         cmocka_unit_test(status_only_with_activity),
         cmocka_unit_test(linger_then_eof),
+        cmocka_unit_test(unacked_fin_keeps_the_flow_open),
         cmocka_unit_test(new_syn_during_linger_starts_new_flow),
         cmocka_unit_test(flush_reasons),
         cmocka_unit_test(cache_full_evicts_lru),

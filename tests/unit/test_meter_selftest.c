@@ -118,7 +118,8 @@ static void r_expire(struct ref *r)
             }
             if (!v)
                 break;
-            r_end(r, v, NS_END_IDLE);
+            /* FINs both ways (one unacknowledged): the flow did end */
+            r_end(r, v, v->has_tcp && v->t.d[0].fin && v->t.d[1].fin ? NS_END_EOF : NS_END_IDLE);
         }
     }
     for (;;) {
