@@ -410,6 +410,55 @@ static void ip4_fragments(void **state)
     assert_int_equal(p.flags, NS_PKT_F_IP | NS_PKT_F_L4);
 }
 
+/* A first fragment's UDP length is the whole datagram's (RFC 768), larger
+ * than the fragment: ports are valid (found on ndpi-dns-fragmented.pcap,
+ * where every fragmented DNS response lost its ports). */
+static void udp_first_fragment(void **state)
+{
+    struct fb f = {0};
+    struct ns_pkt p;
+    eth(&f, 0x0800);
+    uint32_t ip = ip4_begin(&f, 17, NULL, 0, 0x2000); /* MF, offset 0 */
+    udp(&f, 100);
+    ip4_end(&f, ip);
+    patch16(&f, 34 + 4, 1730); /* datagram of 1722 payload octets */
+    assert_int_equal(decode(&p, NS_LINK_ETHERNET, &f), 0);
+    assert_int_equal(p.flags, NS_PKT_F_IP | NS_PKT_F_L4 | NS_PKT_F_FRAG | NS_PKT_F_FRAG_FIRST |
+                                  NS_PKT_F_FRAG_MORE);
+    assert_int_equal(p.sport, 5353);
+    assert_int_equal(p.dport, 53);
+    assert_int_equal(p.l4_payload_len, 1722);
+    assert_int_equal(p.payload_caplen, 100);
+    assert_ptr_equal(p.payload, f.b + 42);
+    /* the same length in a whole (unfragmented) datagram is a lie */
+    patch16(&f, 14 + 6, 0);
+    assert_int_equal(decode(&p, NS_LINK_ETHERNET, &f), 1);
+    assert_int_equal(p.malformed, NS_MAL_UDP_LEN);
+    /* and so is a length below the header, fragment or not */
+    patch16(&f, 14 + 6, 0x2000);
+    patch16(&f, 34 + 4, 7);
+    assert_int_equal(decode(&p, NS_LINK_ETHERNET, &f), 1);
+    assert_int_equal(p.malformed, NS_MAL_UDP_LEN);
+
+    /* IPv6: fragment header, offset 0, M set */
+    struct fb g = {0};
+    eth(&g, 0x86dd);
+    ip = ip6_begin(&g, 44);
+    u8(&g, 17);
+    u8(&g, 0);
+    be16(&g, 1);
+    be32(&g, 0x28403c0b);
+    udp(&g, 100);
+    ip6_end(&g, ip);
+    patch16(&g, 14 + 48 + 4, 1496);
+    assert_int_equal(decode(&p, NS_LINK_ETHERNET, &g), 0);
+    assert_int_equal(p.flags, NS_PKT_F_IP | NS_PKT_F_L4 | NS_PKT_F_FRAG | NS_PKT_F_FRAG_FIRST |
+                                  NS_PKT_F_FRAG_MORE);
+    assert_int_equal(p.dport, 53);
+    assert_int_equal(p.l4_payload_len, 1488);
+    assert_int_equal(p.payload_caplen, 100);
+}
+
 static void ip4_ah(void **state)
 {
     struct fb f = {0};
@@ -1450,6 +1499,7 @@ int main(void)
         cmocka_unit_test(ip4_options),
         cmocka_unit_test(ip4_header_checks),
         cmocka_unit_test(ip4_fragments),
+        cmocka_unit_test(udp_first_fragment),
         cmocka_unit_test(ip4_ah),
         cmocka_unit_test(llc_snap),
         cmocka_unit_test(vlan_stacks),
