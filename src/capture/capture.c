@@ -181,7 +181,12 @@ static int read_one(struct ns_capture *c, struct pcap_pkthdr *ph, const uint8_t 
         uint64_t sec = hdr->ts.tv_sec < 0 && hdr->ts.tv_sec >= INT32_MIN
                            ? (uint64_t)(uint32_t)hdr->ts.tv_sec
                            : (uint64_t)hdr->ts.tv_sec;
-        *ts_ns = sec * 1000000000u + (uint64_t)hdr->ts.tv_usec;
+        /* an invalid fraction is clamped to the end of its second, as in
+         * pcapmap.c (libpcap may already have overflowed it) */
+        uint64_t frac = hdr->ts.tv_usec >= 0 && hdr->ts.tv_usec < 1000000000
+                            ? (uint64_t)hdr->ts.tv_usec
+                            : 999999999u;
+        *ts_ns = sec * 1000000000u + frac;
         return 1;
     }
     if (rc == -2)

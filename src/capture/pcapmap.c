@@ -117,8 +117,11 @@ int ns_pcapmap_next(struct ns_pcapmap *m, const uint8_t **data, uint32_t *caplen
      * length the file declares */
     *caplen = incl > m->snaplen ? m->snaplen : incl;
     *wirelen = orig;
-    /* an invalid fraction (a second or more) carries over into seconds */
-    *ts_ns = (uint64_t)sec * 1000000000u + (uint64_t)frac * (m->nano ? 1u : 1000u);
+    /* An invalid fraction (a second or more) is clamped to the end of its
+     * second: the seconds are the part to trust, and time must not leap
+     * (tcpdump-timestamp-invalid-micro.pcap holds 2^31 µs). */
+    uint64_t fns = (uint64_t)frac * (m->nano ? 1u : 1000u);
+    *ts_ns = (uint64_t)sec * 1000000000u + (fns < 1000000000u ? fns : 999999999u);
     m->last_frac = frac;
     m->off += 16 + (size_t)incl;
     m->records++;

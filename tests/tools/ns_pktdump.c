@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture/capture.h"
 #include "pkt/pkt.h"
 
 static int has_ports(const struct ns_pkt *p)
@@ -53,26 +54,23 @@ static void print_pkt(unsigned long frame, const struct ns_pkt *p, int extended)
     putchar('\n');
 }
 
+/* Reads through capture/ (the probe's own reader: mapped classic pcap,
+ * libpcap for the rest), so what is printed is exactly what the meter gets. */
 static int dump_file(const char *path, int summary, int extended)
 {
-    char errbuf[PCAP_ERRBUF_SIZE];
-    pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (!pc) {
-        fprintf(stderr, "ns_pktdump: %s: %s\n", path, errbuf);
+    struct ns_capture *c;
+    struct ns_error err;
+    const char *paths[] = {path};
+    if (ns_capture_open_files(&c, paths, 1, NULL, &err) < 0) {
+        fprintf(stderr, "ns_pktdump: %s\n", err.msg);
         return 1;
     }
-    int linktype = pcap_datalink(pc);
     unsigned long n = 0, nip = 0, counts[NS_MAL__COUNT] = {0};
     unsigned long long ipbytes = 0;
-    struct pcap_pkthdr *h;
-    const u_char *data;
-    int rc;
-    while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
-        struct ns_pkt p;
-        p.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
-        p.caplen = h->caplen;
-        p.wirelen = h->len;
-        p.ifindex = 0;
+    const uint8_t *data;
+    int linktype, rc;
+    struct ns_pkt p;
+    while ((rc = ns_capture_next(c, &p, &data, &linktype, &err)) == 1) {
         ns_pkt_decode(&p, linktype, data);
         n++;
         if (p.flags & NS_PKT_F_IP) {
@@ -84,8 +82,8 @@ static int dump_file(const char *path, int summary, int extended)
             print_pkt(n, &p, extended);
     }
     int status = 0;
-    if (rc == -1) {
-        fprintf(stderr, "ns_pktdump: %s: after %lu packets: %s\n", path, n, pcap_geterr(pc));
+    if (rc < 0 || ns_capture_warning(c)) {
+        fprintf(stderr, "ns_pktdump: %s\n", rc < 0 ? err.msg : ns_capture_warning(c));
         status = 1;
     }
     if (summary) {
@@ -95,7 +93,7 @@ static int dump_file(const char *path, int summary, int extended)
                 printf("\t%s=%lu", ns_pkt_malformed_name((enum ns_malformed)m), counts[m]);
         putchar('\n');
     }
-    pcap_close(pc);
+    ns_capture_close(c);
     return status;
 }
 

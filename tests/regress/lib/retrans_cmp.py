@@ -70,6 +70,8 @@ class Dir:
         self.have_seq = self.have_syn = self.have_ack = self.have_win = False
         self.win_last = self.dupacks = 0
         self.fin = False
+        self.fin_acked = False
+        self.fin_seq = 0
         self.retrans = self.ooo = 0
         self.bare_max = None  # highest seq of a segment without sequence space
         self.isn_restart = None  # frame of a SYN that restarted tracking
@@ -248,12 +250,17 @@ class Tcp:
             elif not d.have_ack or p["ack"] != d.lastack:
                 d.dupacks = 0
             d.lastack, d.ack_ns, d.have_ack = p["ack"], p["ts"], True
+            o = self.d[1 - dr]
+            if o.fin and not o.fin_acked and ((p["ack"] - (o.fin_seq + 1)) & 0xffffffff) < 0x80000000:
+                o.fin_acked = True
         d.win_last, d.have_win = p["win"], True
         d.any_ack = p["ack"]
-        if fl & FIN:
+        if fl & FIN and not d.fin:
             d.fin = True
+            d.fin_seq = (p["seq"] + p["len"] + (1 if fl & SYN else 0)) & 0xffffffff
         closed_now = False
-        if not self.closed and (fl & RST or (self.d[0].fin and self.d[1].fin)):
+        # closed on RST, or when both FINs are acknowledged (tcp.h)
+        if not self.closed and (fl & RST or (self.d[0].fin_acked and self.d[1].fin_acked)):
             self.closed = closed_now = True
         return res, closed_now
 
