@@ -68,12 +68,13 @@ void ns_flow_count(struct ns_flow *f, int dir, const struct ns_pkt *p)
             }
         }
     } else {
-        /* Welford's online mean/variance of inter-arrival times (µs) */
-        double x = ts > d->prev_ns ? (double)(ts - d->prev_ns) / 1000.0 : 0.0;
-        d->jit_n++;
-        double delta = x - d->jit_mean;
-        d->jit_mean += delta / d->jit_n;
-        d->jit_m2 += delta * (x - d->jit_mean);
+        /* inter-arrival time, ns; sums around the period's first sample */
+        int64_t x = ts > d->prev_ns ? (int64_t)(ts - d->prev_ns) : 0;
+        if (!d->jit_n++)
+            d->jit_shift = x;
+        double dx = (double)(x - d->jit_shift);
+        d->jit_sum += dx;
+        d->jit_sumsq += dx * dx;
     }
     d->prev_ns = ts > d->prev_ns ? ts : d->prev_ns;
     d->seen = 1;
@@ -134,8 +135,9 @@ void ns_flow_record(const struct ns_flow *f, const struct ns_tcp_state *t,
         if (d->jit_n) {
             jit = 1;
             o->jit_n = d->jit_n;
-            o->jit_mean_us = d->jit_mean;
-            o->jit_stddev_us = sqrt(d->jit_m2 / d->jit_n);
+            double m = d->jit_sum / d->jit_n, var = d->jit_sumsq / d->jit_n - m * m;
+            o->jit_mean_us = ((double)d->jit_shift + m) / 1000.0;
+            o->jit_stddev_us = var > 0 ? sqrt(var) / 1000.0 : 0.0; /* population */
         }
     }
     if (jit)
@@ -157,7 +159,8 @@ void ns_flow_reset_deltas(struct ns_flow *f, struct ns_tcp_state *t, struct ns_s
         struct ns_flow_dir *d = &f->d[i];
         d->pkts = d->octets = d->l2_octets = 0;
         d->first_ns = d->last_ns = 0;
-        d->jit_mean = d->jit_m2 = 0;
+        d->jit_sum = d->jit_sumsq = 0;
+        d->jit_shift = 0;
         d->jit_n = 0;
         d->ttl_min = 0xff;
         d->ttl_max = 0;

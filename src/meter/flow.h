@@ -14,7 +14,7 @@
  * naive reference cache to check the fast one record by record.
  *
  * Per record period (reset when a record is emitted): counters, first/last
- * time, TTL min/max, jitter (Welford mean/variance of inter-arrival times;
+ * time, TTL min/max, jitter (shifted sums for the mean/variance of inter-arrival times;
  * the previous arrival carries over so the first sample of a period is the
  * gap from the previous period's last packet).  Per flow: TOS of the first
  * packet of each direction, MACs of the initiator's first packet.
@@ -38,7 +38,12 @@ struct ns_flow_dir {
     uint64_t pkts, octets, l2_octets; /* record deltas */
     uint64_t first_ns, last_ns;       /* this record period, 0 = none */
     uint64_t prev_ns;                 /* last arrival (jitter), persists */
-    double jit_mean, jit_m2;          /* Welford state, µs */
+    /* Inter-arrival sums around a shift (the period's first sample), in
+     * ns: mean = shift + sum/n, variance = sumsq/n - (sum/n)^2.  Shifting
+     * keeps the subtraction stable (samples sit near the shift), and the
+     * packet path has no division, unlike Welford's update. */
+    double jit_sum, jit_sumsq;
+    int64_t jit_shift;
     uint32_t jit_n;
     uint8_t ttl_min, ttl_max, tos;
     uint8_t seen; /* any packet ever in this direction */
