@@ -36,8 +36,8 @@ int ns_printer_init(struct ns_printer *p, FILE *out, enum ns_format fmt, const c
         name[n] = 0;
         const struct ns_field *f = ns_field_find(name);
         if (!f)
-            return ns_error_set(err, NS_EINVAL, "unknown field '%s' (netsift read --help lists them)",
-                                name);
+            return ns_error_set(err, NS_EINVAL,
+                                "unknown field '%s' (netsift read --help lists them)", name);
         if (p->nfields == NS_PRINTER_MAX_FIELDS)
             return ns_error_set(err, NS_EINVAL, "more than %d fields", NS_PRINTER_MAX_FIELDS);
         p->fields[p->nfields++] = f;
@@ -49,7 +49,6 @@ int ns_printer_init(struct ns_printer *p, FILE *out, enum ns_format fmt, const c
         return ns_error_set(err, NS_EINVAL, "empty field list");
     return NS_OK;
 }
-
 
 static void header(struct ns_printer *p)
 {
@@ -101,7 +100,9 @@ int ns_printer_record(struct ns_printer *p, const struct ns_record *r)
             else
                 fprintf(p->out, "%s%*s", i ? " " : "", -f->width, buf);
             break;
-        case NS_FMT_CSV: fprintf(p->out, "%s%s", i ? "," : "", buf); break;
+        case NS_FMT_CSV:
+            fprintf(p->out, "%s%s", i ? "," : "", buf);
+            break;
         case NS_FMT_JSON:
             if (!present)
                 break;

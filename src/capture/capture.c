@@ -18,11 +18,11 @@
 struct ns_capture {
     char **paths;
     size_t npaths;
-    size_t next;  /* index of the next file to open */
-    int open;     /* a file is being read */
-    pcap_t *h;    /* libpcap source, or NULL */
+    size_t next;           /* index of the next file to open */
+    int open;              /* a file is being read */
+    pcap_t *h;             /* libpcap source, or NULL */
     struct ns_pcapmap map; /* mapped source when map.base */
-    pcap_t *dead; /* handle the filter was compiled with (mapped source) */
+    pcap_t *dead;          /* handle the filter was compiled with (mapped source) */
     int linktype;
     char *bpf;
     struct bpf_program prog; /* compiled for the current file's link type */
@@ -152,7 +152,8 @@ nomem:
 
 static void damaged(struct ns_capture *c, const char *what)
 {
-    snprintf(c->warning, sizeof c->warning, "%.200s: %.200s (after packet %llu; the rest of the file is skipped)",
+    snprintf(c->warning, sizeof c->warning,
+             "%.200s: %.200s (after packet %llu; the rest of the file is skipped)",
              c->paths[c->next - 1], what, (unsigned long long)c->file_pkts);
     c->has_warning = 1;
     c->st.files_damaged++;

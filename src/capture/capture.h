@@ -49,8 +49,8 @@ int ns_capture_open_files(struct ns_capture **c, const char *const *paths, size_
  * file; negative on an error that stops reading (unreadable file, bad
  * filter).  Damaged files do not return an error: see ns_capture_warning().
  */
-int ns_capture_next(struct ns_capture *c, struct ns_pkt *p, const uint8_t **frame,
-                    int *linktype, struct ns_error *err);
+int ns_capture_next(struct ns_capture *c, struct ns_pkt *p, const uint8_t **frame, int *linktype,
+                    struct ns_error *err);
 
 /* The most recent non-fatal problem (e.g. "x.pcap: truncated record after
  * packet 41"), or NULL; ns_capture_take_warning clears it. */

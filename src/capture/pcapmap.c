@@ -53,11 +53,20 @@ int ns_pcapmap_open(struct ns_pcapmap *m, const char *path, struct ns_error *err
     uint32_t magic;
     memcpy(&magic, hdr, 4);
     switch (magic) {
-    case 0xa1b2c3d4: break;
-    case 0xd4c3b2a1: m->swapped = 1; break;
-    case 0xa1b23c4d: m->nano = 1; break;
-    case 0x4d3cb2a1: m->swapped = m->nano = 1; break;
-    default: close(fd); return 0; /* pcapng and the rest: libpcap */
+    case 0xa1b2c3d4:
+        break;
+    case 0xd4c3b2a1:
+        m->swapped = 1;
+        break;
+    case 0xa1b23c4d:
+        m->nano = 1;
+        break;
+    case 0x4d3cb2a1:
+        m->swapped = m->nano = 1;
+        break;
+    default:
+        close(fd);
+        return 0; /* pcapng and the rest: libpcap */
     }
     /* the low 26 bits name the link type; the rest carry FCS details */
     m->linktype = (int)(rd32(hdr + 20, m->swapped) & 0x03FFFFFFu);
@@ -92,8 +101,8 @@ int ns_pcapmap_open(struct ns_pcapmap *m, const char *path, struct ns_error *err
     return 1;
 }
 
-int ns_pcapmap_next(struct ns_pcapmap *m, const uint8_t **data, uint32_t *caplen,
-                    uint32_t *wirelen, uint64_t *ts_ns, struct ns_error *err)
+int ns_pcapmap_next(struct ns_pcapmap *m, const uint8_t **data, uint32_t *caplen, uint32_t *wirelen,
+                    uint64_t *ts_ns, struct ns_error *err)
 {
     if (m->off == m->size)
         return 0;

@@ -30,15 +30,15 @@
 
 #include "util/err.h"
 
-#define NS_PCAPMAP_MAX_CAPLEN 262144u /* libpcap's MAXIMUM_SNAPLEN */
+#define NS_PCAPMAP_MAX_CAPLEN 262144u     /* libpcap's MAXIMUM_SNAPLEN */
 #define NS_PCAPMAP_RELEASE    (32u << 20) /* pages further behind are given back */
 
 struct ns_pcapmap {
     const uint8_t *base;
     size_t size, off;
     size_t released; /* pages below this offset were given back (MADV_DONTNEED) */
-    int swapped; /* file written on a host of the other byte order */
-    int nano;    /* timestamps in ns (magic a1b23c4d) */
+    int swapped;     /* file written on a host of the other byte order */
+    int nano;        /* timestamps in ns (magic a1b23c4d) */
     uint32_t snaplen;
     int linktype;
     uint64_t records;
@@ -58,8 +58,8 @@ int ns_pcapmap_open(struct ns_pcapmap *m, const char *path, struct ns_error *err
  * of the file; NS_ETRUNC or NS_EFORMAT when the file is damaged at this
  * record (err says where; the file must not be read further).
  */
-int ns_pcapmap_next(struct ns_pcapmap *m, const uint8_t **data, uint32_t *caplen,
-                    uint32_t *wirelen, uint64_t *ts_ns, struct ns_error *err);
+int ns_pcapmap_next(struct ns_pcapmap *m, const uint8_t **data, uint32_t *caplen, uint32_t *wirelen,
+                    uint64_t *ts_ns, struct ns_error *err);
 
 void ns_pcapmap_close(struct ns_pcapmap *m);
 

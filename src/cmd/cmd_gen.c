@@ -44,17 +44,27 @@ int cmd_gen(int argc, char **argv)
     ns_gen_config_default(&c);
     const char *out = NULL, *truth_path = NULL;
     enum { O_FLOWS = 256, O_SEED, O_ACTIVE, O_RATE, O_SNAP, O_LOSS, O_DLOSS, O_REORDER, O_TRUTH };
-    static const struct option opts[] = {
-        {"flows", 1, 0, O_FLOWS},   {"seed", 1, 0, O_SEED},       {"active", 1, 0, O_ACTIVE},
-        {"rate", 1, 0, O_RATE},     {"snaplen", 1, 0, O_SNAP},    {"loss", 1, 0, O_LOSS},
-        {"down-loss", 1, 0, O_DLOSS}, {"reorder", 1, 0, O_REORDER}, {"truth", 1, 0, O_TRUTH},
-        {"help", 0, 0, 'h'},        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"flows", 1, 0, O_FLOWS},
+                                         {"seed", 1, 0, O_SEED},
+                                         {"active", 1, 0, O_ACTIVE},
+                                         {"rate", 1, 0, O_RATE},
+                                         {"snaplen", 1, 0, O_SNAP},
+                                         {"loss", 1, 0, O_LOSS},
+                                         {"down-loss", 1, 0, O_DLOSS},
+                                         {"reorder", 1, 0, O_REORDER},
+                                         {"truth", 1, 0, O_TRUTH},
+                                         {"help", 0, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int o;
     uint64_t v;
     while ((o = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
         switch (o) {
-        case 'w': out = optarg; break;
-        case 'h': help(stdout); return 0;
+        case 'w':
+            out = optarg;
+            break;
+        case 'h':
+            help(stdout);
+            return 0;
         case O_FLOWS:
             if (cmd_parse_u64(optarg, &c.flows) || !c.flows)
                 cmd_die("gen", "--flows wants a positive number");
@@ -78,11 +88,21 @@ int cmd_gen(int argc, char **argv)
                 cmd_die("gen", "--snaplen wants 64..65535");
             c.snaplen = (uint32_t)v;
             break;
-        case O_LOSS: c.upstream_loss = parse_prob(optarg); break;
-        case O_DLOSS: c.downstream_loss = parse_prob(optarg); break;
-        case O_REORDER: c.reorder = parse_prob(optarg); break;
-        case O_TRUTH: truth_path = optarg; break;
-        default: help(stderr); return 2;
+        case O_LOSS:
+            c.upstream_loss = parse_prob(optarg);
+            break;
+        case O_DLOSS:
+            c.downstream_loss = parse_prob(optarg);
+            break;
+        case O_REORDER:
+            c.reorder = parse_prob(optarg);
+            break;
+        case O_TRUTH:
+            truth_path = optarg;
+            break;
+        default:
+            help(stderr);
+            return 2;
         }
     }
     if (!out)

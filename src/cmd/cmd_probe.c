@@ -90,8 +90,9 @@ static void summary(const struct ns_probe_stats *st)
     for (int i = 1; i < NS_MAL__COUNT; i++) {
         if (!st->malformed[i])
             continue;
-        fprintf(stderr, "%s%s %" PRIu64, any ? ", " : "  malformed: ",
-                ns_pkt_malformed_name((enum ns_malformed)i), st->malformed[i]);
+        fprintf(stderr, "%s%s %" PRIu64,
+                any ? ", " : "  malformed: ", ns_pkt_malformed_name((enum ns_malformed)i),
+                st->malformed[i]);
         any = 1;
     }
     if (any)
@@ -108,9 +109,10 @@ int cmd_probe(int argc, char **argv)
     uint64_t v;
     enum { O_STATUS = 256, O_IDLE, O_TCPIDLE, O_MAXFLOWS, O_DOMAIN, O_ZSTD };
     static const struct option opts[] = {
-        {"status", 1, 0, O_STATUS}, {"idle", 1, 0, O_IDLE}, {"tcp-idle", 1, 0, O_TCPIDLE}, {"max-flows", 1, 0, O_MAXFLOWS},
-        {"domain", 1, 0, O_DOMAIN}, {"zstd", 2, 0, O_ZSTD}, {"help", 0, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"status", 1, 0, O_STATUS},    {"idle", 1, 0, O_IDLE},
+        {"tcp-idle", 1, 0, O_TCPIDLE}, {"max-flows", 1, 0, O_MAXFLOWS},
+        {"domain", 1, 0, O_DOMAIN},    {"zstd", 2, 0, O_ZSTD},
+        {"help", 0, 0, 'h'},           {0, 0, 0, 0}};
     for (;;) {
         int o = getopt_long(argc, argv, "+r:w:qh", opts, NULL);
         if (o == -1) {
@@ -119,10 +121,18 @@ int cmd_probe(int argc, char **argv)
             break;
         }
         switch (o) {
-        case 'r': cmd_inputs_add(&in, optarg); break;
-        case 'w': out = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'h': help(stdout); return 0;
+        case 'r':
+            cmd_inputs_add(&in, optarg);
+            break;
+        case 'w':
+            out = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            help(stdout);
+            return 0;
         case O_STATUS:
             if (cmd_parse_seconds(optarg, &c.meter.status_ns))
                 cmd_die("probe", "--status wants a time such as 60 or 5s, not '%s'", optarg);
@@ -154,7 +164,9 @@ int cmd_probe(int argc, char **argv)
             if (optarg)
                 zstd = (int)v;
             break;
-        default: help(stderr); return 2;
+        default:
+            help(stderr);
+            return 2;
         }
     }
     if (!in.n)

@@ -30,8 +30,7 @@ static void help(FILE *out)
     size_t n;
     const struct ns_field *t = ns_field_table(&n);
     for (size_t i = 0; i < n; i++)
-        fprintf(out, "  %-13s %-30s %s\n", t[i].name, t[i].ie_name ? t[i].ie_name : "",
-                t[i].help);
+        fprintf(out, "  %-13s %-30s %s\n", t[i].name, t[i].ie_name ? t[i].ie_name : "", t[i].help);
 }
 
 int cmd_read(int argc, char **argv)
@@ -41,7 +40,8 @@ int cmd_read(int argc, char **argv)
     char *fields_buf = NULL;
     int epoch = 0;
     enum { O_EPOCH = 256 };
-    static const struct option opts[] = {{"epoch", 0, 0, O_EPOCH}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"epoch", 0, 0, O_EPOCH}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     for (;;) {
         int o = getopt_long(argc, argv, "+r:s:F:h", opts, NULL);
         if (o == -1) {
@@ -50,7 +50,9 @@ int cmd_read(int argc, char **argv)
             break;
         }
         switch (o) {
-        case 'r': cmd_inputs_add(&in, optarg); break;
+        case 'r':
+            cmd_inputs_add(&in, optarg);
+            break;
         case 's':
             if (optarg[0] == '+') {
                 free(fields_buf);
@@ -63,10 +65,20 @@ int cmd_read(int argc, char **argv)
                 fields = optarg;
             }
             break;
-        case 'F': fmt_s = optarg; break;
-        case O_EPOCH: epoch = 1; break;
-        case 'h': free(fields_buf); help(stdout); return 0;
-        default: free(fields_buf); help(stderr); return 2;
+        case 'F':
+            fmt_s = optarg;
+            break;
+        case O_EPOCH:
+            epoch = 1;
+            break;
+        case 'h':
+            free(fields_buf);
+            help(stdout);
+            return 0;
+        default:
+            free(fields_buf);
+            help(stderr);
+            return 2;
         }
     }
     if (!in.n)
@@ -78,7 +90,8 @@ int cmd_read(int argc, char **argv)
     struct ns_error err = {0};
     enum ns_format fmt;
     struct ns_printer pr;
-    if (ns_format_parse(fmt_s, &fmt, &err) < 0 || ns_printer_init(&pr, stdout, fmt, fields, &err) < 0)
+    if (ns_format_parse(fmt_s, &fmt, &err) < 0 ||
+        ns_printer_init(&pr, stdout, fmt, fields, &err) < 0)
         cmd_die("read", "%s", err.msg);
     pr.epoch_times = epoch;
 

@@ -19,8 +19,9 @@ static void usage(FILE *out)
     fprintf(out, "usage: netsift <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
-    fprintf(out, "\n'netsift <command> --help' describes each; man netsift-<command> too.\n"
-                 "example: netsift probe -r trace.pcap -w flows.ipfix && netsift read -r flows.ipfix\n");
+    fprintf(out,
+            "\n'netsift <command> --help' describes each; man netsift-<command> too.\n"
+            "example: netsift probe -r trace.pcap -w flows.ipfix && netsift read -r flows.ipfix\n");
 }
 
 int main(int argc, char **argv)

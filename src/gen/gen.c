@@ -75,11 +75,11 @@ struct gflow {
     uint16_t vlan;
     uint8_t caddr[16], saddr[16];
     uint16_t cport, sport;
-    uint32_t cseq, sseq;       /* next sequence number to send */
-    uint32_t sacked;           /* client's cumulative ACK of server data */
-    uint32_t remaining;        /* data segments / packets still to send */
-    uint32_t since_ack;        /* server segments since the client's last ACK */
-    uint32_t rtt_ns, gap_ns;   /* RTT at the observation point, pacing gap */
+    uint32_t cseq, sseq;     /* next sequence number to send */
+    uint32_t sacked;         /* client's cumulative ACK of server data */
+    uint32_t remaining;      /* data segments / packets still to send */
+    uint32_t since_ack;      /* server segments since the client's last ACK */
+    uint32_t rtt_ns, gap_ns; /* RTT at the observation point, pacing gap */
     uint32_t resend_seq;
     uint16_t resend_len;
     uint16_t req_len;
@@ -387,7 +387,8 @@ static void start_flow(struct gen *g, struct gflow *f, uint64_t t)
     case G_TCP_SHORT:
     case G_TCP_SYN:
         g->truth->tcp_flows++;
-        f->sport = f->type == G_TCP_SYN ? (uint16_t)rng_range(r, 1, 1024) : (rng_range(r, 0, 1) ? 443 : 80);
+        f->sport = f->type == G_TCP_SYN ? (uint16_t)rng_range(r, 1, 1024)
+                                        : (rng_range(r, 0, 1) ? 443 : 80);
         f->cseq = (uint32_t)rng_next(r);
         f->sseq = (uint32_t)rng_next(r);
         f->phase = P_SYN;
@@ -684,7 +685,8 @@ int ns_gen_write_pcap(const char *path, const struct ns_gen_config *c, struct ns
     for (uint32_t i = 0; i < c->max_active; i++)
         g.free_slots[i] = c->max_active - 1 - i;
     g.nfree = c->max_active;
-    dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, (int)c->snaplen, PCAP_TSTAMP_PRECISION_NANO);
+    dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, (int)c->snaplen,
+                                                PCAP_TSTAMP_PRECISION_NANO);
     if (!dead) {
         rc = ns_error_set(err, NS_ENOMEM, "generator: pcap_open_dead failed");
         goto out;

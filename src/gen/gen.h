@@ -33,27 +33,27 @@
 
 struct ns_gen_config {
     uint64_t seed;
-    uint64_t flows;          /* flows to generate in all */
-    uint32_t max_active;     /* flows in progress at once */
-    uint64_t start_ns;       /* timestamp of the first flow start */
-    uint64_t flow_gap_ns;    /* mean gap between flow starts */
-    uint32_t snaplen;        /* bytes captured per packet (>= 128 recommended) */
-    double upstream_loss;    /* probability per TCP data segment / RTP packet */
-    double downstream_loss;  /* probability per TCP data segment */
-    double reorder;          /* probability per pair of TCP data segments */
+    uint64_t flows;         /* flows to generate in all */
+    uint32_t max_active;    /* flows in progress at once */
+    uint64_t start_ns;      /* timestamp of the first flow start */
+    uint64_t flow_gap_ns;   /* mean gap between flow starts */
+    uint32_t snaplen;       /* bytes captured per packet (>= 128 recommended) */
+    double upstream_loss;   /* probability per TCP data segment / RTP packet */
+    double downstream_loss; /* probability per TCP data segment */
+    double reorder;         /* probability per pair of TCP data segments */
 };
 
 /* What was written, for tests to check the meter against. */
 struct ns_gen_truth {
-    uint64_t packets;        /* frames written */
-    uint64_t ip_octets;      /* sum of IP total lengths */
-    uint64_t l2_octets;      /* sum of frame lengths on the wire */
-    uint64_t flows;          /* biflows started */
+    uint64_t packets;   /* frames written */
+    uint64_t ip_octets; /* sum of IP total lengths */
+    uint64_t l2_octets; /* sum of frame lengths on the wire */
+    uint64_t flows;     /* biflows started */
     uint64_t tcp_flows, udp_flows, icmp_flows, rtp_flows;
-    uint64_t tcp_upstream_lost;   /* segments never seen (one gap each) */
-    uint64_t tcp_retrans;         /* resends seen: upstream + downstream */
-    uint64_t tcp_reordered;       /* segments seen out of order */
-    uint64_t rtp_lost;            /* RTP packets never seen */
+    uint64_t tcp_upstream_lost; /* segments never seen (one gap each) */
+    uint64_t tcp_retrans;       /* resends seen: upstream + downstream */
+    uint64_t tcp_reordered;     /* segments seen out of order */
+    uint64_t rtp_lost;          /* RTP packets never seen */
 };
 
 void ns_gen_config_default(struct ns_gen_config *c);

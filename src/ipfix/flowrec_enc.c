@@ -131,7 +131,8 @@ int ns_flowrec_enc_template(struct ns_flowrec_enc *e, const struct ns_record *r,
     /* First use of this combination: the only allocation of the encoder. */
     if (e->n == e->cap) {
         size_t cap = e->cap ? e->cap * 2 : 16;
-        struct ns_flowrec_tmpl **nt = realloc(e->t, cap * sizeof *nt); // NOLINT(bugprone-sizeof-expression)
+        struct ns_flowrec_tmpl **nt =
+            realloc(e->t, cap * sizeof *nt); // NOLINT(bugprone-sizeof-expression)
         if (!nt)
             return ns_error_set(err, NS_ENOMEM, "flow record encoder: out of memory");
         e->t = nt;

@@ -8,15 +8,15 @@
 
 /* RFC 5610 §3 elements (IANA ids) */
 enum {
-    IE_PEN = 346,        /* privateEnterpriseNumber */
-    IE_IE_ID = 303,      /* informationElementId */
-    IE_TYPE = 339,       /* informationElementDataType */
-    IE_SEMANTICS = 344,  /* informationElementSemantics */
-    IE_UNITS = 345,      /* informationElementUnits */
-    IE_NAME = 341,       /* informationElementName */
-    IE_DESC = 340,       /* informationElementDescription */
-    IE_RANGE_BEGIN = 342,/* informationElementRangeBegin */
-    IE_RANGE_END = 343   /* informationElementRangeEnd */
+    IE_PEN = 346,         /* privateEnterpriseNumber */
+    IE_IE_ID = 303,       /* informationElementId */
+    IE_TYPE = 339,        /* informationElementDataType */
+    IE_SEMANTICS = 344,   /* informationElementSemantics */
+    IE_UNITS = 345,       /* informationElementUnits */
+    IE_NAME = 341,        /* informationElementName */
+    IE_DESC = 340,        /* informationElementDescription */
+    IE_RANGE_BEGIN = 342, /* informationElementRangeBegin */
+    IE_RANGE_END = 343    /* informationElementRangeEnd */
 };
 
 /* RFC 5610 §3.9 lists name as the only mandatory non-scope field, but
@@ -24,13 +24,13 @@ enum {
  * (fbInfoModelTypeInfoRecord): the range and description go along, zero
  * and empty. */
 static const struct ns_field_spec tmpl[] = {
-    {0, IE_PEN, 4},         {0, IE_IE_ID, 2},       {0, IE_TYPE, 1},
-    {0, IE_SEMANTICS, 1},   {0, IE_UNITS, 2},       {0, IE_RANGE_BEGIN, 8},
-    {0, IE_RANGE_END, 8},   {0, IE_NAME, NS_VARLEN}, {0, IE_DESC, NS_VARLEN},
+    {0, IE_PEN, 4},       {0, IE_IE_ID, 2},        {0, IE_TYPE, 1},
+    {0, IE_SEMANTICS, 1}, {0, IE_UNITS, 2},        {0, IE_RANGE_BEGIN, 8},
+    {0, IE_RANGE_END, 8}, {0, IE_NAME, NS_VARLEN}, {0, IE_DESC, NS_VARLEN},
 };
 
-static int put_one(struct ns_msg_enc *e, uint16_t id, const char *name, uint8_t type,
-                   uint8_t sem, uint8_t units)
+static int put_one(struct ns_msg_enc *e, uint16_t id, const char *name, uint8_t type, uint8_t sem,
+                   uint8_t units)
 {
     size_t nl = strlen(name);
     uint8_t *p = ns_msg_enc_reserve(e, 26 + 1 + nl + 1);

@@ -135,7 +135,9 @@ int ns_meter_create(struct ns_meter **out, const struct ns_meter_config *c, ns_r
     m->sink = sink;
     m->ctx = ctx;
     uint32_t nb = pow2_at_least(cfg.max_flows);
-    m->flows = calloc(cfg.max_flows, sizeof *m->flows); // NOLINT(clang-analyzer-optin.portability.UnixAPI): max_flows >= 1 checked above
+    /* max_flows >= 1 is checked above */
+    // NOLINTNEXTLINE(clang-analyzer-optin.portability.UnixAPI)
+    m->flows = calloc(cfg.max_flows, sizeof *m->flows);
     m->bucket = malloc((size_t)nb * sizeof *m->bucket);
     m->tcp = calloc(cfg.max_tcp, sizeof *m->tcp);
     m->seq = calloc(cfg.max_seq, sizeof *m->seq);

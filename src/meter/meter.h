@@ -135,7 +135,7 @@ int ns_meter_packet(struct ns_meter *m, const struct ns_pkt *p, struct ns_error 
 struct ns_meter_prep {
     struct ns_flow_key key;
     uint32_t hash;
-    uint8_t side;  /* canonical side of the packet's source */
+    uint8_t side; /* canonical side of the packet's source */
     uint8_t valid;
 };
 

@@ -94,7 +94,7 @@ struct ns_tcp_dir {
     uint16_t win_last, win_min, win_max, mss, dupacks;
     uint8_t wscale, flags, init_flags, nholes;
     uint8_t have_seq, have_syn, have_ack, have_win, fin, seen, rec_win;
-    uint8_t nxt_open; /* nxt came from a first fragment: only a lower bound */
+    uint8_t nxt_open;  /* nxt came from a first fragment: only a lower bound */
     uint8_t fin_acked; /* the peer acknowledged this direction's FIN */
     uint32_t fin_seq;  /* sequence number the FIN occupies */
 };

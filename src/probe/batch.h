@@ -36,8 +36,8 @@ struct ns_batch {
     uint32_t n;
     struct ns_pkt pkts[NS_BATCH_PKTS];
     struct ns_meter_prep prep[NS_BATCH_PKTS]; /* flow key and hash, made by the reader */
-    uint64_t malformed[NS_MAL__COUNT]; /* by reason, for these packets */
-    size_t used;                       /* of the arena */
+    uint64_t malformed[NS_MAL__COUNT];        /* by reason, for these packets */
+    size_t used;                              /* of the arena */
     uint8_t *arena;
     /* progress snapshot, valid when has_progress */
     int has_progress;

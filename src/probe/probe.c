@@ -176,7 +176,8 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
     if (rc < 0)
         goto out;
     if (damaged)
-        rc = ns_error_set(err, NS_ETRUNC, "some input was damaged; every complete packet was measured");
+        rc = ns_error_set(err, NS_ETRUNC,
+                          "some input was damaged; every complete packet was measured");
 out:
     if (started)
         pthread_join(th, NULL);

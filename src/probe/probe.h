@@ -25,9 +25,9 @@
 struct ns_probe_config {
     const char *const *inputs; /* pcap/pcapng paths, "-" = stdin */
     size_t ninputs;
-    const char *bpf;           /* capture filter, may be NULL */
-    const char *output;        /* IPFIX file path, "-" = stdout */
-    int zstd_level;            /* 0 = uncompressed */
+    const char *bpf;    /* capture filter, may be NULL */
+    const char *output; /* IPFIX file path, "-" = stdout */
+    int zstd_level;     /* 0 = uncompressed */
     uint32_t observation_domain;
     struct ns_meter_config meter;
     /* Called now and then with progress (may be NULL). */
@@ -38,12 +38,12 @@ struct ns_probe_config {
 };
 
 struct ns_probe_stats {
-    uint64_t packets;   /* frames read */
-    uint64_t filtered;  /* rejected by the capture filter */
-    uint64_t ip;        /* frames with an IP header */
-    uint64_t non_ip;    /* frames without IP (ARP, STP, unknown link) */
+    uint64_t packets;                  /* frames read */
+    uint64_t filtered;                 /* rejected by the capture filter */
+    uint64_t ip;                       /* frames with an IP header */
+    uint64_t non_ip;                   /* frames without IP (ARP, STP, unknown link) */
     uint64_t malformed[NS_MAL__COUNT]; /* by reason; [0] unused */
-    uint64_t records;   /* IPFIX data records written */
+    uint64_t records;                  /* IPFIX data records written */
     uint32_t damaged_files;
     struct ns_meter_stats meter;
 };

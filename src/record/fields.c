@@ -25,10 +25,23 @@ static uint64_t dir_u(const struct ns_record *r, int d, size_t off, size_t size)
 {
     const uint8_t *p = (const uint8_t *)&r->dir[d] + off;
     switch (size) {
-    case 1: return *p;
-    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
-    default: { uint64_t v; memcpy(&v, p, 8); return v; }
+    case 1:
+        return *p;
+    case 2: {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        return v;
+    }
+    case 4: {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+    default: {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        return v;
+    }
     }
 }
 
@@ -171,22 +184,38 @@ static int get_icmptc(const struct ns_record *r, const struct ns_field *f, struc
 static const char *proto_name(uint8_t p)
 {
     switch (p) {
-    case 1: return "icmp";
-    case 2: return "igmp";
-    case 4: return "ipip";
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 33: return "dccp";
-    case 41: return "ipv6";
-    case 47: return "gre";
-    case 50: return "esp";
-    case 51: return "ah";
-    case 58: return "ipv6-icmp";
-    case 89: return "ospf";
-    case 103: return "pim";
-    case 112: return "vrrp";
-    case 132: return "sctp";
-    default: return NULL;
+    case 1:
+        return "icmp";
+    case 2:
+        return "igmp";
+    case 4:
+        return "ipip";
+    case 6:
+        return "tcp";
+    case 17:
+        return "udp";
+    case 33:
+        return "dccp";
+    case 41:
+        return "ipv6";
+    case 47:
+        return "gre";
+    case 50:
+        return "esp";
+    case 51:
+        return "ah";
+    case 58:
+        return "ipv6-icmp";
+    case 89:
+        return "ospf";
+    case 103:
+        return "pim";
+    case 112:
+        return "vrrp";
+    case 132:
+        return "sctp";
+    default:
+        return NULL;
     }
 }
 
@@ -350,8 +379,13 @@ static int get_spi(const struct ns_record *r, const struct ns_field *f, struct n
 /* ---- the table ---- */
 
 #define G(name, ie, help, w, getter, grp, d, member)                                               \
-    {name, ie, help, w, getter, grp, d, DIR_OFF(member)}
-#define K(name, ie, help, w, getter, d, off) {name, ie, help, w, getter, NS_RG_KEY, d, off}
+    {                                                                                              \
+        name, ie, help, w, getter, grp, d, DIR_OFF(member)                                         \
+    }
+#define K(name, ie, help, w, getter, d, off)                                                       \
+    {                                                                                              \
+        name, ie, help, w, getter, NS_RG_KEY, d, off                                               \
+    }
 
 static const struct ns_field fields[] = {
     /* times */
@@ -360,10 +394,10 @@ static const struct ns_field fields[] = {
     G("ltime", NULL, "last time (last packet, either direction)", 30, get_time, NS_RG_TIME, -1,
       last_ns),
     G("dur", NULL, "duration, seconds", 12, get_dur, NS_RG_TIME, -1, first_ns),
-    G("sstime", "flowStartNanoseconds", "first packet from the initiator", 30, get_time,
-      NS_RG_TIME, 0, first_ns),
-    G("sltime", "flowEndNanoseconds", "last packet from the initiator", 30, get_time, NS_RG_TIME,
-      0, last_ns),
+    G("sstime", "flowStartNanoseconds", "first packet from the initiator", 30, get_time, NS_RG_TIME,
+      0, first_ns),
+    G("sltime", "flowEndNanoseconds", "last packet from the initiator", 30, get_time, NS_RG_TIME, 0,
+      last_ns),
     G("dstime", "reverseFlowStartNanoseconds", "first packet from the responder", 30, get_time,
       NS_RG_TIME, 1, first_ns),
     G("dltime", "reverseFlowEndNanoseconds", "last packet from the responder", 30, get_time,
@@ -385,24 +419,24 @@ static const struct ns_field fields[] = {
     K("icmptc", "icmpTypeCodeIPv4", "ICMP type*256+code", 6, get_icmptc, 0, 4),
     K("icmp6tc", "icmpTypeCodeIPv6", "ICMPv6 type*256+code", 6, get_icmptc, 0, 6),
     K("vlan", "vlanId", "outermost VLAN id (0 untagged)", 5, get_vlan, 0, 0),
-    {"dir", NULL, "direction: -> one way, <-> both, ? when the initiator is a guess", 4, get_dir,
-     0, 0, 0},
+    {"dir", NULL, "direction: -> one way, <-> both, ? when the initiator is a guess", 4, get_dir, 0,
+     0, 0},
     {"state", NULL, "Argus-style state (CON FIN RST REQ ACC CLO INT ECO ECR ...)", 5, get_state, 0,
      0, 0},
-    {"flowid", "flowId", "flow identifier, shared by a flow's status records", 10, get_flowid, 0,
+    {"flowid", "flowId", "flow identifier, shared by a flow's status records", 10, get_flowid, 0, 0,
+     0},
+    {"reason", NULL, "why the record was written: idle status end forced resource", 8, get_reason,
+     0, 0, 0},
+    {"endreason", "flowEndReason", "flowEndReason number (RFC 7011 registry)", 4, get_reason_num, 0,
      0, 0},
-    {"reason", NULL, "why the record was written: idle status end forced resource", 8,
-     get_reason, 0, 0, 0},
-    {"endreason", "flowEndReason", "flowEndReason number (RFC 7011 registry)", 4,
-     get_reason_num, 0, 0, 0},
     {"bidir", "biflowDirection", "1 initiator known from a SYN, 0 arbitrary (RFC 5103)", 2,
      get_biflowdir, 0, 0, 0},
     /* counters */
     G("pkts", NULL, "packets, both directions", 9, get_u64, NS_RG_COUNT, -1, pkts),
     G("spkts", "packetDeltaCount", "packets initiator → responder", 9, get_u64, NS_RG_COUNT, 0,
       pkts),
-    G("dpkts", "reversePacketDeltaCount", "packets responder → initiator", 9, get_u64,
-      NS_RG_COUNT, 1, pkts),
+    G("dpkts", "reversePacketDeltaCount", "packets responder → initiator", 9, get_u64, NS_RG_COUNT,
+      1, pkts),
     G("bytes", NULL, "IP octets, both directions", 11, get_u64, NS_RG_COUNT, -1, octets),
     G("sbytes", "octetDeltaCount", "IP octets initiator → responder", 11, get_u64, NS_RG_COUNT, 0,
       octets),
@@ -421,17 +455,16 @@ static const struct ns_field fields[] = {
       ttl_max),
     G("dmaxttl", "reverseMaximumTTL", "highest TTL responder → initiator", 4, get_u8, NS_RG_IP, 1,
       ttl_max),
-    G("stos", "ipClassOfService", "TOS/traffic class of the first packet →", 4, get_u8, NS_RG_IP,
-      0, tos),
+    G("stos", "ipClassOfService", "TOS/traffic class of the first packet →", 4, get_u8, NS_RG_IP, 0,
+      tos),
     G("dtos", "reverseIpClassOfService", "TOS/traffic class of the first packet ←", 4, get_u8,
       NS_RG_IP, 1, tos),
     /* TCP */
-    G("sflags", NULL, "TCP flags seen initiator → responder (FSRPAUEC)", 9, get_flags, NS_RG_TCP,
-      0, tcp_flags),
+    G("sflags", NULL, "TCP flags seen initiator → responder (FSRPAUEC)", 9, get_flags, NS_RG_TCP, 0,
+      tcp_flags),
     G("dflags", NULL, "TCP flags seen responder → initiator", 9, get_flags, NS_RG_TCP, 1,
       tcp_flags),
-    G("stcpflags", "tcpControlBits", "TCP flags → as a number", 4, get_u8, NS_RG_TCP, 0,
-      tcp_flags),
+    G("stcpflags", "tcpControlBits", "TCP flags → as a number", 4, get_u8, NS_RG_TCP, 0, tcp_flags),
     G("dtcpflags", "reverseTcpControlBits", "TCP flags ← as a number", 4, get_u8, NS_RG_TCP, 1,
       tcp_flags),
     G("sinitflags", "initialTcpFlags", "flags of the first TCP packet →", 9, get_flags, NS_RG_TCP,
@@ -444,8 +477,7 @@ static const struct ns_field fields[] = {
       tcp_wscale),
     G("dwscale", "reverseTcpWindowScale", "window scale option ←", 3, get_u8, NS_RG_TCP, 1,
       tcp_wscale),
-    G("swinmin", "tcpWindowMin", "smallest window field →", 6, get_u16, NS_RG_TCP, 0,
-      tcp_win_min),
+    G("swinmin", "tcpWindowMin", "smallest window field →", 6, get_u16, NS_RG_TCP, 0, tcp_win_min),
     G("dwinmin", "reverseTcpWindowMin", "smallest window field ←", 6, get_u16, NS_RG_TCP, 1,
       tcp_win_min),
     G("swinmax", "tcpWindowMax", "largest window field →", 6, get_u16, NS_RG_TCP, 0, tcp_win_max),
@@ -471,8 +503,8 @@ static const struct ns_field fields[] = {
       retrans_pkts),
     G("dretrans", "reverseRetransPackets", "retransmitted packets ←", 7, get_u64, NS_RG_LOSS, 1,
       retrans_pkts),
-    G("sretransbytes", "retransOctets", "retransmitted payload octets →", 9, get_u64, NS_RG_LOSS,
-      0, retrans_octets),
+    G("sretransbytes", "retransOctets", "retransmitted payload octets →", 9, get_u64, NS_RG_LOSS, 0,
+      retrans_octets),
     G("dretransbytes", "reverseRetransOctets", "retransmitted payload octets ←", 9, get_u64,
       NS_RG_LOSS, 1, retrans_octets),
     G("ooo", NULL, "out-of-order packets, both directions", 5, get_u64, NS_RG_LOSS, -1, ooo_pkts),
@@ -481,8 +513,8 @@ static const struct ns_field fields[] = {
       ooo_pkts),
     G("sdup", "duplicatePackets", "duplicate packets → (RTP/ESP)", 5, get_u64, NS_RG_LOSS, 0,
       dup_pkts),
-    G("ddup", "reverseDuplicatePackets", "duplicate packets ← (RTP/ESP)", 5, get_u64, NS_RG_LOSS,
-      1, dup_pkts),
+    G("ddup", "reverseDuplicatePackets", "duplicate packets ← (RTP/ESP)", 5, get_u64, NS_RG_LOSS, 1,
+      dup_pkts),
     {"lsrc", "lossSource", "what loss was computed from: tcp esp rtp", 4, get_losssrc, NS_RG_LOSS,
      0, 0},
     /* RTT */
@@ -517,7 +549,8 @@ const struct ns_field *ns_field_table(size_t *n)
 const struct ns_field *ns_field_find(const char *name)
 {
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (!strcmp(fields[i].name, name) || (fields[i].ie_name && !strcmp(fields[i].ie_name, name)))
+        if (!strcmp(fields[i].name, name) ||
+            (fields[i].ie_name && !strcmp(fields[i].ie_name, name)))
             return &fields[i];
     return NULL;
 }
@@ -531,9 +564,15 @@ size_t ns_value_format(const struct ns_value *v, int epoch_times, char *buf, siz
 {
     int n = 0;
     switch (v->kind) {
-    case NS_V_U64: n = snprintf(buf, len, "%" PRIu64, v->u); break;
-    case NS_V_I64: n = snprintf(buf, len, "%" PRId64, v->i); break;
-    case NS_V_F64: n = snprintf(buf, len, "%.6f", v->f); break;
+    case NS_V_U64:
+        n = snprintf(buf, len, "%" PRIu64, v->u);
+        break;
+    case NS_V_I64:
+        n = snprintf(buf, len, "%" PRId64, v->i);
+        break;
+    case NS_V_F64:
+        n = snprintf(buf, len, "%.6f", v->f);
+        break;
     case NS_V_TIME: {
         time_t s = (time_t)(v->u / 1000000000u);
         unsigned ns = (unsigned)(v->u % 1000000000u);
@@ -558,7 +597,9 @@ size_t ns_value_format(const struct ns_value *v, int epoch_times, char *buf, siz
         n = snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", v->addr[0], v->addr[1], v->addr[2],
                      v->addr[3], v->addr[4], v->addr[5]);
         break;
-    case NS_V_STR: n = snprintf(buf, len, "%s", v->s); break;
+    case NS_V_STR:
+        n = snprintf(buf, len, "%s", v->s);
+        break;
     }
     if (n < 0)
         return 0;

@@ -27,7 +27,7 @@ enum ns_value_kind {
     NS_V_TIME, /* ns since the epoch */
     NS_V_ADDR, /* IP address: 4 or 16 bytes */
     NS_V_MAC,
-    NS_V_STR   /* short text: proto name, state, dir, flags */
+    NS_V_STR /* short text: proto name, state, dir, flags */
 };
 
 struct ns_value {

@@ -44,19 +44,19 @@
 
 /* flowEndReason values (IANA IPFIX registry, IE 136). */
 enum ns_end_reason {
-    NS_END_IDLE = 1,     /* idle timeout */
-    NS_END_ACTIVE = 2,   /* active timeout: a status record, the flow goes on */
-    NS_END_EOF = 3,      /* end of flow detected (TCP FIN/FIN, RST) */
-    NS_END_FORCED = 4,   /* forced end (end of input, shutdown) */
-    NS_END_RESOURCE = 5  /* lack of resources (cache full, emergency expiry) */
+    NS_END_IDLE = 1,    /* idle timeout */
+    NS_END_ACTIVE = 2,  /* active timeout: a status record, the flow goes on */
+    NS_END_EOF = 3,     /* end of flow detected (TCP FIN/FIN, RST) */
+    NS_END_FORCED = 4,  /* forced end (end of input, shutdown) */
+    NS_END_RESOURCE = 5 /* lack of resources (cache full, emergency expiry) */
 };
 
 /* Which sequence numbers the loss group was computed from. */
 enum ns_loss_source {
     NS_LOSS_NONE = 0,
     NS_LOSS_TCP = 1,
-    NS_LOSS_ESP = 2,  /* RFC 4303 sequence number */
-    NS_LOSS_RTP = 3   /* RTP sequence number (RFC 3550) */
+    NS_LOSS_ESP = 2, /* RFC 4303 sequence number */
+    NS_LOSS_RTP = 3  /* RTP sequence number (RFC 3550) */
 };
 
 struct ns_record_dir {
@@ -70,10 +70,10 @@ struct ns_record_dir {
     uint8_t ttl_min, ttl_max;
     uint8_t tos; /* of the first packet */
     /* NS_RG_TCP */
-    uint8_t tcp_flags;      /* union of all flags */
-    uint8_t tcp_init_flags; /* flags of the first packet in this direction */
-    uint8_t tcp_wscale;     /* window scale from SYN, 0xff when absent */
-    uint16_t tcp_mss;       /* MSS option, 0 when absent */
+    uint8_t tcp_flags;                 /* union of all flags */
+    uint8_t tcp_init_flags;            /* flags of the first packet in this direction */
+    uint8_t tcp_wscale;                /* window scale from SYN, 0xff when absent */
+    uint16_t tcp_mss;                  /* MSS option, 0 when absent */
     uint16_t tcp_win_min, tcp_win_max; /* raw window field */
     /* NS_RG_LOSS */
     int64_t loss_pkts;       /* lost packets: upstream gaps (estimated) net of
@@ -84,9 +84,9 @@ struct ns_record_dir {
     uint64_t ooo_pkts;       /* out of order: filled a hole within the RTT */
     uint64_t dup_pkts;       /* duplicates (RTP/ESP sequence seen twice) */
     /* NS_RG_JIT: inter-arrival times in this record, µs */
-    uint64_t jit_n;          /* number of inter-arrival samples */
+    uint64_t jit_n; /* number of inter-arrival samples */
     double jit_mean_us;
-    double jit_stddev_us;    /* population standard deviation */
+    double jit_stddev_us; /* population standard deviation */
     /* NS_RG_ESP */
     uint32_t esp_spi;
 };
@@ -103,11 +103,11 @@ struct ns_record {
     uint8_t saddr[16], daddr[16]; /* IPv4 in the first 4 bytes */
 
     /* Always present */
-    uint64_t flow_id;   /* unique per flow within one exporter run; status
-                           records of one flow share it (IE 148 flowId) */
-    uint8_t end_reason; /* enum ns_end_reason */
-    uint8_t loss_source;/* enum ns_loss_source, with NS_RG_LOSS */
-    uint8_t syn_seen;   /* initiator decided by a SYN (else: first packet) */
+    uint64_t flow_id;    /* unique per flow within one exporter run; status
+                            records of one flow share it (IE 148 flowId) */
+    uint8_t end_reason;  /* enum ns_end_reason */
+    uint8_t loss_source; /* enum ns_loss_source, with NS_RG_LOSS */
+    uint8_t syn_seen;    /* initiator decided by a SYN (else: first packet) */
 
     /* NS_RG_RTT: µs, 0 when not measured */
     uint32_t synack_us; /* SYN → SYN/ACK (Argus synack) */

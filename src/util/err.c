@@ -43,15 +43,25 @@ int ns_error_prefix(struct ns_error *e, const char *fmt, ...)
 const char *ns_strerror(int code)
 {
     switch (code) {
-    case NS_OK: return "success";
-    case NS_EINVAL: return "invalid argument";
-    case NS_ENOMEM: return "out of memory";
-    case NS_EIO: return "I/O error";
-    case NS_EFORMAT: return "malformed input";
-    case NS_ETRUNC: return "truncated input";
-    case NS_EUNSUP: return "unsupported";
-    case NS_EFULL: return "table full";
-    case NS_ENOTFOUND: return "not found";
-    default: return "unknown error";
+    case NS_OK:
+        return "success";
+    case NS_EINVAL:
+        return "invalid argument";
+    case NS_ENOMEM:
+        return "out of memory";
+    case NS_EIO:
+        return "I/O error";
+    case NS_EFORMAT:
+        return "malformed input";
+    case NS_ETRUNC:
+        return "truncated input";
+    case NS_EUNSUP:
+        return "unsupported";
+    case NS_EFULL:
+        return "table full";
+    case NS_ENOTFOUND:
+        return "not found";
+    default:
+        return "unknown error";
     }
 }

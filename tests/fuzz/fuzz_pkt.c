@@ -14,7 +14,6 @@
 
 #include "pkt/pkt.h"
 
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const int links[] = {

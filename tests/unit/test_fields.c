@@ -29,16 +29,29 @@ static void full_record(struct ns_record *r)
     r->synack_us = 1500;
     r->ackdat_us = 250;
     r->loss_source = 1;
-    r->dir[0] = (struct ns_record_dir){.pkts = 10, .octets = 1000, .l2_octets = 1140,
+    r->dir[0] = (struct ns_record_dir){.pkts = 10,
+                                       .octets = 1000,
+                                       .l2_octets = 1140,
                                        .first_ns = 1700000000123456789ull,
-                                       .last_ns = 1700000002123456789ull, .ttl_min = 60,
-                                       .ttl_max = 64, .tcp_flags = 0x1b, .tcp_init_flags = 0x02,
-                                       .tcp_mss = 1460, .loss_pkts = -1, .retrans_pkts = 2,
-                                       .jit_n = 9, .jit_mean_us = 2500.0, .jit_stddev_us = 500.0};
-    r->dir[1] = (struct ns_record_dir){.pkts = 20, .octets = 30000, .l2_octets = 30280,
+                                       .last_ns = 1700000002123456789ull,
+                                       .ttl_min = 60,
+                                       .ttl_max = 64,
+                                       .tcp_flags = 0x1b,
+                                       .tcp_init_flags = 0x02,
+                                       .tcp_mss = 1460,
+                                       .loss_pkts = -1,
+                                       .retrans_pkts = 2,
+                                       .jit_n = 9,
+                                       .jit_mean_us = 2500.0,
+                                       .jit_stddev_us = 500.0};
+    r->dir[1] = (struct ns_record_dir){.pkts = 20,
+                                       .octets = 30000,
+                                       .l2_octets = 30280,
                                        .first_ns = 1700000000124956789ull,
-                                       .last_ns = 1700000003000000000ull, .tcp_flags = 0x12,
-                                       .loss_pkts = 3, .ooo_pkts = 1};
+                                       .last_ns = 1700000003000000000ull,
+                                       .tcp_flags = 0x12,
+                                       .loss_pkts = 3,
+                                       .ooo_pkts = 1};
 }
 
 static const char *fmt(const char *field, const struct ns_record *r, int epoch, char *buf)
@@ -169,7 +182,8 @@ static void formats(void **state)
                            "192.0.2.1,40000,-1,,1700000000.123456789\n");
     free(s);
     s = print(NS_FMT_JSON, "saddr,pkts,djit,proto,dur", &r, 1);
-    assert_string_equal(s, "{\"saddr\":\"192.0.2.1\",\"pkts\":30,\"proto\":\"tcp\",\"dur\":2.876543}\n");
+    assert_string_equal(
+        s, "{\"saddr\":\"192.0.2.1\",\"pkts\":30,\"proto\":\"tcp\",\"dur\":2.876543}\n");
     free(s);
     s = print(NS_FMT_TABLE, "proto,pkts", &r, 1);
     assert_string_equal(s, "proto  pkts\ntcp    30\n");

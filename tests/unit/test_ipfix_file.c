@@ -147,8 +147,7 @@ static void header_fields(void **state)
             if (sid == NS_TYPEINFO_TID) { /* options records count too */
                 for (size_t q = off + 4; q + 28 <= off + sl; q += 28u + buf[q + 26])
                     ti++; /* fixed 26 octets, name (1-octet length), empty description */
-            }
-            else if (sid >= 256)
+            } else if (sid >= 256)
                 k += (sl - 4u) / 42u;
             off += sl;
         }

@@ -68,10 +68,15 @@ static void run(const char *path, int prepared, uint32_t max_flows, struct sink 
 static void same_records(void **state)
 {
     const char *shared = getenv("NS_SHARED"), *src = getenv("NS_SRC");
-    static const char *const names[] = {
-        "zeek-ipv4-fragmented-3.pcap", "ndpi-dns-fragmented.pcap", "ndpi-ip-fragmented-garbage.pcap",
-        "ndpi-icmp-tunnel.pcap",       "zeek-gre-within-gre.pcap", "ndpi-fuzz-2006.pcap",
-        "ndpi-rtp.pcapng",             "ndpi-ipsec-isakmp-esp.pcap", NULL};
+    static const char *const names[] = {"zeek-ipv4-fragmented-3.pcap",
+                                        "ndpi-dns-fragmented.pcap",
+                                        "ndpi-ip-fragmented-garbage.pcap",
+                                        "ndpi-icmp-tunnel.pcap",
+                                        "zeek-gre-within-gre.pcap",
+                                        "ndpi-fuzz-2006.pcap",
+                                        "ndpi-rtp.pcapng",
+                                        "ndpi-ipsec-isakmp-esp.pcap",
+                                        NULL};
     char path[1024];
     int done = 0;
     for (int i = -1; i < 0 || names[i]; i++) {
