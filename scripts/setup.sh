@@ -2,14 +2,15 @@
 # One-command set-up for a fresh Debian 12 machine (run as root).
 #   sh scripts/setup.sh demo   install build deps, build, meter the bundled sample, print flows
 #   sh scripts/setup.sh test   install build deps and test peers, build, run every test
-#                              (plain build and AddressSanitizer+UBSan build)
+#                              (plain build and AddressSanitizer+UBSan build), check
+#                              format and lint, and fuzz each parser briefly
 set -eu
 mode=${1:-demo}
 cd "$(dirname "$0")/.."
 
 build_deps="build-essential cmake pkg-config libpcap-dev libzstd-dev libcmocka-dev"
 # Independent peers the tests compare against, and clang for the sanitizer build.
-test_deps="clang libclang-rt-dev tshark libfixbuf-tools argus-server argus-client softflowd nfdump tcpdump python3"
+test_deps="clang libclang-rt-dev clang-format clang-tidy cppcheck tshark libfixbuf-tools argus-server argus-client softflowd nfdump tcpdump python3"
 
 install() {
     missing=""
@@ -36,6 +37,8 @@ test)
     install $build_deps $test_deps
     make check
     make check-asan
+    make format-check lint
+    make fuzz-smoke
     ;;
 *)
     echo "usage: sh scripts/setup.sh demo|test" >&2
