@@ -35,10 +35,10 @@ demo)
     ;;
 test)
     install $build_deps $test_deps
-    make check
-    make check-asan
     make format-check lint
     make fuzz-smoke
+    make check
+    make check-asan
     ;;
 *)
     echo "usage: sh scripts/setup.sh demo|test" >&2
