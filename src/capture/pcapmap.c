@@ -94,7 +94,9 @@ int ns_pcapmap_open(struct ns_pcapmap *m, const char *path, struct ns_error *err
             return 0; /* libpcap can still read it */
         return ns_error_set(err, NS_EIO, "%s: mmap: %s", path, strerror(e));
     }
-    madvise(p, (size_t)sb.st_size, MADV_SEQUENTIAL | MADV_WILLNEED);
+    /* (advice values are not flags: one call each) */
+    madvise(p, (size_t)sb.st_size, MADV_SEQUENTIAL);
+    madvise(p, (size_t)sb.st_size, MADV_WILLNEED);
     m->base = p;
     m->size = (size_t)sb.st_size;
     m->off = 24;
