@@ -6,6 +6,7 @@
 #ifndef NS_CMD_CMD_H
 #define NS_CMD_CMD_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,15 @@ void cmd_inputs_add(struct cmd_inputs *in, const char *path);
 /* After getopt stopped at argv[optind]: if it names an input (an existing
  * file, or "-"), take it and return 1 so option parsing can go on. */
 int cmd_inputs_take_file(struct cmd_inputs *in, int argc, char **argv, int *optind_p);
+/*
+ * getopt_long() for commands that read inputs: '-r FILE' adds an input, and
+ * file names that follow it (before the next option) are inputs too.
+ * Returns the next option other than 'r', or -1 at the end of the options
+ * (optind then points at what follows: a filter expression, or nothing).
+ */
+int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+               struct cmd_inputs *in);
+
 /* Join argv[from..argc) with spaces (filter expressions); NULL when empty.
  * The result is malloc'd. */
 char *cmd_join(int argc, char **argv, int from);

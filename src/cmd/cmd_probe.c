@@ -113,17 +113,9 @@ int cmd_probe(int argc, char **argv)
         {"tcp-idle", 1, 0, O_TCPIDLE}, {"max-flows", 1, 0, O_MAXFLOWS},
         {"domain", 1, 0, O_DOMAIN},    {"zstd", 2, 0, O_ZSTD},
         {"help", 0, 0, 'h'},           {0, 0, 0, 0}};
-    for (;;) {
-        int o = getopt_long(argc, argv, "+r:w:qh", opts, NULL);
-        if (o == -1) {
-            if (cmd_inputs_take_file(&in, argc, argv, &optind))
-                continue;
-            break;
-        }
+    int o;
+    while ((o = cmd_getopt(argc, argv, "+r:w:qh", opts, &in)) != -1) {
         switch (o) {
-        case 'r':
-            cmd_inputs_add(&in, optarg);
-            break;
         case 'w':
             out = optarg;
             break;

@@ -42,17 +42,9 @@ int cmd_read(int argc, char **argv)
     enum { O_EPOCH = 256 };
     static const struct option opts[] = {
         {"epoch", 0, 0, O_EPOCH}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    for (;;) {
-        int o = getopt_long(argc, argv, "+r:s:F:h", opts, NULL);
-        if (o == -1) {
-            if (cmd_inputs_take_file(&in, argc, argv, &optind))
-                continue;
-            break;
-        }
+    int o;
+    while ((o = cmd_getopt(argc, argv, "+r:s:F:h", opts, &in)) != -1) {
         switch (o) {
-        case 'r':
-            cmd_inputs_add(&in, optarg);
-            break;
         case 's':
             if (optarg[0] == '+') {
                 free(fields_buf);

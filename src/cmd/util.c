@@ -46,6 +46,21 @@ int cmd_inputs_take_file(struct cmd_inputs *in, int argc, char **argv, int *opti
     return 1;
 }
 
+int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+               struct cmd_inputs *in)
+{
+    for (;;) {
+        int o = getopt_long(argc, argv, shortopts, longopts, NULL);
+        if (o == 'r') {
+            cmd_inputs_add(in, optarg);
+            continue;
+        }
+        if (o == -1 && cmd_inputs_take_file(in, argc, argv, &optind))
+            continue;
+        return o;
+    }
+}
+
 char *cmd_join(int argc, char **argv, int from)
 {
     size_t len = 0;
