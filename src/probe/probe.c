@@ -138,14 +138,8 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
                 ns_meter_hint_bucket(m, &b->prep[i + HINT_B]);
             if (i + HINT_F < b->n)
                 ns_meter_hint_flow(m, &b->prep[i + HINT_F]);
-            const struct ns_pkt *p = &b->pkts[i];
-            if (p->flags & NS_PKT_F_IP)
-                st->ip++;
-            else
-                st->non_ip++;
-            rc = ns_meter_packet_prepared(m, p, &b->prep[i], err);
+            rc = ns_meter_packet_prepared(m, &b->pkts[i], &b->prep[i], err);
         }
-        st->packets += b->n;
         for (int i = 0; i < NS_MAL__COUNT; i++)
             st->malformed[i] += b->malformed[i];
         if (b->has_warning) {
@@ -190,7 +184,12 @@ out:
     }
     st->records = sink.records;
     if (m) {
+        /* the meter counts what it was given; the summary's packet
+         * counts are its counts, not a second tally */
         ns_meter_get_stats(m, &st->meter);
+        st->packets = st->meter.packets;
+        st->non_ip = st->meter.non_ip;
+        st->ip = st->meter.packets - st->meter.non_ip;
         ns_meter_destroy(m);
     }
     if (sink.w) {

@@ -38,7 +38,7 @@ struct ns_probe_config {
 };
 
 struct ns_probe_stats {
-    uint64_t packets;                  /* frames read */
+    uint64_t packets;                  /* frames metered (after the capture filter) */
     uint64_t filtered;                 /* rejected by the capture filter */
     uint64_t ip;                       /* frames with an IP header */
     uint64_t non_ip;                   /* frames without IP (ARP, STP, unknown link) */
