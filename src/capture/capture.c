@@ -224,7 +224,6 @@ int ns_capture_next(struct ns_capture *c, struct ns_pkt *p, const uint8_t **fram
             continue;
         }
         c->st.packets++;
-        c->st.bytes += ph.caplen;
         p->ts_ns = ts;
         p->caplen = ph.caplen;
         p->wirelen = ph.len < ph.caplen ? ph.caplen : ph.len;

@@ -32,7 +32,6 @@ struct ns_capture;
 struct ns_capture_stats {
     uint64_t packets;       /* packets delivered */
     uint64_t filtered;      /* packets rejected by the BPF filter */
-    uint64_t bytes;         /* captured bytes delivered */
     uint32_t files_done;    /* files read to the end */
     uint32_t files_damaged; /* files that ended in a broken record */
 };
