@@ -13,6 +13,8 @@
 int cmd_probe(int argc, char **argv);
 int cmd_read(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_aggregate(int argc, char **argv);
+int cmd_sort(int argc, char **argv);
 
 /* Input list built from -r options and the existing files that follow. */
 struct cmd_inputs {

@@ -11,6 +11,8 @@ static const struct {
 } commands[] = {
     {"probe", cmd_probe, "meter packets from capture files into IPFIX flow records"},
     {"read", cmd_read, "print IPFIX flow records as a table, CSV or JSON"},
+    {"aggregate", cmd_aggregate, "merge records that share a key (Argus racluster)"},
+    {"sort", cmd_sort, "order records by fields; --top N for top talkers (Argus rasort)"},
     {"gen", cmd_gen, "write a deterministic synthetic capture (and its ground truth)"},
 };
 

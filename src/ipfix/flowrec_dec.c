@@ -99,6 +99,7 @@ int ns_flowrec_decode(const struct ns_tmpl *t, const uint8_t *p, size_t avail, u
     out->present = t->present;
     uint8_t *base = (uint8_t *)out;
     size_t pos = 0;
+    uint8_t seen = 0; /* key components the template carries */
     for (uint16_t i = 0; i < t->nsteps; i++) {
         const struct ns_plan_step *st = &t->steps[i];
         size_t len = st->len;
@@ -117,6 +118,8 @@ int ns_flowrec_decode(const struct ns_tmpl *t, const uint8_t *p, size_t avail, u
         const uint8_t *q = p + pos;
         pos += len;
         uint8_t *d = base + st->act.dst;
+        if (st->act.group == NS_RG_KEY)
+            seen |= ns_fr_key_comp(st->act.dst, st->act.op);
         switch (st->act.op) {
         case NS_FR_SKIP:
             break;
@@ -182,6 +185,13 @@ int ns_flowrec_decode(const struct ns_tmpl *t, const uint8_t *p, size_t avail, u
         default:
             break;
         }
+    }
+    /* An aggregate leaves out the key components it has no value for
+     * (RFC 7015 §5.1): those are wildcards, not zeros. */
+    if ((out->present & (NS_RG_AGG | NS_RG_KEY)) == (NS_RG_AGG | NS_RG_KEY)) {
+        if (out->ip_version)
+            seen |= NS_RK_IPVER;
+        out->key_wild = (uint8_t)(NS_RK_ALL & ~seen);
     }
     *used = pos;
     return NS_OK;

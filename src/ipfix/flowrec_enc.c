@@ -1,3 +1,4 @@
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,15 +7,23 @@
 #include "ipfix/flowrec_map.h"
 #include "ipfix/ntp.h"
 
-/* Combination key: present groups (10 bits) + IPv6 + ICMP + VLAN. */
-#define KEY_BITS 13
-#define K_V6     (1u << 10)
-#define K_ICMP   (1u << 11)
-#define K_VLAN   (1u << 12)
-#define K_GROUPS 0x3FFu
+/* Combination key: present groups (11 bits), IPv6, ICMP, VLAN, and for
+ * aggregates the wildcarded key components and which addresses are
+ * prefixes. */
+#define K_GROUPS     0x7FFu
+#define K_V6         (1u << 11)
+#define K_ICMP       (1u << 12)
+#define K_VLAN       (1u << 13)
+#define K_SPFX       (1u << 14)
+#define K_DPFX       (1u << 15)
+#define K_WILD_SHIFT 16     /* NS_RK_* << 16 */
+#define SLOTS        16384u /* 2 × the template limit: probes stay short */
+#define MAX_TMPL     8192u  /* as many as a reader accepts (file.h) */
 
 struct ns_flowrec_enc {
-    uint16_t by_key[1u << KEY_BITS]; /* template index + 1, 0 = none yet */
+    /* open addressing: combination key → template index + 1 */
+    uint32_t slot_key[SLOTS];
+    uint16_t slot_idx[SLOTS];
     struct ns_flowrec_tmpl **t;
     size_t n, cap;
 };
@@ -49,6 +58,10 @@ struct ns_flowrec_tmpl *ns_flowrec_enc_at(struct ns_flowrec_enc *e, size_t i)
 
 static int is_icmp(const struct ns_record *r)
 {
+    if (r->key_wild & NS_RK_PROTO)
+        return 0;
+    if (r->key_wild & NS_RK_IPVER)
+        return r->proto == 1 || r->proto == 58;
     return (r->ip_version == 4 && r->proto == 1) || (r->ip_version == 6 && r->proto == 58);
 }
 
@@ -56,14 +69,59 @@ static uint32_t combo_key(const struct ns_record *r)
 {
     uint32_t k = r->present & K_GROUPS;
     if (r->present & NS_RG_KEY) {
-        if (r->ip_version == 6)
+        uint8_t w = r->key_wild & NS_RK_ALL;
+        if ((w & NS_RK_IPVER) ? r->proto == 58 : r->ip_version == 6)
             k |= K_V6;
         if (is_icmp(r))
             k |= K_ICMP;
-        if (r->vlan)
+        /* Untagged is VLAN 0, which a flow record leaves out; an aggregate
+         * says it, since there a missing vlanId means "any VLAN". */
+        if (r->vlan || ((r->present & NS_RG_AGG) && !(w & NS_RK_VLAN)))
             k |= K_VLAN;
+        if (r->sprefix && !(w & NS_RK_SADDR))
+            k |= K_SPFX;
+        if (r->dprefix && !(w & NS_RK_DADDR))
+            k |= K_DPFX;
+        k |= (uint32_t)w << K_WILD_SHIFT;
     }
     return k;
+}
+
+/* The key component a key-group field carries (0: none). */
+static uint8_t key_comp(const struct ns_fr_desc *d)
+{
+    switch (d->off) {
+    case offsetof(struct ns_record, saddr):
+    case offsetof(struct ns_record, sprefix):
+        return NS_RK_SADDR;
+    case offsetof(struct ns_record, daddr):
+    case offsetof(struct ns_record, dprefix):
+        return NS_RK_DADDR;
+    case offsetof(struct ns_record, proto):
+        return NS_RK_PROTO;
+    case offsetof(struct ns_record, sport):
+        return NS_RK_SPORT;
+    case offsetof(struct ns_record, dport):
+        return NS_RK_DPORT;
+    case offsetof(struct ns_record, icmp_type):
+        return d->op == NS_FR_ICMP ? NS_RK_SPORT | NS_RK_DPORT : NS_RK_SPORT;
+    case offsetof(struct ns_record, icmp_code):
+        return NS_RK_DPORT;
+    case offsetof(struct ns_record, vlan):
+        return NS_RK_VLAN;
+    case offsetof(struct ns_record, ip_version):
+        return NS_RK_IPVER;
+    default:
+        return 0;
+    }
+}
+
+uint8_t ns_fr_key_comp(uint16_t off, uint8_t op)
+{
+    struct ns_fr_desc d = {0};
+    d.off = off;
+    d.op = op;
+    return key_comp(&d);
 }
 
 static int cond_holds(uint8_t cond, uint32_t k)
@@ -83,6 +141,19 @@ static int cond_holds(uint8_t cond, uint32_t k)
         return (k & K_ICMP) && (k & K_V6);
     case NS_FC_VLAN:
         return (k & K_VLAN) != 0;
+    case NS_FC_SPFX4:
+        return (k & K_SPFX) && !(k & K_V6);
+    case NS_FC_DPFX4:
+        return (k & K_DPFX) && !(k & K_V6);
+    case NS_FC_SPFX6:
+        return (k & K_SPFX) && (k & K_V6);
+    case NS_FC_DPFX6:
+        return (k & K_DPFX) && (k & K_V6);
+    case NS_FC_IPVER: {
+        uint32_t w = k >> K_WILD_SHIFT;
+        return (w & (NS_RK_SADDR | NS_RK_DADDR)) == (NS_RK_SADDR | NS_RK_DADDR) &&
+               !(w & NS_RK_IPVER);
+    }
     default:
         return 0; /* NS_FC_INPUT */
     }
@@ -103,6 +174,8 @@ static int build(struct ns_flowrec_tmpl *t, uint32_t k, struct ns_error *err)
         const struct ns_fr_desc *d = &ns_fr_table[i];
         if ((d->group && !(k & d->group)) || !cond_holds(d->cond, k))
             continue;
+        if (d->group == NS_RG_KEY && (key_comp(d) & (k >> K_WILD_SHIFT)))
+            continue; /* a wildcard: the aggregate has no value (RFC 7015 §5.1) */
         if (t->nfields + 2 > NS_FR_MAX_FIELDS)
             return ns_error_set(err, NS_EFULL, "flow template exceeds %d fields", NS_FR_MAX_FIELDS);
         add_field(t, d, d->pen, d->id, d->off);
@@ -120,14 +193,20 @@ int ns_flowrec_enc_template(struct ns_flowrec_enc *e, const struct ns_record *r,
                             struct ns_flowrec_tmpl **out, struct ns_error *err)
 {
     *out = NULL;
-    if ((r->present & NS_RG_KEY) && r->ip_version != 4 && r->ip_version != 6)
+    if ((r->present & NS_RG_KEY) && r->ip_version != 4 && r->ip_version != 6 &&
+        !(r->key_wild & NS_RK_IPVER))
         return ns_error_set(err, NS_EINVAL, "flow %llu: key group with ip_version %u",
                             (unsigned long long)r->flow_id, r->ip_version);
     uint32_t k = combo_key(r);
-    if (e->by_key[k]) {
-        *out = e->t[e->by_key[k] - 1];
-        return NS_OK;
+    size_t j = (k * 0x9e3779b1u) >> 18; /* 14 bits */
+    for (; e->slot_idx[j]; j = (j + 1) & (SLOTS - 1)) {
+        if (e->slot_key[j] == k) {
+            *out = e->t[e->slot_idx[j] - 1];
+            return NS_OK;
+        }
     }
+    if (e->n >= MAX_TMPL)
+        return ns_error_set(err, NS_EFULL, "flow record encoder: more than %u templates", MAX_TMPL);
     /* First use of this combination: the only allocation of the encoder. */
     if (e->n == e->cap) {
         size_t cap = e->cap ? e->cap * 2 : 16;
@@ -149,7 +228,8 @@ int ns_flowrec_enc_template(struct ns_flowrec_enc *e, const struct ns_record *r,
     t->tid = (uint16_t)(NS_SET_DATA_MIN + e->n); /* ≤ 256 + 8192: fits */
     t->key = k;
     e->t[e->n++] = t;
-    e->by_key[k] = (uint16_t)e->n;
+    e->slot_key[j] = k;
+    e->slot_idx[j] = (uint16_t)e->n;
     *out = t;
     return NS_OK;
 }

@@ -38,6 +38,11 @@ const struct ns_fr_desc ns_fr_table[] = {
     IANA(32, 2, NS_RG_KEY, R(icmp_type), NS_FR_ICMP, 2, NS_FC_ICMP4, 2)        /* icmpTypeCodeIPv4 */
     IANA(139, 2, NS_RG_KEY, R(icmp_type), NS_FR_ICMP, 2, NS_FC_ICMP6, 2)       /* icmpTypeCodeIPv6 */
     IANA(58, 2, NS_RG_KEY, R(vlan), NS_FR_UINT, W(vlan), NS_FC_VLAN, 2)        /* vlanId */
+    IANA(9, 1, NS_RG_KEY, R(sprefix), NS_FR_UINT, 1, NS_FC_SPFX4, 2)            /* sourceIPv4PrefixLength */
+    IANA(13, 1, NS_RG_KEY, R(dprefix), NS_FR_UINT, 1, NS_FC_DPFX4, 2)           /* destinationIPv4PrefixLength */
+    IANA(29, 1, NS_RG_KEY, R(sprefix), NS_FR_UINT, 1, NS_FC_SPFX6, 2)           /* sourceIPv6PrefixLength */
+    IANA(30, 1, NS_RG_KEY, R(dprefix), NS_FR_UINT, 1, NS_FC_DPFX6, 2)           /* destinationIPv6PrefixLength */
+    IANA(60, 1, NS_RG_KEY, R(ip_version), NS_FR_UINT, 1, NS_FC_IPVER, 2)        /* ipVersion */
     /* NS_RG_COUNT */
     IANA_DIR(2, 8, NS_RG_COUNT, D(pkts), NS_FR_UINT, WD(pkts), 2)              /* packetDeltaCount */
     IANA_DIR(1, 8, NS_RG_COUNT, D(octets), NS_FR_UINT, WD(octets), 2)          /* octetDeltaCount */
@@ -76,6 +81,9 @@ const struct ns_fr_desc ns_fr_table[] = {
     IANA(80, 6, NS_RG_MAC, R(dmac), NS_FR_BYTES, 6, NS_FC_ALL, 2)              /* destinationMacAddress */
     /* NS_RG_ESP */
     IANA_DIR(295, 4, NS_RG_ESP, D(esp_spi), NS_FR_UINT, WD(esp_spi), 2)        /* IPSecSPI */
+    /* NS_RG_AGG */
+    IANA(377, 8, NS_RG_AGG, R(agg_flows), NS_FR_UINT, W(agg_flows), NS_FC_ALL, 2) /* originalFlowsCompleted */
+    ENT(NS_IE_AGG_RECORDS, 8, NS_RG_AGG, R(agg_records), NS_FR_UINT, W(agg_records))
 
     /* decode-only: same meaning from other exporters */
     IN_DIR(86, 8, NS_RG_COUNT, D(pkts), NS_FR_UINT, WD(pkts), 1)             /* packetTotalCount */
@@ -93,7 +101,6 @@ const struct ns_fr_desc ns_fr_table[] = {
     IANA(177, 1, NS_RG_KEY, R(icmp_code), NS_FR_UINT, 1, NS_FC_INPUT, 1)       /* icmpCodeIPv4 */
     IANA(178, 1, NS_RG_KEY, R(icmp_type), NS_FR_UINT, 1, NS_FC_INPUT, 1)       /* icmpTypeIPv6 */
     IANA(179, 1, NS_RG_KEY, R(icmp_code), NS_FR_UINT, 1, NS_FC_INPUT, 1)       /* icmpCodeIPv6 */
-    IANA(60, 1, NS_RG_KEY, R(ip_version), NS_FR_UINT, 1, NS_FC_INPUT, 1)       /* ipVersion */
     IANA(243, 2, NS_RG_KEY, R(vlan), NS_FR_UINT, W(vlan), NS_FC_INPUT, 1)      /* dot1qVlanId */
 };
 /* clang-format on */

@@ -35,7 +35,12 @@ enum ns_fr_cond {
     NS_FC_ICMP4,
     NS_FC_ICMP6,
     NS_FC_VLAN,
-    NS_FC_INPUT /* decode-only: never written */
+    NS_FC_SPFX4, /* aggregates (RFC 7015): prefix lengths of cut addresses */
+    NS_FC_DPFX4,
+    NS_FC_SPFX6,
+    NS_FC_DPFX6,
+    NS_FC_IPVER, /* ipVersion, when no address says it */
+    NS_FC_INPUT  /* decode-only: never written */
 };
 
 struct ns_fr_desc {
@@ -53,6 +58,10 @@ struct ns_fr_desc {
 
 extern const struct ns_fr_desc ns_fr_table[];
 extern const size_t ns_fr_table_len;
+
+/* The key component (record.h NS_RK_*) a key-group field at record offset
+ * `off` with conversion `op` carries; 0 for none. */
+uint8_t ns_fr_key_comp(uint16_t off, uint8_t op);
 
 /* Reverse element of a per-direction field (RFC 5103 §6.1, §6.2). */
 void ns_fr_reverse(const struct ns_fr_desc *d, uint32_t *pen, uint16_t *id);

@@ -52,7 +52,8 @@
     X(JITTER_STDDEV_US, 14, "jitterStddevMicroseconds", "reverseJitterStddevMicroseconds", NS_IET_FLOAT64, NS_IES_QUANTITY, NS_IEU_MICROSECONDS) \
     /* per flow: not reversible */                                                                \
     X(SYNACK_US, 15, "synAckMicroseconds", NULL, NS_IET_UNSIGNED32, NS_IES_QUANTITY, NS_IEU_MICROSECONDS) \
-    X(ACKDATA_US, 16, "ackDataMicroseconds", NULL, NS_IET_UNSIGNED32, NS_IES_QUANTITY, NS_IEU_MICROSECONDS)
+    X(ACKDATA_US, 16, "ackDataMicroseconds", NULL, NS_IET_UNSIGNED32, NS_IES_QUANTITY, NS_IEU_MICROSECONDS) \
+    X(AGG_RECORDS, 17, "aggregatedRecords", NULL, NS_IET_UNSIGNED64, NS_IES_DELTACOUNTER, NS_IEU_NONE)
 /* clang-format on */
 
 enum ns_ie_enterprise_id {

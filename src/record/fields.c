@@ -147,19 +147,21 @@ static int get_addr(const struct ns_record *r, const struct ns_field *f, struct 
     if (!has(r, NS_RG_KEY))
         return 0;
     int want = (int)f->off; /* 0 any, 4 or 6 */
-    if (want && want != r->ip_version)
+    if ((want && want != r->ip_version) ||
+        (r->key_wild & (f->dir == 0 ? NS_RK_SADDR : NS_RK_DADDR)))
         return 0;
     v->kind = NS_V_ADDR;
     v->addr_len = r->ip_version == 4 ? 4 : 16;
+    v->prefix = f->dir == 0 ? r->sprefix : r->dprefix;
     memcpy(v->addr, f->dir == 0 ? r->saddr : r->daddr, v->addr_len);
     return 1;
 }
 
 static int get_port(const struct ns_record *r, const struct ns_field *f, struct ns_value *v)
 {
-    if (!has(r, NS_RG_KEY))
+    if (!has(r, NS_RG_KEY) || (r->key_wild & (f->dir == 0 ? NS_RK_SPORT : NS_RK_DPORT)))
         return 0;
-    int icmp = r->proto == 1 || r->proto == 58;
+    int icmp = !(r->key_wild & NS_RK_PROTO) && (r->proto == 1 || r->proto == 58);
     v->kind = NS_V_U64;
     if (f->off) { /* IPFIX port IE: only for protocols with ports */
         if (icmp)
@@ -174,7 +176,8 @@ static int get_port(const struct ns_record *r, const struct ns_field *f, struct 
 
 static int get_icmptc(const struct ns_record *r, const struct ns_field *f, struct ns_value *v)
 {
-    if (!has(r, NS_RG_KEY) || r->proto != (f->off == 6 ? 58 : 1))
+    if (!has(r, NS_RG_KEY) || r->proto != (f->off == 6 ? 58 : 1) ||
+        (r->key_wild & (NS_RK_PROTO | NS_RK_SPORT | NS_RK_DPORT)))
         return 0;
     v->kind = NS_V_U64;
     v->u = (uint64_t)r->icmp_type << 8 | r->icmp_code;
@@ -221,7 +224,7 @@ static const char *proto_name(uint8_t p)
 
 static int get_proto(const struct ns_record *r, const struct ns_field *f, struct ns_value *v)
 {
-    if (!has(r, NS_RG_KEY))
+    if (!has(r, NS_RG_KEY) || (r->key_wild & NS_RK_PROTO))
         return 0;
     const char *n = proto_name(r->proto);
     if (f->off || !n) { /* protocolIdentifier: the number */
@@ -236,7 +239,7 @@ static int get_proto(const struct ns_record *r, const struct ns_field *f, struct
 
 static int get_ipver(const struct ns_record *r, const struct ns_field *f, struct ns_value *v)
 {
-    if (!has(r, NS_RG_KEY))
+    if (!has(r, NS_RG_KEY) || (r->key_wild & NS_RK_IPVER))
         return 0;
     v->kind = NS_V_U64;
     v->u = r->ip_version;
@@ -245,7 +248,7 @@ static int get_ipver(const struct ns_record *r, const struct ns_field *f, struct
 
 static int get_vlan(const struct ns_record *r, const struct ns_field *f, struct ns_value *v)
 {
-    if (!has(r, NS_RG_KEY))
+    if (!has(r, NS_RG_KEY) || (r->key_wild & NS_RK_VLAN))
         return 0;
     v->kind = NS_V_U64;
     v->u = r->vlan;
@@ -254,6 +257,8 @@ static int get_vlan(const struct ns_record *r, const struct ns_field *f, struct 
 
 static int get_flowid(const struct ns_record *r, const struct ns_field *f, struct ns_value *v)
 {
+    if (!r->flow_id && has(r, NS_RG_AGG))
+        return 0; /* an aggregate of several flows */
     v->kind = NS_V_U64;
     v->u = r->flow_id;
     return 1;
@@ -275,6 +280,18 @@ static int get_reason(const struct ns_record *r, const struct ns_field *f, struc
         return get_reason_num(r, f, v);
     v->kind = NS_V_STR;
     snprintf(v->s, sizeof v->s, "%s", names[r->end_reason]);
+    return 1;
+}
+
+/* Records and completed flows behind a record (merge.h): a record that was
+ * never merged stands for itself. */
+static int get_agg(const struct ns_record *r, const struct ns_field *f, struct ns_value *v)
+{
+    v->kind = NS_V_U64;
+    if (has(r, NS_RG_AGG))
+        v->u = f->off ? r->agg_flows : r->agg_records;
+    else
+        v->u = f->off ? r->end_reason != NS_END_ACTIVE : 1;
     return 1;
 }
 
@@ -359,8 +376,8 @@ static int get_mac(const struct ns_record *r, const struct ns_field *f, struct n
 
 static int get_losssrc(const struct ns_record *r, const struct ns_field *f, struct ns_value *v)
 {
-    static const char *const names[] = {"none", "tcp", "esp", "rtp"};
-    if (!has(r, NS_RG_LOSS) || r->loss_source >= 4)
+    static const char *const names[] = {"none", "tcp", "esp", "rtp", "mixed"};
+    if (!has(r, NS_RG_LOSS) || r->loss_source >= sizeof names / sizeof names[0])
         return 0;
     v->kind = NS_V_STR;
     snprintf(v->s, sizeof v->s, "%s", names[r->loss_source]);
@@ -429,6 +446,10 @@ static const struct ns_field fields[] = {
      0, 0, 0},
     {"endreason", "flowEndReason", "flowEndReason number (RFC 7011 registry)", 4, get_reason_num, 0,
      0, 0},
+    {"trans", "aggregatedRecords", "records merged into this one (1 when never merged)", 6, get_agg,
+     0, 0, 0},
+    {"flows", "originalFlowsCompleted", "flows that ended in this record (RFC 7015)", 6, get_agg, 0,
+     0, 1},
     {"bidir", "biflowDirection", "1 initiator known from a SYN, 0 arbitrary (RFC 5103)", 2,
      get_biflowdir, 0, 0, 0},
     /* counters */
@@ -592,6 +613,8 @@ size_t ns_value_format(const struct ns_value *v, int epoch_times, char *buf, siz
             n = snprintf(buf, len, "?");
         else
             n = (int)strlen(buf);
+        if (v->prefix && (size_t)n < len)
+            n += snprintf(buf + n, len - (size_t)n, "/%u", v->prefix);
         break;
     case NS_V_MAC:
         n = snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", v->addr[0], v->addr[1], v->addr[2],

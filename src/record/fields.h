@@ -39,6 +39,7 @@ struct ns_value {
     };
     uint8_t addr[16];
     uint8_t addr_len; /* 4 or 16 for NS_V_ADDR, 6 for NS_V_MAC */
+    uint8_t prefix;   /* NS_V_ADDR: prefix length of an aggregate, 0 = whole address */
     char s[24];
 };
 

@@ -41,6 +41,24 @@
 #define NS_RG_JIT   0x0080u /* per-direction inter-arrival mean/stddev */
 #define NS_RG_MAC   0x0100u /* initiator's source/destination MAC */
 #define NS_RG_ESP   0x0200u /* ESP SPI per direction */
+#define NS_RG_AGG   0x0400u /* aggregation: how many records and flows were merged */
+
+/*
+ * Key components (ns_record.key_wild).  A set bit says the component is
+ * wildcarded: the record aggregates several values, so it has none (RFC
+ * 7015 §5.1: key fields of the original flows that are not keys of the
+ * aggregation are removed).  Records from the meter have key_wild == 0.
+ * An address may instead be cut to a prefix (sprefix/dprefix, RFC 7015
+ * §5.1.1 "prefix key"), with the host bits zero.
+ */
+#define NS_RK_IPVER 0x01u
+#define NS_RK_PROTO 0x02u
+#define NS_RK_SADDR 0x04u
+#define NS_RK_DADDR 0x08u
+#define NS_RK_SPORT 0x10u /* sport, and the ICMP type */
+#define NS_RK_DPORT 0x20u /* dport, and the ICMP code */
+#define NS_RK_VLAN  0x40u
+#define NS_RK_ALL   0x7Fu
 
 /* flowEndReason values (IANA IPFIX registry, IE 136). */
 enum ns_end_reason {
@@ -55,8 +73,9 @@ enum ns_end_reason {
 enum ns_loss_source {
     NS_LOSS_NONE = 0,
     NS_LOSS_TCP = 1,
-    NS_LOSS_ESP = 2, /* RFC 4303 sequence number */
-    NS_LOSS_RTP = 3  /* RTP sequence number (RFC 3550) */
+    NS_LOSS_ESP = 2,  /* RFC 4303 sequence number */
+    NS_LOSS_RTP = 3,  /* RTP sequence number (RFC 3550) */
+    NS_LOSS_MIXED = 4 /* an aggregate of records with different sources */
 };
 
 struct ns_record_dir {
@@ -101,6 +120,8 @@ struct ns_record {
     uint8_t icmp_type, icmp_code; /* ICMP/ICMPv6, else 0 */
     uint16_t vlan;                /* outermost VLAN id, 0 when untagged */
     uint8_t saddr[16], daddr[16]; /* IPv4 in the first 4 bytes */
+    uint8_t key_wild;             /* NS_RK_*: wildcarded components */
+    uint8_t sprefix, dprefix;     /* prefix length of saddr/daddr; 0 = whole address */
 
     /* Always present */
     uint64_t flow_id;    /* unique per flow within one exporter run; status
@@ -115,6 +136,13 @@ struct ns_record {
 
     /* NS_RG_MAC */
     uint8_t smac[6], dmac[6];
+
+    /* NS_RG_AGG: absent in a record straight from a meter, which stands for
+     * one record of one flow.  agg_records counts the merged records (Argus
+     * "trans"); agg_flows the flows among them that ended in this aggregate
+     * (records that are not status records: IANA originalFlowsCompleted). */
+    uint64_t agg_records;
+    uint64_t agg_flows;
 
     struct ns_record_dir dir[2]; /* [0] forward, [1] reverse */
 };

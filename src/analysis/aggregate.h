@@ -1,0 +1,60 @@
+/*
+ * aggregate.h — merging records that share a key (Argus racluster).
+ *
+ * Design
+ * ------
+ * An aggregator is a hash table from key bytes (aggkey.h) to one merged
+ * record (merge.h).  Each input record is copied, prefix-cut and
+ * wildcarded to the key, then merged into its entry, or starts one.  The
+ * entries live in one array in order of creation, which is the order
+ * ns_agg_flush() hands them out: output is deterministic and follows the
+ * input.
+ *
+ * Idle splitting (racluster -i): with idle_ns set, a record that starts more
+ * than idle_ns after its entry's last packet closes that entry first — it is
+ * handed to the emit callback at once — and starts a new one in its place.
+ * This assumes input in roughly time order, as a probe writes it.
+ *
+ * Memory: one struct ns_record per entry plus its key bytes; the table
+ * doubles as it fills.  Nothing is allocated per record otherwise.
+ *
+ * Errors: NS_ENOMEM when the table cannot grow (the aggregator stays
+ * usable with what it has); the emit callback's negative return is passed
+ * up unchanged.
+ */
+#ifndef NS_ANALYSIS_AGGREGATE_H
+#define NS_ANALYSIS_AGGREGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis/aggkey.h"
+#include "record/record.h"
+#include "util/err.h"
+
+struct ns_agg;
+
+/* Receives aggregates; a negative return stops the caller. */
+typedef int (*ns_agg_emit_fn)(void *ctx, const struct ns_record *r, struct ns_error *err);
+
+struct ns_agg_opts {
+    struct ns_aggkey key;
+    uint64_t idle_ns; /* 0: never split */
+};
+
+int ns_agg_create(struct ns_agg **a, const struct ns_agg_opts *o, struct ns_error *err);
+int ns_agg_add(struct ns_agg *a, const struct ns_record *r, ns_agg_emit_fn emit, void *ctx,
+               struct ns_error *err);
+/* The same with a tag that is part of the key (bins: the bin's start), so
+ * equal keys with different tags stay apart. */
+int ns_agg_add_tagged(struct ns_agg *a, const struct ns_record *r, uint64_t tag,
+                      ns_agg_emit_fn emit, void *ctx, struct ns_error *err);
+/* Every entry, in order of creation; the aggregator is empty afterwards. */
+int ns_agg_flush(struct ns_agg *a, ns_agg_emit_fn emit, void *ctx, struct ns_error *err);
+size_t ns_agg_count(const struct ns_agg *a);
+/* The i-th entry (order of creation), for callers that sort. */
+const struct ns_record *ns_agg_at(const struct ns_agg *a, size_t i);
+uint64_t ns_agg_tag_at(const struct ns_agg *a, size_t i);
+void ns_agg_destroy(struct ns_agg *a);
+
+#endif

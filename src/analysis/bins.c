@@ -1,0 +1,208 @@
+/* Time bins with proportional splitting (bins.h). */
+#include "analysis/bins.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "record/merge.h"
+
+struct ns_bins {
+    struct ns_bins_opts o;
+    struct ns_agg *agg;
+    const struct ns_record **sorted;
+    uint64_t *starts;
+    size_t nsorted;
+};
+
+/* floor(x · num / den) without overflow (x < 2^64, num ≤ den < 2^64). */
+static uint64_t prop(uint64_t x, uint64_t num, uint64_t den)
+{
+    return (uint64_t)((unsigned __int128)x * num / den);
+}
+
+static uint64_t share_u(uint64_t x, uint64_t lo, uint64_t hi, uint64_t span)
+{
+    return prop(x, hi, span) - prop(x, lo, span);
+}
+
+static int64_t share_i(int64_t x, uint64_t lo, uint64_t hi, uint64_t span)
+{
+    uint64_t mag = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+    uint64_t s = share_u(mag, lo, hi, span);
+    return x < 0 ? -(int64_t)s : (int64_t)s;
+}
+
+static void clip_dir(struct ns_record_dir *d, uint64_t from, uint64_t to, uint64_t piece_lo,
+                     uint64_t piece_hi)
+{
+    if (!d->pkts) {
+        d->first_ns = d->last_ns = 0;
+        return;
+    }
+    /* The direction's own span clipped to the bin; when it does not meet
+     * the bin (the split is by the record's span), the piece's span. */
+    uint64_t f = d->first_ns > from ? d->first_ns : from;
+    uint64_t l = d->last_ns < to ? d->last_ns : to;
+    if (!d->first_ns || f > l) {
+        f = piece_lo;
+        l = piece_hi;
+    }
+    d->first_ns = f;
+    d->last_ns = l;
+}
+
+int ns_bins_split(const struct ns_record *r, uint64_t w, int hard,
+                  int (*fn)(void *, const struct ns_record *, uint64_t, struct ns_error *),
+                  void *ctx, struct ns_error *err)
+{
+    if (!(r->present & NS_RG_TIME) || !ns_record_start_ns(r))
+        return ns_error_set(err, NS_EINVAL, "record of flow %llu has no times: it fits no bin",
+                            (unsigned long long)r->flow_id);
+    uint64_t s = ns_record_start_ns(r), e = ns_record_end_ns(r);
+    uint64_t b0 = s / w * w;
+    if (e <= s) {
+        struct ns_record p = *r;
+        ns_record_agg_init(&p);
+        if (hard)
+            for (int d = 0; d < 2; d++)
+                if (p.dir[d].pkts || p.dir[d].first_ns)
+                    p.dir[d].first_ns = b0, p.dir[d].last_ns = b0 + w - 1;
+        return fn(ctx, &p, b0, err);
+    }
+    uint64_t span = e - s;
+    if ((e - 1) / w - s / w >= NS_BINS_MAX_SPAN)
+        return ns_error_set(err, NS_EINVAL,
+                            "record of flow %llu spans %llu bins (limit %u): use wider bins",
+                            (unsigned long long)r->flow_id,
+                            (unsigned long long)((e - 1) / w - s / w + 1), NS_BINS_MAX_SPAN);
+    struct ns_record base = *r;
+    ns_record_agg_init(&base);
+    for (uint64_t b = b0; b < e; b += w) {
+        uint64_t lo = (b > s ? b : s) - s, hi = (b + w < e ? b + w : e) - s;
+        struct ns_record p = base;
+        int last = b + w >= e;
+        for (int d = 0; d < 2; d++) {
+            struct ns_record_dir *pd = &p.dir[d];
+            const struct ns_record_dir *rd = &r->dir[d];
+            pd->pkts = share_u(rd->pkts, lo, hi, span);
+            pd->octets = share_u(rd->octets, lo, hi, span);
+            pd->l2_octets = share_u(rd->l2_octets, lo, hi, span);
+            pd->loss_pkts = share_i(rd->loss_pkts, lo, hi, span);
+            pd->gap_octets = share_i(rd->gap_octets, lo, hi, span);
+            pd->retrans_pkts = share_u(rd->retrans_pkts, lo, hi, span);
+            pd->retrans_octets = share_u(rd->retrans_octets, lo, hi, span);
+            pd->ooo_pkts = share_u(rd->ooo_pkts, lo, hi, span);
+            pd->dup_pkts = share_u(rd->dup_pkts, lo, hi, span);
+            pd->jit_n = share_u(rd->jit_n, lo, hi, span);
+            if (hard) {
+                if (pd->pkts) {
+                    pd->first_ns = b;
+                    pd->last_ns = b + w - 1;
+                } else {
+                    pd->first_ns = pd->last_ns = 0;
+                }
+            } else {
+                clip_dir(pd, b, b + w - 1, s + lo, s + hi - (hi > lo && !last ? 1 : 0));
+            }
+        }
+        if (!last)
+            p.agg_flows = 0; /* the flow completes in its last bin only */
+        p.agg_records = base.agg_records;
+        int rc = fn(ctx, &p, b, err);
+        if (rc < 0)
+            return rc;
+        if (b > UINT64_MAX - w)
+            break;
+    }
+    return NS_OK;
+}
+
+int ns_bins_create(struct ns_bins **out, const struct ns_bins_opts *o, struct ns_error *err)
+{
+    if (!o->width_ns)
+        return ns_error_set(err, NS_EINVAL, "bins: width must be positive");
+    struct ns_bins *b = calloc(1, sizeof *b);
+    if (!b)
+        return ns_error_set(err, NS_ENOMEM, "bins: out of memory");
+    b->o = *o;
+    struct ns_agg_opts ao = {.key = o->key};
+    int rc = ns_agg_create(&b->agg, &ao, err);
+    if (rc < 0) {
+        free(b);
+        return rc;
+    }
+    *out = b;
+    return NS_OK;
+}
+
+static int no_emit(void *ctx, const struct ns_record *r, struct ns_error *err)
+{
+    return NS_OK; /* bins never split by idle time */
+}
+
+static int add_piece(void *ctx, const struct ns_record *p, uint64_t bin, struct ns_error *err)
+{
+    struct ns_bins *b = ctx;
+    return ns_agg_add_tagged(b->agg, p, bin, no_emit, NULL, err);
+}
+
+int ns_bins_add(struct ns_bins *b, const struct ns_record *r, struct ns_error *err)
+{
+    return ns_bins_split(r, b->o.width_ns, b->o.hard, add_piece, b, err);
+}
+
+int ns_bins_result(struct ns_bins *b, const struct ns_record ***out, const uint64_t **starts,
+                   size_t *n, struct ns_error *err)
+{
+    size_t cnt = ns_agg_count(b->agg);
+    free(b->sorted);
+    free(b->starts);
+    b->sorted = malloc((cnt ? cnt : 1) * sizeof *b->sorted);
+    b->starts = malloc((cnt ? cnt : 1) * sizeof *b->starts);
+    uint32_t *idx = malloc((cnt ? cnt : 1) * sizeof *idx);
+    uint32_t *tmp = malloc((cnt ? cnt : 1) * sizeof *tmp);
+    if (!b->sorted || !b->starts || !idx || !tmp) {
+        free(idx);
+        free(tmp);
+        return ns_error_set(err, NS_ENOMEM, "bins: out of memory for %zu results", cnt);
+    }
+    /* Stable counting by bin: a merge sort of indexes on the tag. */
+    for (size_t i = 0; i < cnt; i++)
+        idx[i] = (uint32_t)i;
+    for (size_t width = 1; width < cnt; width *= 2) {
+        for (size_t lo = 0; lo < cnt; lo += 2 * width) {
+            size_t mid = lo + width < cnt ? lo + width : cnt;
+            size_t hi = lo + 2 * width < cnt ? lo + 2 * width : cnt;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                tmp[k++] = ns_agg_tag_at(b->agg, idx[j]) < ns_agg_tag_at(b->agg, idx[i]) ? idx[j++]
+                                                                                         : idx[i++];
+            while (i < mid)
+                tmp[k++] = idx[i++];
+            while (j < hi)
+                tmp[k++] = idx[j++];
+        }
+        memcpy(idx, tmp, cnt * sizeof *idx);
+    }
+    for (size_t i = 0; i < cnt; i++) {
+        b->sorted[i] = ns_agg_at(b->agg, idx[i]);
+        b->starts[i] = ns_agg_tag_at(b->agg, idx[i]);
+    }
+    free(idx);
+    free(tmp);
+    b->nsorted = cnt;
+    *out = b->sorted;
+    *starts = b->starts;
+    *n = cnt;
+    return NS_OK;
+}
+
+void ns_bins_destroy(struct ns_bins *b)
+{
+    if (!b)
+        return;
+    ns_agg_destroy(b->agg);
+    free(b->sorted);
+    free(b->starts);
+    free(b);
+}

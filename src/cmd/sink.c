@@ -1,0 +1,132 @@
+#include "cmd/sink.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cmd_sink_option(const char *cmd, int o, const char *arg, struct cmd_sink_opts *so)
+{
+    uint64_t v;
+    switch (o) {
+    case 's':
+        if (arg[0] == '+') {
+            free(so->fields_buf);
+            so->fields_buf = malloc(strlen(arg) + 1);
+            if (!so->fields_buf)
+                cmd_die(cmd, "out of memory");
+            strcpy(so->fields_buf, arg); /* defaults are joined in cmd_sink_open */
+            so->fields = so->fields_buf;
+        } else {
+            so->fields = arg;
+        }
+        return 1;
+    case 'F':
+        so->fmt = arg;
+        return 1;
+    case 'w':
+        so->out = arg;
+        return 1;
+    case CMD_O_EPOCH:
+        so->epoch = 1;
+        return 1;
+    case CMD_O_ZSTD:
+        so->zstd = 3;
+        if (arg) {
+            if (cmd_parse_u64(arg, &v) < 0 || v < 1 || v > 19)
+                cmd_die(cmd, "--zstd level is 1..19, not '%s'", arg);
+            so->zstd = (int)v;
+        }
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+void cmd_sink_open(struct cmd_sink *s, const char *cmd, struct cmd_sink_opts *so,
+                   const char *default_fields)
+{
+    struct ns_error err = {0};
+    memset(s, 0, sizeof *s);
+    s->cmd = cmd;
+    if (so->out) {
+        size_t ol = strlen(so->out);
+        struct ns_ipfix_writer_opts wo = {0};
+        wo.zstd = so->zstd || (ol > 4 && !strcmp(so->out + ol - 4, ".zst"));
+        wo.zstd_level = so->zstd;
+        if (ns_ipfix_writer_open(&s->w, so->out, &wo, &err) < 0)
+            cmd_die(cmd, "%s", err.msg);
+        return;
+    }
+    const char *fields = so->fields ? so->fields : default_fields;
+    char *joined = NULL;
+    if (fields[0] == '+') {
+        joined = malloc(strlen(default_fields) + strlen(fields) + 1);
+        if (!joined)
+            cmd_die(cmd, "out of memory");
+        sprintf(joined, "%s,%s", default_fields, fields + 1);
+        fields = joined;
+    }
+    enum ns_format fmt;
+    if (ns_format_parse(so->fmt ? so->fmt : "table", &fmt, &err) < 0 ||
+        ns_printer_init(&s->pr, stdout, fmt, fields, &err) < 0)
+        cmd_die(cmd, "%s", err.msg);
+    s->pr.epoch_times = so->epoch;
+    free(joined);
+}
+
+int cmd_sink_emit(void *sink, const struct ns_record *r, struct ns_error *err)
+{
+    struct cmd_sink *s = sink;
+    s->records++;
+    if (s->w)
+        return ns_ipfix_writer_add(s->w, r, err);
+    return ns_printer_record(&s->pr, r);
+}
+
+int cmd_sink_close(struct cmd_sink *s, struct cmd_sink_opts *so)
+{
+    struct ns_error err = {0};
+    int rc = s->w ? ns_ipfix_writer_close(s->w, &err) : ns_printer_finish(&s->pr, &err);
+    s->w = NULL;
+    free(so->fields_buf);
+    so->fields_buf = NULL;
+    if (rc < 0) {
+        fprintf(stderr, "netsift %s: %s\n", s->cmd, err.msg);
+        return 1;
+    }
+    return 0;
+}
+
+int cmd_each_record(const char *cmd, const struct cmd_inputs *in, const struct ns_filter *filter,
+                    int (*fn)(void *ctx, const struct ns_record *r, struct ns_error *err),
+                    void *ctx)
+{
+    struct ns_error err = {0};
+    int status = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        struct ns_ipfix_reader *r;
+        if (ns_ipfix_reader_open(&r, in->paths[i], &err) < 0) {
+            fprintf(stderr, "netsift %s: %s\n", cmd, err.msg);
+            status = 1;
+            continue;
+        }
+        struct ns_record rec;
+        int rc;
+        while ((rc = ns_ipfix_reader_next(r, &rec, &err)) == 1)
+            if (ns_filter_match(filter, &rec) && fn(ctx, &rec, &err) < 0)
+                cmd_die(cmd, "%s", err.msg);
+        if (rc < 0) {
+            fprintf(stderr, "netsift %s: %s\n", cmd, err.msg);
+            status = 1;
+        }
+        const struct ns_ipfix_stats *rs = ns_ipfix_reader_stats(r);
+        if (rs->skipped_sets)
+            fprintf(stderr,
+                    "netsift %s: %s: skipped %" PRIu64
+                    " data sets of templates never defined in the stream\n",
+                    cmd, in->paths[i], rs->skipped_sets);
+        ns_ipfix_reader_close(r);
+    }
+    return status;
+}

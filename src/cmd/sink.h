@@ -1,0 +1,70 @@
+/*
+ * sink.h — what the analysis commands (aggregate, sort, bins) share: reading
+ * every record of the inputs, and writing records either as text (table,
+ * CSV, JSON lines, like `read`) or as an IPFIX file/stream (-w), so the
+ * commands pipe into each other.
+ */
+#ifndef NS_CMD_SINK_H
+#define NS_CMD_SINK_H
+
+#include "analysis/output.h"
+#include "cmd/cmd.h"
+#include "ipfix/file.h"
+
+struct cmd_sink {
+    const char *cmd;
+    struct ns_printer pr;
+    struct ns_ipfix_writer *w; /* NULL: print */
+    uint64_t records;
+};
+
+/* Options every analysis command takes; parse with cmd_sink_option(). */
+struct cmd_sink_opts {
+    const char *fields; /* -s */
+    const char *fmt;    /* -F */
+    const char *out;    /* -w */
+    int epoch, zstd;
+    char *fields_buf;
+};
+
+/* Long options shared by the analysis commands (append to your own). */
+#define CMD_SINK_LONGOPTS                                                                          \
+    {"epoch", 0, 0, CMD_O_EPOCH},                                                                  \
+    {                                                                                              \
+        "zstd", 2, 0, CMD_O_ZSTD                                                                   \
+    }
+enum { CMD_O_EPOCH = 1000, CMD_O_ZSTD };
+#define CMD_SINK_SHORTOPTS "s:F:w:"
+#define CMD_SINK_HELP                                                                              \
+    "  -s FIELDS      fields to print; '+f,...' adds to the defaults (see 'netsift read "          \
+    "--help')\n"                                                                                   \
+    "  -F FORMAT      table (default), csv or json (lines)\n"                                      \
+    "  --epoch        times as seconds.nanoseconds since 1970\n"                                   \
+    "  -w FILE        write IPFIX instead of text ('-' = stdout, '.zst' suffix or --zstd\n"        \
+    "                 compresses), so commands pipe: ... -w - | netsift aggregate -r - ...\n"      \
+    "  --zstd[=LEVEL] compress the IPFIX output with zstd\n"
+
+/* 1 when `o` was one of the sink options (consumed), 0 otherwise. */
+int cmd_sink_option(const char *cmd, int o, const char *arg, struct cmd_sink_opts *so);
+/* Open the sink; default_fields when no -s was given. */
+void cmd_sink_open(struct cmd_sink *s, const char *cmd, struct cmd_sink_opts *so,
+                   const char *default_fields);
+int cmd_sink_emit(void *sink, const struct ns_record *r, struct ns_error *err);
+/* Finish; returns 0, or 1 after printing a write error. */
+int cmd_sink_close(struct cmd_sink *s, struct cmd_sink_opts *so);
+
+/* The record filter given as trailing arguments from argv[from] (NULL when
+ * none); dies with the parse error. */
+struct ns_filter *cmd_filter(const char *cmd, int argc, char **argv, int from);
+int ns_filter_match(const struct ns_filter *f, const struct ns_record *r);
+void ns_filter_free(struct ns_filter *f);
+
+/* Call fn on every record of every input that passes the filter, in order; read errors are printed
+ * and make the return 1 (records before the damage are still used); fn's
+ * negative return stops everything with cmd_die. */
+struct ns_filter;
+int cmd_each_record(const char *cmd, const struct cmd_inputs *in, const struct ns_filter *filter,
+                    int (*fn)(void *ctx, const struct ns_record *r, struct ns_error *err),
+                    void *ctx);
+
+#endif
