@@ -15,6 +15,7 @@ int cmd_read(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_aggregate(int argc, char **argv);
 int cmd_sort(int argc, char **argv);
+int cmd_bins(int argc, char **argv);
 
 /* Input list built from -r options and the existing files that follow. */
 struct cmd_inputs {

@@ -13,6 +13,7 @@ static const struct {
     {"read", cmd_read, "print IPFIX flow records as a table, CSV or JSON"},
     {"aggregate", cmd_aggregate, "merge records that share a key (Argus racluster)"},
     {"sort", cmd_sort, "order records by fields; --top N for top talkers (Argus rasort)"},
+    {"bins", cmd_bins, "records in time bins, split in proportion (Argus rabins)"},
     {"gen", cmd_gen, "write a deterministic synthetic capture (and its ground truth)"},
 };
 

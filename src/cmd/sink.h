@@ -67,4 +67,10 @@ int cmd_each_record(const char *cmd, const struct cmd_inputs *in, const struct n
                     int (*fn)(void *ctx, const struct ns_record *r, struct ns_error *err),
                     void *ctx);
 
+/* bins --plot (cmd_plot.c): draw field `field` of the results, stacked by
+ * the key; returns 0, or 1 after printing an error. */
+struct ns_bins_opts;
+int cmd_bins_plot(const char *path, const char *field, const struct ns_bins_opts *bo,
+                  const struct ns_record *const *res, const uint64_t *starts, size_t n);
+
 #endif
