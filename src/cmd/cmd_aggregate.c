@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analysis/aggregate.h"
+#include "analysis/estimate.h"
 #include "cmd/cmd.h"
 #include "cmd/sink.h"
 
@@ -24,7 +25,9 @@ static void help(FILE *out)
             "                 'none' is one grand total; default 'flow' (the flow key and\n"
             "                 flowId: status records merge back into their flow)\n"
             "  --idle SEC     start a new aggregate when a record starts SEC after the\n"
-            "                 key's last packet (units s, ms, m, h)\n" CMD_SINK_HELP
+            "                 key's last packet (units s, ms, m, h)\n"
+            "  --estimate     renormalise sampled records (counters / sampled fraction)\n"
+            "                 before merging, so totals estimate the whole traffic\n" CMD_SINK_HELP
             "  -h, --help     this text\n"
             "\n"
             "A record filter may follow the inputs (man netsift-filter): the records that\n"
@@ -45,12 +48,14 @@ static const char *default_fields(const struct ns_aggkey *k, const char *m, char
 struct ctx {
     struct ns_agg *agg;
     struct cmd_sink *sink;
+    struct cmd_estimate est;
 };
 
 static int add(void *p, const struct ns_record *r, struct ns_error *err)
 {
     struct ctx *c = p;
-    return ns_agg_add(c->agg, r, cmd_sink_emit, c->sink, err);
+    struct ns_record e;
+    return ns_agg_add(c->agg, cmd_estimate(&c->est, r, &e), cmd_sink_emit, c->sink, err);
 }
 
 int cmd_aggregate(int argc, char **argv)
@@ -59,9 +64,13 @@ int cmd_aggregate(int argc, char **argv)
     struct cmd_sink_opts so = {0};
     const char *keys = NULL;
     uint64_t idle = 0;
-    enum { O_IDLE = 256 };
-    static const struct option opts[] = {
-        {"idle", 1, 0, O_IDLE}, {"help", 0, 0, 'h'}, CMD_SINK_LONGOPTS, {0, 0, 0, 0}};
+    int estimate = 0;
+    enum { O_IDLE = 256, O_ESTIMATE };
+    static const struct option opts[] = {{"idle", 1, 0, O_IDLE},
+                                         {"estimate", 0, 0, O_ESTIMATE},
+                                         {"help", 0, 0, 'h'},
+                                         CMD_SINK_LONGOPTS,
+                                         {0, 0, 0, 0}};
     int o;
     while ((o = cmd_getopt(argc, argv, "+r:m:h" CMD_SINK_SHORTOPTS, opts, &in)) != -1) {
         if (cmd_sink_option("aggregate", o, optarg, &so))
@@ -73,6 +82,9 @@ int cmd_aggregate(int argc, char **argv)
         case O_IDLE:
             if (cmd_parse_seconds(optarg, &idle) < 0 || !idle)
                 cmd_die("aggregate", "--idle wants a positive duration, not '%s'", optarg);
+            break;
+        case O_ESTIMATE:
+            estimate = 1;
             break;
         case 'h':
             help(stdout);
@@ -96,11 +108,12 @@ int cmd_aggregate(int argc, char **argv)
     struct cmd_sink sink;
     char fbuf[600];
     cmd_sink_open(&sink, "aggregate", &so, default_fields(&ao.key, keys, fbuf, sizeof fbuf));
-    struct ctx c = {agg, &sink};
+    struct ctx c = {agg, &sink, {.on = estimate}};
     int status = cmd_each_record("aggregate", &in, filter, add, &c);
     if (ns_agg_flush(agg, cmd_sink_emit, &sink, &err) < 0)
         cmd_die("aggregate", "%s", err.msg);
     status |= cmd_sink_close(&sink, &so);
+    cmd_estimate_report("aggregate", &c.est);
     ns_agg_destroy(agg);
     ns_filter_free(filter);
     free(in.paths);

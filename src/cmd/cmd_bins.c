@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analysis/bins.h"
+#include "analysis/estimate.h"
 #include "cmd/cmd.h"
 #include "cmd/sink.h"
 
@@ -24,14 +25,22 @@ static void help(FILE *out)
         "  -M time SEC    bin width (units s, ms, m, h; '-M 60' works too)\n"
         "  -m KEY,...     key within each bin (default none: one total per bin)\n"
         "  --hard         times of each result are its bin's bounds, not its packets'\n"
+        "  --estimate     renormalise sampled records (counters / sampled fraction)\n"
         "  --plot FILE    also draw the bins as an SVG chart, stacked by key\n"
         "  --plot-field F the quantity to draw (default bytes; any numeric field)\n" CMD_SINK_HELP
         "  -h, --help     this text\n");
 }
 
+struct ctx {
+    struct ns_bins *b;
+    struct cmd_estimate est;
+};
+
 static int add(void *p, const struct ns_record *r, struct ns_error *err)
 {
-    return ns_bins_add(p, r, err);
+    struct ctx *c = p;
+    struct ns_record e;
+    return ns_bins_add(c->b, cmd_estimate(&c->est, r, &e), err);
 }
 
 int cmd_bins(int argc, char **argv)
@@ -40,11 +49,15 @@ int cmd_bins(int argc, char **argv)
     struct cmd_sink_opts so = {0};
     const char *keys = "none", *plot = NULL, *plot_field = "bytes";
     uint64_t width = 0;
-    int hard = 0;
-    enum { O_HARD = 256, O_PLOT, O_PLOT_FIELD };
-    static const struct option opts[] = {
-        {"hard", 0, 0, O_HARD}, {"plot", 1, 0, O_PLOT}, {"plot-field", 1, 0, O_PLOT_FIELD},
-        {"help", 0, 0, 'h'},    CMD_SINK_LONGOPTS,      {0, 0, 0, 0}};
+    int hard = 0, estimate = 0;
+    enum { O_HARD = 256, O_PLOT, O_PLOT_FIELD, O_ESTIMATE };
+    static const struct option opts[] = {{"hard", 0, 0, O_HARD},
+                                         {"plot", 1, 0, O_PLOT},
+                                         {"plot-field", 1, 0, O_PLOT_FIELD},
+                                         {"estimate", 0, 0, O_ESTIMATE},
+                                         {"help", 0, 0, 'h'},
+                                         CMD_SINK_LONGOPTS,
+                                         {0, 0, 0, 0}};
     int o;
     while ((o = cmd_getopt(argc, argv, "+r:m:M:h" CMD_SINK_SHORTOPTS, opts, &in)) != -1) {
         if (cmd_sink_option("bins", o, optarg, &so))
@@ -66,6 +79,9 @@ int cmd_bins(int argc, char **argv)
             break;
         case O_HARD:
             hard = 1;
+            break;
+        case O_ESTIMATE:
+            estimate = 1;
             break;
         case O_PLOT:
             plot = optarg;
@@ -93,7 +109,9 @@ int cmd_bins(int argc, char **argv)
     struct ns_bins *b;
     if (ns_bins_create(&b, &bo, &err) < 0)
         cmd_die("bins", "%s", err.msg);
-    int status = cmd_each_record("bins", &in, filter, add, b);
+    struct ctx c = {b, {.on = estimate}};
+    int status = cmd_each_record("bins", &in, filter, add, &c);
+    cmd_estimate_report("bins", &c.est);
     const struct ns_record **res;
     const uint64_t *starts;
     size_t n;

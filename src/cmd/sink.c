@@ -1,5 +1,7 @@
 #include "cmd/sink.h"
 
+#include "analysis/estimate.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +98,35 @@ int cmd_sink_close(struct cmd_sink *s, struct cmd_sink_opts *so)
         return 1;
     }
     return 0;
+}
+
+const struct ns_record *cmd_estimate(struct cmd_estimate *e, const struct ns_record *r,
+                                     struct ns_record *tmp)
+{
+    if (!e->on || !(r->present & NS_RG_SAMP))
+        return r;
+    *tmp = *r;
+    if (ns_estimate_record(tmp) == NS_EST_SCALED) {
+        e->scaled++;
+        return tmp;
+    }
+    e->unknown++;
+    return r;
+}
+
+void cmd_estimate_report(const char *cmd, const struct cmd_estimate *e)
+{
+    if (!e->on)
+        return;
+    fprintf(stderr, "netsift %s: --estimate: %" PRIu64 " sampled records renormalised", cmd,
+            e->scaled);
+    if (e->unknown)
+        fprintf(stderr,
+                "; %" PRIu64
+                " aggregates of mixed sampling rates left as counted (aggregate them with "
+                "--estimate from the original records)",
+                e->unknown);
+    fputc('\n', stderr);
 }
 
 int cmd_each_record(const char *cmd, const struct cmd_inputs *in, const struct ns_filter *filter,

@@ -67,6 +67,17 @@ int cmd_each_record(const char *cmd, const struct cmd_inputs *in, const struct n
                     int (*fn)(void *ctx, const struct ns_record *r, struct ns_error *err),
                     void *ctx);
 
+/* --estimate: renormalise sampled records before they merge. */
+struct cmd_estimate {
+    int on;
+    uint64_t scaled, unknown;
+};
+/* r, or its estimate in *tmp when estimation is on and r was sampled. */
+const struct ns_record *cmd_estimate(struct cmd_estimate *e, const struct ns_record *r,
+                                     struct ns_record *tmp);
+/* One line on stderr about what was (not) renormalised. */
+void cmd_estimate_report(const char *cmd, const struct cmd_estimate *e);
+
 /* bins --plot (cmd_plot.c): draw field `field` of the results, stacked by
  * the key; returns 0, or 1 after printing an error. */
 struct ns_bins_opts;

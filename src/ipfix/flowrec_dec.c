@@ -1,3 +1,4 @@
+#include <stddef.h>
 #include <string.h>
 
 #include "ipfix/be.h"
@@ -99,7 +100,8 @@ int ns_flowrec_decode(const struct ns_tmpl *t, const uint8_t *p, size_t avail, u
     out->present = t->present;
     uint8_t *base = (uint8_t *)out;
     size_t pos = 0;
-    uint8_t seen = 0; /* key components the template carries */
+    uint8_t seen = 0;  /* key components the template carries */
+    int prob_seen = 0; /* samplingProbability in the template */
     for (uint16_t i = 0; i < t->nsteps; i++) {
         const struct ns_plan_step *st = &t->steps[i];
         size_t len = st->len;
@@ -120,6 +122,8 @@ int ns_flowrec_decode(const struct ns_tmpl *t, const uint8_t *p, size_t avail, u
         uint8_t *d = base + st->act.dst;
         if (st->act.group == NS_RG_KEY)
             seen |= ns_fr_key_comp(st->act.dst, st->act.op);
+        else if (st->act.dst == offsetof(struct ns_record, samp_frac))
+            prob_seen = 1;
         switch (st->act.op) {
         case NS_FR_SKIP:
             break;
@@ -184,6 +188,26 @@ int ns_flowrec_decode(const struct ns_tmpl *t, const uint8_t *p, size_t avail, u
             break;
         default:
             break;
+        }
+    }
+    /* Sampling from other exporters: the selected fraction from count-based
+     * (interval n, space s: n / (n + s)), n-of-N and the old 1-in-N
+     * samplingInterval (RFC 7012, RFC 5477). */
+    if (out->present & NS_RG_SAMP) {
+        if (!prob_seen) {
+            double n = out->samp_n ? out->samp_n : 1;
+            if (out->samp_space)
+                out->samp_frac = n / (n + out->samp_space);
+            else if (out->samp_pop && n <= out->samp_pop)
+                out->samp_frac = n / out->samp_pop;
+            else
+                out->samp_frac = -1;
+        }
+        /* samplingProbability 0 is netsift's "mixed rates"; anything else
+         * outside (0, 1] (or NaN) is unusable: not a sampled record. */
+        if (!(out->samp_frac >= 0 && out->samp_frac <= 1)) {
+            out->present &= ~NS_RG_SAMP;
+            out->samp_frac = 0;
         }
     }
     /* An aggregate leaves out the key components it has no value for

@@ -7,16 +7,16 @@
 #include "ipfix/flowrec_map.h"
 #include "ipfix/ntp.h"
 
-/* Combination key: present groups (11 bits), IPv6, ICMP, VLAN, and for
+/* Combination key: present groups (12 bits), IPv6, ICMP, VLAN, and for
  * aggregates the wildcarded key components and which addresses are
  * prefixes. */
-#define K_GROUPS     0x7FFu
-#define K_V6         (1u << 11)
-#define K_ICMP       (1u << 12)
-#define K_VLAN       (1u << 13)
-#define K_SPFX       (1u << 14)
-#define K_DPFX       (1u << 15)
-#define K_WILD_SHIFT 16     /* NS_RK_* << 16 */
+#define K_GROUPS     0xFFFu
+#define K_V6         (1u << 12)
+#define K_ICMP       (1u << 13)
+#define K_VLAN       (1u << 14)
+#define K_SPFX       (1u << 15)
+#define K_DPFX       (1u << 16)
+#define K_WILD_SHIFT 17     /* NS_RK_* << 17 */
 #define SLOTS        16384u /* 2 × the template limit: probes stay short */
 #define MAX_TMPL     8192u  /* as many as a reader accepts (file.h) */
 

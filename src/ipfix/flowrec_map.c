@@ -84,6 +84,8 @@ const struct ns_fr_desc ns_fr_table[] = {
     /* NS_RG_AGG */
     IANA(377, 8, NS_RG_AGG, R(agg_flows), NS_FR_UINT, W(agg_flows), NS_FC_ALL, 2) /* originalFlowsCompleted */
     ENT(NS_IE_AGG_RECORDS, 8, NS_RG_AGG, R(agg_records), NS_FR_UINT, W(agg_records))
+    /* NS_RG_SAMP */
+    IANA(311, 8, NS_RG_SAMP, R(samp_frac), NS_FR_FLOAT, 8, NS_FC_ALL, 2)        /* samplingProbability */
 
     /* decode-only: same meaning from other exporters */
     IN_DIR(86, 8, NS_RG_COUNT, D(pkts), NS_FR_UINT, WD(pkts), 1)             /* packetTotalCount */
@@ -102,6 +104,11 @@ const struct ns_fr_desc ns_fr_table[] = {
     IANA(178, 1, NS_RG_KEY, R(icmp_type), NS_FR_UINT, 1, NS_FC_INPUT, 1)       /* icmpTypeIPv6 */
     IANA(179, 1, NS_RG_KEY, R(icmp_code), NS_FR_UINT, 1, NS_FC_INPUT, 1)       /* icmpCodeIPv6 */
     IANA(243, 2, NS_RG_KEY, R(vlan), NS_FR_UINT, W(vlan), NS_FC_INPUT, 1)      /* dot1qVlanId */
+    IANA(34, 4, NS_RG_SAMP, R(samp_pop), NS_FR_UINT, 4, NS_FC_INPUT, 1)         /* samplingInterval: 1 in N */
+    IANA(305, 4, NS_RG_SAMP, R(samp_n), NS_FR_UINT, 4, NS_FC_INPUT, 1)          /* samplingPacketInterval */
+    IANA(306, 4, NS_RG_SAMP, R(samp_space), NS_FR_UINT, 4, NS_FC_INPUT, 1)      /* samplingPacketSpace */
+    IANA(309, 4, NS_RG_SAMP, R(samp_n), NS_FR_UINT, 4, NS_FC_INPUT, 1)          /* samplingSize */
+    IANA(310, 4, NS_RG_SAMP, R(samp_pop), NS_FR_UINT, 4, NS_FC_INPUT, 1)        /* samplingPopulation */
 };
 /* clang-format on */
 

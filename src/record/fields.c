@@ -295,6 +295,15 @@ static int get_agg(const struct ns_record *r, const struct ns_field *f, struct n
     return 1;
 }
 
+static int get_samp(const struct ns_record *r, const struct ns_field *f, struct ns_value *v)
+{
+    if (!has(r, NS_RG_SAMP))
+        return 0;
+    v->kind = NS_V_F64;
+    v->f = r->samp_frac;
+    return 1;
+}
+
 static int get_biflowdir(const struct ns_record *r, const struct ns_field *f, struct ns_value *v)
 {
     v->kind = NS_V_U64;
@@ -450,6 +459,8 @@ static const struct ns_field fields[] = {
      0, 0, 0},
     {"flows", "originalFlowsCompleted", "flows that ended in this record (RFC 7015)", 6, get_agg, 0,
      0, 1},
+    {"samprate", "samplingProbability",
+     "fraction of packets sampled (0: an aggregate of mixed rates)", 8, get_samp, NS_RG_SAMP, 0, 0},
     {"bidir", "biflowDirection", "1 initiator known from a SYN, 0 arbitrary (RFC 5103)", 2,
      get_biflowdir, 0, 0, 0},
     /* counters */

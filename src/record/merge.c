@@ -292,6 +292,14 @@ void ns_record_merge(struct ns_record *d, const struct ns_record *s)
         d->agg_flows += s->end_reason != NS_END_ACTIVE;
     }
     out |= ((dp | sp) & (NS_RG_COUNT | NS_RG_TIME | NS_RG_LOSS | NS_RG_JIT)) | NS_RG_AGG;
+    if ((dp | sp) & NS_RG_SAMP) {
+        /* An unsampled record counts as sampled at 1; different rates make
+         * a mixed aggregate (0), which estimation cannot scale. */
+        double a = (dp & NS_RG_SAMP) ? d->samp_frac : 1, b = (sp & NS_RG_SAMP) ? s->samp_frac : 1;
+        d->samp_frac = a == b ? a : 0;
+        d->samp_n = d->samp_space = d->samp_pop = 0;
+        out |= NS_RG_SAMP;
+    }
 
     /* Zero what was dropped, so an absent group reads as zeros (record.h). */
     uint32_t gone = (dp | sp) & ~out;

@@ -36,6 +36,8 @@
  *             mean, the variance the pooled population variance
  *             (Σ n_i (σ_i² + μ_i²) / n − μ²) — never an average of stddevs.
  *   MAC, ESP  kept when equal in both, else dropped.
+ *   SAMP      the sampled fraction is kept when equal (an unsampled record
+ *             counting as 1), else 0: "mixed", which estimation refuses.
  *   AGG       records and completed flows add; a record without the group
  *             counts as one record, and one flow unless it is a status
  *             record (flowEndReason activeTimeout).

@@ -42,6 +42,7 @@
 #define NS_RG_MAC   0x0100u /* initiator's source/destination MAC */
 #define NS_RG_ESP   0x0200u /* ESP SPI per direction */
 #define NS_RG_AGG   0x0400u /* aggregation: how many records and flows were merged */
+#define NS_RG_SAMP  0x0800u /* packet sampling: the fraction of packets behind the record */
 
 /*
  * Key components (ns_record.key_wild).  A set bit says the component is
@@ -143,6 +144,16 @@ struct ns_record {
      * (records that are not status records: IANA originalFlowsCompleted). */
     uint64_t agg_records;
     uint64_t agg_flows;
+
+    /* NS_RG_SAMP: the fraction of the observed packets that the selection
+     * process passed to the meter (1 in 100 → 0.01), so that counters
+     * estimate the traffic as counters / samp_frac.  0 means "mixed": an
+     * aggregate of records sampled at different rates.  samp_n, samp_space
+     * and samp_pop only hold what other exporters send (RFC 7012
+     * samplingPacketInterval/Space, samplingSize/Population, the deprecated
+     * samplingInterval) until the decoder turns it into samp_frac. */
+    double samp_frac;
+    uint32_t samp_n, samp_space, samp_pop;
 
     struct ns_record_dir dir[2]; /* [0] forward, [1] reverse */
 };
