@@ -160,9 +160,7 @@ static void x_axis(FILE *o, const struct ns_plot *p, const struct frame *f)
         /* Sub-second ticks: wider labels, so fewer of them. */
         frac = frac_digits(step, 0);
         label_w += (frac + 1) * CHAR_W;
-        uint64_t wider =
-            ns_plot_time_step(span, (unsigned)fmax(1, (f->x1 - f->x0) / (label_w + 24)));
-        step = wider;
+        step = ns_plot_time_step(span, (unsigned)fmax(1, (f->x1 - f->x0) / (label_w + 24)));
         frac = step < NS_PER_S ? frac_digits(step, 0) : 0;
     }
     fputs("<g class=\"xaxis\">\n<line", o);

@@ -44,8 +44,8 @@
  * locale-dependent decimal point.
  *
  * Ownership: the caller owns every array and string; ns_plot_svg() writes to
- * `out` and never closes it; it allocates scratch space (two or three arrays
- * of n_bins doubles) and frees it before returning.  No state is kept.
+ * `out` and never closes it.  Only folding allocates (n_bins sums for
+ * "other", n_series ranks), freed before it returns.  No state is kept.
  */
 #ifndef NS_ANALYSIS_PLOT_H
 #define NS_ANALYSIS_PLOT_H
