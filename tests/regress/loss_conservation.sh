@@ -43,6 +43,14 @@ parts=$($NS read -r "$TMP/tor.ipfix" -s flowid,loss -F csv - tcp |
     awk -F, -v id="$fid" '$1==id && $2!="" {s+=$2} END {print s+0}')
 [ "$flow_loss" = "$parts" ] || fail "flow $fid: merged loss $flow_loss, its records sum to $parts"
 check ndpi-tor "$TMP/tor.ipfix"
+# with no key, the status records of each flow merge back into one record
+flows=$($NS read -r "$TMP/tor.ipfix" -s flowid -F csv | tail -n +2 | sort -u | wc -l)
+recs=$($NS read -r "$TMP/tor.ipfix" -s flowid -F csv | tail -n +2 | wc -l)
+agg=$($NS aggregate -r "$TMP/tor.ipfix" -s flowid,trans -F csv | tail -n +2)
+[ "$(echo "$agg" | wc -l)" = "$flows" ] || fail "aggregate gave $(echo "$agg" | wc -l) records for $flows flows"
+[ "$(echo "$agg" | cut -d, -f1 | sort -u | wc -l)" = "$flows" ] || fail "a flow was split"
+[ "$(echo "$agg" | awk -F, '{s+=$2} END {print s}')" = "$recs" ] || fail "trans does not add up to $recs records"
+[ "$recs" -gt "$flows" ] || fail "precondition: status records expected ($recs records, $flows flows)"
 
 # Generated capture: injected upstream and downstream loss, reordering.
 $NS gen -w "$TMP/gen.pcap" --flows 2000 --seed 11 --loss 0.01 --down-loss 0.005 --reorder 0.01 \
