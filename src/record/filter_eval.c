@@ -55,7 +55,7 @@ static int rel_u(uint64_t a, enum fl_rel rel, uint64_t b)
 static int in_prefix(const uint8_t *a, const uint8_t *p, int plen)
 {
     int full = plen / 8, rest = plen % 8;
-    if (memcmp(a, p, (size_t)full))
+    if (memcmp(a, p, (size_t)full) != 0)
         return 0;
     if (!rest)
         return 1;

@@ -72,7 +72,7 @@ __attribute__((format(printf, 3, 4))) int fl_fail_at(struct parser *p, const str
     char msg[400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
     va_end(ap);
     return ns_error_set(p->err, NS_EINVAL, "filter: %s (column %zu)", msg, t->col);
 }

@@ -212,7 +212,7 @@ int fl_parse_prefix(const char *s, size_t len, int partial_v4, uint8_t addr[16],
         if (!n || n > 3 || p[i])
             return -1;
         long l = strtol(p, NULL, 10);
-        if (l > 8 * *alen)
+        if (l > 8L * *alen)
             return -1;
         *plen = (uint8_t)l;
     }
