@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "record/filter.h"
+
 int cmd_probe(int argc, char **argv);
 int cmd_read(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
@@ -39,6 +41,13 @@ int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option
 /* Join argv[from..argc) with spaces (filter expressions); NULL when empty.
  * The result is malloc'd. */
 char *cmd_join(int argc, char **argv, int from);
+
+/* Compile the record filter in argv[from..argc) (joined with spaces; a
+ * leading lone "-" is Argus's separator and skipped).  NULL when there is
+ * none, which ns_filter_match() takes as match-all.  A bad expression ends
+ * the command with exit 2, the message and the expression with a caret
+ * under the offending column.  Free with ns_filter_free(). */
+struct ns_filter *cmd_filter(const char *cmd, int argc, char **argv, int from);
 
 /* Parse a non-negative number with an optional unit suffix. */
 int cmd_parse_seconds(const char *s, uint64_t *ns);

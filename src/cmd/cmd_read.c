@@ -13,9 +13,21 @@ static void help(FILE *out)
 {
     fprintf(out,
             "usage: netsift read -r FILE [FILE...] [-s FIELDS] [-F table|csv|json]\n"
+            "                    [-] [FILTER]\n"
             "\n"
             "Prints the flow records of IPFIX files (RFC 5655; zstd-compressed too),\n"
             "'-r -' reads standard input, so 'netsift probe ... | netsift read -r -' works.\n"
+            "\n"
+            "FILTER selects records, tcpdump/Argus style (netsift-filter(7)); a lone '-'\n"
+            "or '--' may separate it from the inputs:\n"
+            "  netsift read -r f.ipfix - tcp and dst port 443\n"
+            "  netsift read -r f.ipfix - 'host 10.0.0.1 and (udp or icmp)'\n"
+            "  netsift read -r f.ipfix - 'bytes > 1M and dur >= 5 and not state == CON'\n"
+            "Terms: tcp udp icmp icmp6 sctp esp gre ah ip ip6, proto N, [src|dst] host A,\n"
+            "[src|dst] net P/LEN, [src|dst] port [OP] N, portrange A-B, vlan N, and FIELD OP\n"
+            "VALUE for any field below (OP: == != < <= > >= eq ne lt le gt ge; numbers take\n"
+            "1e6, 10k, 2M, 1G).  'and' and 'or' have EQUAL precedence, left to right: use\n"
+            "parentheses.  A field the record lacks compares false.\n"
             "\n"
             "  -r FILE        input (repeatable; further file names may follow)\n"
             "  -s FIELDS      comma-separated fields; '+f,...' adds to the defaults\n"
@@ -75,9 +87,7 @@ int cmd_read(int argc, char **argv)
     }
     if (!in.n)
         cmd_die("read", "no input: give -r FILE (or -r - for stdin); see --help");
-    if (optind < argc)
-        cmd_die("read", "unexpected argument '%s' (record filters are not supported yet)",
-                argv[optind]);
+    struct ns_filter *filter = cmd_filter("read", argc, argv, optind);
 
     struct ns_error err = {0};
     enum ns_format fmt;
@@ -98,7 +108,8 @@ int cmd_read(int argc, char **argv)
         struct ns_record rec;
         int rc;
         while ((rc = ns_ipfix_reader_next(r, &rec, &err)) == 1)
-            ns_printer_record(&pr, &rec);
+            if (ns_filter_match(filter, &rec))
+                ns_printer_record(&pr, &rec);
         if (rc < 0) {
             fprintf(stderr, "netsift read: %s\n", err.msg);
             status = 1;
@@ -115,6 +126,7 @@ int cmd_read(int argc, char **argv)
         fprintf(stderr, "netsift read: %s\n", err.msg);
         status = 1;
     }
+    ns_filter_free(filter);
     free(fields_buf);
     free(in.paths);
     return status;

@@ -10,6 +10,7 @@
 #include "analysis/output.h"
 #include "cmd/cmd.h"
 #include "ipfix/file.h"
+#include "record/filter.h"
 
 struct cmd_sink {
     const char *cmd;
@@ -53,16 +54,9 @@ int cmd_sink_emit(void *sink, const struct ns_record *r, struct ns_error *err);
 /* Finish; returns 0, or 1 after printing a write error. */
 int cmd_sink_close(struct cmd_sink *s, struct cmd_sink_opts *so);
 
-/* The record filter given as trailing arguments from argv[from] (NULL when
- * none); dies with the parse error. */
-struct ns_filter *cmd_filter(const char *cmd, int argc, char **argv, int from);
-int ns_filter_match(const struct ns_filter *f, const struct ns_record *r);
-void ns_filter_free(struct ns_filter *f);
-
 /* Call fn on every record of every input that passes the filter, in order; read errors are printed
  * and make the return 1 (records before the damage are still used); fn's
  * negative return stops everything with cmd_die. */
-struct ns_filter;
 int cmd_each_record(const char *cmd, const struct cmd_inputs *in, const struct ns_filter *filter,
                     int (*fn)(void *ctx, const struct ns_record *r, struct ns_error *err),
                     void *ctx);

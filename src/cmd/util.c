@@ -1,5 +1,7 @@
 #include "cmd/cmd.h"
 
+#include "record/filter.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,6 +80,31 @@ char *cmd_join(int argc, char **argv, int from)
         strcat(s, argv[i]);
     }
     return s;
+}
+
+struct ns_filter *cmd_filter(const char *cmd, int argc, char **argv, int from)
+{
+    if (from >= argc)
+        return NULL;
+    char *expr = cmd_join(argc, argv, from);
+    if (!expr)
+        cmd_die(cmd, "out of memory");
+    struct ns_filter *f;
+    struct ns_error err = {0};
+    if (ns_filter_compile(&f, expr, &err) < 0) {
+        /* show where: the expression, and a caret under the column */
+        const char *c = NULL;
+        for (const char *x = err.msg; (x = strstr(x, "(column ")) != NULL; x++)
+            c = x; /* the last one is the error's own */
+        size_t col = c ? strtoul(c + 8, NULL, 10) : 0;
+        fprintf(stderr, "netsift %s: %s\n", cmd, err.msg);
+        if (col)
+            fprintf(stderr, "  %s\n  %*s^\n", expr, (int)(col - 1), "");
+        free(expr);
+        exit(2);
+    }
+    free(expr);
+    return f;
 }
 
 int cmd_parse_u64(const char *s, uint64_t *v)

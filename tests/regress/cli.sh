@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib/common.sh"
 S="$NS_SRC/samples/sample.pcap"
 ns() { "$NS_BIN" "$@"; }
+exit_is() { local want=$1; shift; local rc=0; "$@" || rc=$?; [ "$rc" = "$want" ] || fail "$* exit $rc, want $want"; }
 count() { ns read -r "$1" -F csv -s pkts | awk -F, 'NR>1{p+=$1} END{print p+0}'; }
 
 ns probe -q -r "$S" -w "$TMP/a.ipfix"
@@ -30,6 +31,25 @@ cmp "$TMP/d.ipfix" "$TMP/e.ipfix" || fail "filter with and without --"
 ns probe -q -r "$S" -w "$TMP/x.ipfix" -- 'tcp and and' 2>"$TMP/err" && fail "bad filter accepted"
 grep -q "filter 'tcp and and'" "$TMP/err" || fail "bad filter message: $(cat "$TMP/err")"
 
+# a record filter after the inputs: with Argus's lone '-', with '--', alone,
+# from stdin ('-r -' then '-'), split over arguments or in one
+ns read -r "$TMP/a.ipfix" -F csv -s proto,dport - udp and port 53 >"$TMP/f1.csv"
+[ "$(tail -n +2 "$TMP/f1.csv" | cut -d, -f1 | sort -u)" = udp ] || fail "read filter 'udp' let others through"
+[ "$(wc -l <"$TMP/f1.csv")" -gt 1 ] || fail "read filter 'udp and port 53' matched nothing"
+ns read -r "$TMP/a.ipfix" -F csv -s proto,dport -- 'udp and port 53' | cmp - "$TMP/f1.csv" || fail "filter after --"
+ns read -r "$TMP/a.ipfix" -F csv -s proto,dport udp and port 53 | cmp - "$TMP/f1.csv" || fail "filter without separator"
+ns read -r - -F csv -s proto,dport - udp and port 53 <"$TMP/a.ipfix" | cmp - "$TMP/f1.csv" || fail "filter on stdin"
+n_tcp=$(ns read -r "$TMP/a.ipfix" -F csv - tcp | wc -l)
+n_not=$(ns read -r "$TMP/a.ipfix" -F csv - not tcp | wc -l)
+n_all=$(ns read -r "$TMP/a.ipfix" -F csv | wc -l)
+[ $((n_tcp + n_not - 1)) = "$n_all" ] || fail "tcp ($n_tcp) + not tcp ($n_not) != all ($n_all)"
+exit_is 2 ns read -r "$TMP/a.ipfix" - tcp and port foo 2>"$TMP/err"
+grep -q "filter: expected a port number after 'port', got 'foo' (column 16)" "$TMP/err" ||
+    fail "bad record filter message: $(cat "$TMP/err")"
+exit_is 2 ns read -r "$TMP/a.ipfix" - bytess '>' 5 2>"$TMP/err"
+grep -q "unknown field 'bytess'" "$TMP/err" || fail "unknown field in filter: $(cat "$TMP/err")"
+ns read --help | grep -q "EQUAL precedence" || fail "read --help does not explain the filter"
+
 # zstd: by suffix or flag, readable, smaller
 ns probe -q -r "$S" -w "$TMP/f.ipfix.zst"
 [ "$(count "$TMP/f.ipfix.zst")" = "$all" ] || fail "zstd file"
@@ -54,7 +74,6 @@ grep -q "offset" "$TMP/err" || fail "truncated IPFIX message: $(cat "$TMP/err")"
 [ "$(wc -l <"$TMP/h.csv")" -gt 1 ] || fail "no records before the damage"
 
 # refusals with a clear message and exit 2
-exit_is() { local want=$1; shift; local rc=0; "$@" || rc=$?; [ "$rc" = "$want" ] || fail "$* exit $rc, want $want"; }
 exit_is 2 ns probe 2>"$TMP/err"
 grep -q "no input" "$TMP/err" || fail "probe without input message"
 exit_is 2 ns read -r "$TMP/a.ipfix" -s nosuchfield 2>"$TMP/err"
