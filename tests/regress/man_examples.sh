@@ -1,8 +1,9 @@
 #!/bin/bash
 # Every example in the EXAMPLES section of every man page runs, exits 0 and
 # prints something (or writes its -w/--plot file); a trailing roff comment
-# '\" expect: REGEX' also checks the output, '\" notest: why' skips the line
-# (live capture).  Fixtures: trace.pcap, a.pcap, b.pcap (the bundled sample)
+# '\" expect: REGEX' also checks the output, '\" empty-ok: why' allows no
+# output (a filter nothing in the sample matches), '\" notest: why' skips
+# the line (live capture).  Fixtures: trace.pcap, a.pcap, b.pcap (the bundled sample)
 # and flows.ipfix (netsift probe of it), in a scratch directory.
 . "$(dirname "$0")/lib/common.sh"
 mkdir -p "$TMP/bin" "$TMP/run"
@@ -32,7 +33,8 @@ for page in "$NS_SRC"/docs/man/*.[0-9]; do
             echo "FAIL ($(basename "$page")): $cmd"; sed 's/^/    /' err.txt | head -5
             bad=$((bad + 1)); continue
         fi
-        if [ ! -s out.txt ] && ! echo "$cmd" | grep -qE -- '(-w|--plot) [^-]'; then
+        if [ ! -s out.txt ] && ! echo "$cmd" | grep -qE -- '(-w|--plot) [^-]' &&
+            ! echo "$note" | grep -q 'empty-ok'; then
             echo "FAIL ($(basename "$page")): no output: $cmd"; bad=$((bad + 1)); continue
         fi
         re=$(echo "$note" | sed -n 's/^[[:space:]]*expect:[[:space:]]*//p')
