@@ -32,10 +32,14 @@ static int64_t share_i(int64_t x, uint64_t lo, uint64_t hi, uint64_t span)
     return x < 0 ? -(int64_t)s : (int64_t)s;
 }
 
-static void clip_dir(struct ns_record_dir *d, uint64_t from, uint64_t to, uint64_t piece_lo,
-                     uint64_t piece_hi)
+static void clip_dir(struct ns_record_dir *d, uint64_t rec_pkts, uint64_t from, uint64_t to,
+                     uint64_t piece_lo, uint64_t piece_hi)
 {
-    if (!d->pkts) {
+    /* Whether the direction has times follows the record, not the piece's
+     * share: a piece whose packets round to 0 still carries octets and
+     * counts as a record of its bin, and without times it would name no
+     * bin at all in the output. */
+    if (!rec_pkts) {
         d->first_ns = d->last_ns = 0;
         return;
     }
@@ -95,14 +99,14 @@ int ns_bins_split(const struct ns_record *r, uint64_t w, int hard,
             pd->dup_pkts = share_u(rd->dup_pkts, lo, hi, span);
             pd->jit_n = share_u(rd->jit_n, lo, hi, span);
             if (hard) {
-                if (pd->pkts) {
+                if (rd->pkts) {
                     pd->first_ns = b;
                     pd->last_ns = b + w - 1;
                 } else {
                     pd->first_ns = pd->last_ns = 0;
                 }
             } else {
-                clip_dir(pd, b, b + w - 1, s + lo, s + hi - (hi > lo && !last ? 1 : 0));
+                clip_dir(pd, rd->pkts, b, b + w - 1, s + lo, s + hi - (hi > lo && !last ? 1 : 0));
             }
         }
         if (!last)

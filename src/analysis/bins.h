@@ -17,7 +17,9 @@
  * all in one instant) falls wholly into the bin holding s.  Packets, octets,
  * layer-2 octets, loss, gap octets, retransmissions, reordering, duplicates
  * and jitter sample counts are split; a piece's times are the record's
- * clipped to the bin; every other group rides along whole, and a piece
+ * clipped to the bin — also when its share of packets rounds to 0, so that
+ * every piece names its bin (a direction's times are 0 only when the record
+ * has no packet that way); every other group rides along whole, and a piece
  * counts as one record of its bin (trans) while only the last piece carries
  * the flow's completion (flows).
  *

@@ -100,6 +100,13 @@ static void test_split(void **state)
                     assert_true(!pd->first_ns || pd->first_ns >= b);
                     assert_true(!pd->last_ns || pd->last_ns < b + w);
                 }
+                /* times follow the record's direction, whatever the share */
+                if (r.dir[d].pkts) {
+                    assert_true(pd->first_ns >= c.bin[k] && pd->first_ns <= pd->last_ns);
+                    assert_true(pd->last_ns < c.bin[k] + w);
+                } else {
+                    assert_true(!pd->first_ns && !pd->last_ns);
+                }
                 if (k)
                     assert_int_equal(c.bin[k], c.bin[k - 1] + w);
             }
@@ -163,6 +170,38 @@ static void test_totals(void **state)
     }
 }
 
+/* Two packets, 90 s and 210 s past a minute: the first bin's share is
+ * floor(2 * 10 / 120) = 0 packets, yet its piece keeps the record's first
+ * time, so the output row names its bin (found side by side with rabins,
+ * tests/argus/clients.md). */
+static void test_zero_share_keeps_times(void **state)
+{
+    const uint64_t s0 = 1700000040000000000ull, w = 60000000000ull;
+    struct ns_record r;
+    ns_record_clear(&r);
+    r.present = NS_RG_COUNT | NS_RG_TIME;
+    r.dir[0].pkts = 2;
+    r.dir[0].octets = 200;
+    r.dir[0].first_ns = s0 + 50000000000ull;
+    r.dir[0].last_ns = s0 + 170000000000ull;
+    for (int hard = 0; hard < 2; hard++) {
+        static struct pieces c;
+        c.n = 0;
+        struct ns_error err = {0};
+        assert_int_equal(ns_bins_split(&r, w, hard, collect, &c, &err), 0);
+        assert_int_equal(c.n, 3);
+        static const uint64_t pk[3] = {0, 1, 1}, oc[3] = {16, 100, 84};
+        for (size_t k = 0; k < 3; k++) {
+            assert_int_equal(c.bin[k], s0 + k * w);
+            assert_int_equal(c.p[k].dir[0].pkts, pk[k]);
+            assert_int_equal(c.p[k].dir[0].octets, oc[k]);
+            assert_int_equal(ns_record_start_ns(&c.p[k]),
+                             hard ? c.bin[k] : (k ? c.bin[k] : r.dir[0].first_ns));
+            assert_int_equal(c.p[k].dir[1].first_ns, 0);
+        }
+    }
+}
+
 static void test_refuses_huge_span(void **state)
 {
     struct ns_record r;
@@ -185,6 +224,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split),
         cmocka_unit_test(test_totals),
+        cmocka_unit_test(test_zero_share_keeps_times),
         cmocka_unit_test(test_refuses_huge_span),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
