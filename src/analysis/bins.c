@@ -59,9 +59,15 @@ int ns_bins_split(const struct ns_record *r, uint64_t w, int hard,
                   int (*fn)(void *, const struct ns_record *, uint64_t, struct ns_error *),
                   void *ctx, struct ns_error *err)
 {
-    if (!(r->present & NS_RG_TIME) || !ns_record_start_ns(r))
+    if (!(r->present & NS_RG_TIME) || !ns_record_start_ns(r)) {
+        /* A flow's final record after a status record took every packet
+         * (meter.h) has no times and nothing to split: no bin to put in. */
+        if ((r->present & NS_RG_COUNT) && !r->dir[0].pkts && !r->dir[1].pkts && !r->dir[0].octets &&
+            !r->dir[1].octets && !r->dir[0].loss_pkts && !r->dir[1].loss_pkts)
+            return NS_OK;
         return ns_error_set(err, NS_EINVAL, "record of flow %llu has no times: it fits no bin",
                             (unsigned long long)r->flow_id);
+    }
     uint64_t s = ns_record_start_ns(r), e = ns_record_end_ns(r);
     uint64_t b0 = s / w * w;
     if (e <= s) {

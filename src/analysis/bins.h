@@ -27,6 +27,12 @@
  * one total per bin), with the merge rules of merge.h.  Output is by bin,
  * then in the order keys first appeared.
  *
+ * A record without packets and without times — a flow's final record when
+ * the status record before took every packet (meter/meter.h) — has nothing
+ * to split and no bin: it is skipped (so its flow's completion is counted
+ * in no bin).  A record with packets, octets or loss but no times is
+ * refused (NS_EINVAL).
+ *
  * A record spanning more than NS_BINS_MAX_SPAN bins is refused with
  * NS_EINVAL (a damaged or hostile timestamp would otherwise make billions
  * of pieces); the message names the record and suggests a wider bin.
