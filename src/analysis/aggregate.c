@@ -151,7 +151,7 @@ int ns_agg_add_tagged(struct ns_agg *a, const struct ns_record *in, uint64_t tag
     size_t j = h & (a->nslots - 1);
     for (; a->slot[j]; j = (j + 1) & (a->nslots - 1)) {
         struct ns_agg_entry *e = &a->e[a->slot[j] - 1];
-        if (e->hash != h || e->key_len != klen || memcmp(a->keys + e->key_off, key, klen))
+        if (e->hash != h || e->key_len != klen || memcmp(a->keys + e->key_off, key, klen) != 0)
             continue;
         if (a->o.idle_ns && (r.present & NS_RG_TIME) && (e->rec.present & NS_RG_TIME) &&
             ns_record_start_ns(&r) > ns_record_end_ns(&e->rec) + a->o.idle_ns) {
