@@ -79,7 +79,7 @@ int cmd_bins_plot(const char *path, const char *field, const struct ns_bins_opts
     size_t ns = 0, cap = 64, nidx = 1;
     while (nidx < 2 * n + 2)
         nidx *= 2;
-    struct series *s = malloc(cap * sizeof *s);
+    struct series *s = calloc(cap, sizeof *s);
     size_t *sid = malloc((n ? n : 1) * sizeof *sid);
     size_t *idx = calloc(nidx, sizeof *idx); /* series index + 1 */
     if (!s || !sid || !idx) {
@@ -97,7 +97,7 @@ int cmd_bins_plot(const char *path, const char *field, const struct ns_bins_opts
         for (const char *c = lab; *c; c++)
             h = (h ^ (uint8_t)*c) * 1099511628211ull;
         size_t at = h & (nidx - 1);
-        while (idx[at] && strcmp(s[idx[at] - 1].label, lab))
+        while (idx[at] && strcmp(s[idx[at] - 1].label, lab) != 0)
             at = (at + 1) & (nidx - 1);
         size_t j = idx[at] ? idx[at] - 1 : ns;
         if (j == ns) {
@@ -111,6 +111,7 @@ int cmd_bins_plot(const char *path, const char *field, const struct ns_bins_opts
                     fprintf(stderr, "netsift bins: --plot: out of memory\n");
                     return 1;
                 }
+                memset(t + cap, 0, cap * sizeof *t);
                 s = t;
                 cap *= 2;
             }
@@ -125,7 +126,7 @@ int cmd_bins_plot(const char *path, const char *field, const struct ns_bins_opts
     /* The largest seven keep their own layer, in order of appearance; the
      * rest are summed into "other" (as the plot itself would fold). */
     size_t keep = ns <= NS_PLOT_MAX_SERIES ? ns : NS_PLOT_MAX_SERIES - 1;
-    struct series **order = malloc((ns ? ns : 1) * sizeof *order);
+    struct series **order = malloc((ns ? ns : 1) * sizeof(struct series *));
     double *vals = calloc((keep + 1) * (nbins ? nbins : 1), sizeof *vals);
     int status = 0;
     if (!order || !vals) {
@@ -135,7 +136,7 @@ int cmd_bins_plot(const char *path, const char *field, const struct ns_bins_opts
     }
     for (size_t j = 0; j < ns; j++)
         order[j] = &s[j];
-    qsort(order, ns, sizeof *order, by_total);
+    qsort(order, ns, sizeof(struct series *), by_total);
     for (size_t j = 0; j < keep; j++)
         order[j]->slot = 0; /* chosen; numbered in appearance order below */
     size_t nl = 0;
