@@ -17,7 +17,9 @@
 #   nfpcapd -e 60,30 -r P -w nfd/
 # Only the aggregation is timed, each tool reading its own file and writing
 # its own binary format to /dev/null (the cheapest honest output: nothing is
-# formatted as text, every aggregate is still produced and written).
+# formatted as text, every aggregate is still produced and written).  Wall
+# time, CPU time (user + system, all threads) and peak RSS come from
+# build/peak_rss (bench/peak_rss.c).  PRINTING=1 adds netsift's text output.
 set -eu
 cd "$(dirname "$0")/.."
 FLOWS=${1:-1000000}
@@ -82,15 +84,15 @@ if os.environ.get("PRINTING"):  # the text output, for reference
 def run(cmd):
     # build/peak_rss forks, execs and wait4()s: see bench/peak_rss.c for why
     # not os.wait4() from this (large) Python process.
-    wall, kib, rc = sh(["./build/peak_rss", *cmd]).split()
-    return float(wall), int(kib) / 1024, int(rc)
+    wall, kib, rc, cpu = sh(["./build/peak_rss", *cmd]).split()
+    return float(wall), int(kib) / 1024, int(rc), float(cpu)
 
-print(f"\n{'tool':26} {'key':8} {'records':>9} {'wall s':>7} {'Mrec/s':>7} {'peak RSS MiB':>13}   (median of {runs})")
+print(f"\n{'tool':26} {'key':8} {'records':>9} {'wall s':>7} {'Mrec/s':>7} {'CPU s':>6} {'peak RSS MiB':>13}   (median of {runs} by wall)")
 for name, key, n, cmd in cases:
     res = sorted(run(cmd) for _ in range(runs))
-    wall, rss, rc = res[len(res) // 2]
+    wall, rss, rc, cpu = res[len(res) // 2]
     note = "" if rc == 0 else f"  (exit {rc})"
-    print(f"{name:26} {key:8} {n:9} {wall:7.2f} {n / wall / 1e6:7.2f} {rss:13.1f}{note}")
+    print(f"{name:26} {key:8} {n:9} {wall:7.2f} {n / wall / 1e6:7.2f} {cpu:6.2f} {rss:13.1f}{note}")
 
 # Grand totals of each tool's aggregates (written to files this time).
 print(f"\n{'tool':18} {'key':8} {'aggregates':>10} {'records in':>10} {'packets':>10} {'IP bytes':>12} {'L2 bytes':>12}")

@@ -1,7 +1,9 @@
 /*
  * peak_rss — run a command and print its wall time, peak RSS and exit status:
  *
- *   peak_rss CMD [ARG...]   →   "WALL_SECONDS MAXRSS_KIB STATUS" on stdout
+ *   peak_rss CMD [ARG...]   →   "WALL_S MAXRSS_KIB STATUS CPU_S" on stdout
+ *
+ * CPU_S is user + system time of the command (all its threads).
  *
  * The command's stdin, stdout and stderr are /dev/null.  Why not os.wait4()
  * in the Python harness: Linux keeps a process's peak RSS across fork and
@@ -48,6 +50,8 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    printf("%.4f %ld %d\n", wall, ru.ru_maxrss, rc);
+    double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    printf("%.4f %ld %d %.4f\n", wall, ru.ru_maxrss, rc, cpu);
     return 0;
 }

@@ -78,11 +78,16 @@ static size_t pack(const struct ns_record *r, uint8_t out[PACK_MAX])
     uint32_t w[WORDS], mask[MASK_WORDS] = {0};
     memcpy(w, r, sizeof w);
     uint8_t *p = out + sizeof mask;
-    for (size_t i = 0; i < WORDS; i++) {
-        uint32_t nz = w[i] != 0;
-        memcpy(p, &w[i], 4); /* always stored, kept only when non-zero */
-        p += 4 * nz;
-        mask[i / 32] |= nz << (i % 32);
+    for (size_t m = 0; m < MASK_WORDS; m++) {
+        size_t end = 32 * m + 32 < WORDS ? 32 * m + 32 : WORDS;
+        uint32_t bits = 0;
+        for (size_t i = 32 * m; i < end; i++) {
+            uint32_t nz = w[i] != 0;
+            memcpy(p, &w[i], 4); /* always stored, kept only when non-zero */
+            p += 4 * nz;
+            bits |= nz << (i - 32 * m);
+        }
+        mask[m] = bits;
     }
     memcpy(out, mask, sizeof mask);
     return (size_t)(p - out);
@@ -166,7 +171,7 @@ static int store(struct ns_agg *a, size_t i, const struct ns_record *r, struct n
         a->blobs_len += cap;
     }
     memcpy(a->blobs + e->blob_off, buf, len);
-    if (a->garbage > (1u << 20) && a->garbage > a->blobs_len / 2)
+    if (a->garbage > (1u << 16) && a->garbage > a->blobs_len / 2)
         return compact(a, err);
     return NS_OK;
 }
