@@ -103,6 +103,8 @@ def tot_ns(key, m):
     return len(rows), *(sum(int(r[i]) for r in rows) for i in range(4))
 def tot_ra(key, m):
     f = f"{out}/ra-{key}.argus"
+    if os.path.exists(f):
+        os.unlink(f)  # argus clients append to an existing -w file
     sh(["racluster", "-r", out + "/a.argus", "-m", *m, "-w", f])
     rows = csv_rows(sh(["ra", "-r", f, "-n", "-c", ",", "-s", "trans", "pkts", "bytes", "-", "not", "man"]))
     return len(rows), sum(int(r[0]) for r in rows), sum(int(r[1]) for r in rows), None, sum(int(r[2]) for r in rows)

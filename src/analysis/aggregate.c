@@ -85,9 +85,9 @@ static size_t pack(const struct ns_record *r, uint8_t out[PACK_MAX])
             uint32_t nz = w[i] != 0;
             memcpy(p, &w[i], 4); /* always stored, kept only when non-zero */
             p += 4 * nz;
-            bits |= nz << (i - 32 * m);
+            bits = bits >> 1 | nz << 31; /* constant shifts: word i ends at bit i % 32 */
         }
-        mask[m] = bits;
+        mask[m] = bits >> (32 - (end - 32 * m));
     }
     memcpy(out, mask, sizeof mask);
     return (size_t)(p - out);
