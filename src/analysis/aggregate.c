@@ -84,7 +84,7 @@ static size_t pack(const struct ns_record *r, uint8_t out[PACK_MAX])
         for (size_t i = 32 * m; i < end; i++) {
             uint32_t nz = w[i] != 0;
             memcpy(p, &w[i], 4); /* always stored, kept only when non-zero */
-            p += 4 * nz;
+            p += (size_t)4 * nz;
             bits = bits >> 1 | nz << 31; /* constant shifts: word i ends at bit i % 32 */
         }
         mask[m] = bits >> (32 - (end - 32 * m));
@@ -342,7 +342,7 @@ int ns_agg_add_tagged(struct ns_agg *a, const struct ns_record *in, uint64_t tag
             continue;
         size_t i = a->slot[j].idx - 1;
         const struct ns_agg_entry *e = &a->e[i];
-        if (e->key_len != klen || memcmp(a->keys + e->key_off, key, klen))
+        if (e->key_len != klen || memcmp(a->keys + e->key_off, key, klen) != 0)
             continue;
         struct ns_record *er;
         int rc = entry_rec(a, i, &er, err);

@@ -70,11 +70,11 @@ int ns_bins_split(const struct ns_record *r, uint64_t w, int hard,
         return fn(ctx, &p, b0, err);
     }
     uint64_t span = e - s;
-    if ((e - 1) / w - s / w >= NS_BINS_MAX_SPAN)
-        return ns_error_set(err, NS_EINVAL,
-                            "record of flow %llu spans %llu bins (limit %u): use wider bins",
-                            (unsigned long long)r->flow_id,
-                            (unsigned long long)((e - 1) / w - s / w + 1), NS_BINS_MAX_SPAN);
+    uint64_t more = (e - 1) / w - s / w; /* bins spanned after the first */
+    if (more >= NS_BINS_MAX_SPAN)
+        return ns_error_set(
+            err, NS_EINVAL, "record of flow %llu spans %llu bins (limit %u): use wider bins",
+            (unsigned long long)r->flow_id, (unsigned long long)more + 1, NS_BINS_MAX_SPAN);
     struct ns_record base = *r;
     ns_record_agg_init(&base);
     for (uint64_t b = b0; b < e; b += w) {
@@ -160,7 +160,7 @@ int ns_bins_result(struct ns_bins *b, const struct ns_record ***out, const uint6
         return rc;
     free(b->sorted);
     free(b->starts);
-    b->sorted = malloc((cnt ? cnt : 1) * sizeof *b->sorted);
+    b->sorted = malloc((cnt ? cnt : 1) * sizeof(const struct ns_record *));
     b->starts = malloc((cnt ? cnt : 1) * sizeof *b->starts);
     uint32_t *idx = malloc((cnt ? cnt : 1) * sizeof *idx);
     uint32_t *tmp = malloc((cnt ? cnt : 1) * sizeof *tmp);

@@ -47,9 +47,9 @@ static void merge_key(struct ns_record *d, const struct ns_record *s)
     if (d->ip_version != s->ip_version)
         w |= NS_RK_IPVER | NS_RK_SADDR | NS_RK_DADDR;
     size_t n = addr_len(d);
-    if (d->sprefix != s->sprefix || memcmp(d->saddr, s->saddr, n))
+    if (d->sprefix != s->sprefix || memcmp(d->saddr, s->saddr, n) != 0)
         w |= NS_RK_SADDR;
-    if (d->dprefix != s->dprefix || memcmp(d->daddr, s->daddr, n))
+    if (d->dprefix != s->dprefix || memcmp(d->daddr, s->daddr, n) != 0)
         w |= NS_RK_DADDR;
     if (d->proto != s->proto)
         w |= NS_RK_PROTO;
