@@ -40,6 +40,32 @@ static uint8_t comps_of(const struct ns_field *f)
     return 0;
 }
 
+/* Fast-path kinds of key parts (ns_aggkey_part.kind). */
+enum part_kind { PK_FIELD = 0, PK_PROTO, PK_IPVER, PK_VLAN, PK_ADDR, PK_PORT };
+
+/* The fast path of a field that is a plain key-group member; its absent/
+ * present rules mirror the getters of record/fields.c exactly. */
+static void classify(struct ns_aggkey_part *p)
+{
+    static const struct {
+        const char *name;
+        uint8_t kind, dir, want;
+    } map[] = {
+        {"proto", PK_PROTO, 0, 0},  {"protonum", PK_PROTO, 0, 0}, {"ipver", PK_IPVER, 0, 0},
+        {"vlan", PK_VLAN, 0, 0},    {"saddr", PK_ADDR, 0, 0},     {"daddr", PK_ADDR, 1, 0},
+        {"srcv4", PK_ADDR, 0, 4},   {"dstv4", PK_ADDR, 1, 4},     {"srcv6", PK_ADDR, 0, 6},
+        {"dstv6", PK_ADDR, 1, 6},   {"sport", PK_PORT, 0, 0},     {"dport", PK_PORT, 1, 0},
+        {"srcport", PK_PORT, 0, 1}, {"dstport", PK_PORT, 1, 1},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(p->f->name, map[i].name)) {
+            p->kind = map[i].kind;
+            p->dir = map[i].dir;
+            p->want = map[i].want;
+            return;
+        }
+}
+
 static int is_addr_field(const struct ns_field *f)
 {
     return comps_of(f) & (NS_RK_SADDR | NS_RK_DADDR);
@@ -93,7 +119,7 @@ static int add_part(struct ns_aggkey *k, const char *tok, size_t len, struct ns_
         if (k->part[i].f == f)
             return ns_error_set(err, NS_EINVAL, "aggregation key: '%s' given twice", name);
     struct ns_aggkey_part *p = &k->part[k->n];
-    *p = (struct ns_aggkey_part){f, 0, 0};
+    *p = (struct ns_aggkey_part){.f = f};
     if (nlen < len) {
         /* saddr/N or saddr/N4/N6 */
         const char *a = tok + nlen + 1, *end = tok + len;
@@ -124,6 +150,7 @@ static int add_part(struct ns_aggkey *k, const char *tok, size_t len, struct ns_
         p->p4 = stored_len(v4, 32);
         p->p6 = stored_len(v6, 128);
     }
+    classify(p);
     k->keep |= comps_of(f);
     k->n++;
     return NS_OK;
@@ -242,39 +269,110 @@ void ns_aggkey_wildcard(const struct ns_aggkey *k, struct ns_record *r)
     }
 }
 
+/* One part by its getter: kind, then the value. */
+static size_t field_bytes(const struct ns_field *f, const struct ns_record *r, uint8_t *buf)
+{
+    size_t n = 0;
+    struct ns_value v;
+    if (!ns_field_get(f, r, &v)) {
+        buf[n++] = 0xff; /* absent: a value of its own */
+        return n;
+    }
+    buf[n++] = (uint8_t)v.kind;
+    switch (v.kind) {
+    case NS_V_ADDR:
+        buf[n++] = v.addr_len;
+        buf[n++] = v.prefix;
+        memcpy(buf + n, v.addr, v.addr_len);
+        n += v.addr_len;
+        break;
+    case NS_V_MAC:
+        memcpy(buf + n, v.addr, 6);
+        n += 6;
+        break;
+    case NS_V_STR: {
+        size_t l = strnlen(v.s, sizeof v.s);
+        buf[n++] = (uint8_t)l;
+        memcpy(buf + n, v.s, l);
+        n += l;
+        break;
+    }
+    default: /* u64, i64, f64, time: the 8 bytes of the union */
+        memcpy(buf + n, &v.u, 8);
+        n += 8;
+        break;
+    }
+    return n;
+}
+
+size_t ns_aggkey_bytes_slow(const struct ns_aggkey *k, const struct ns_record *r, uint8_t *buf)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < k->n; i++)
+        n += field_bytes(k->part[i].f, r, buf + n);
+    return n;
+}
+
+/* A key-group member straight from the record: 0xff when absent (as the
+ * getter would say), else 1 and the value; the length follows from the
+ * kind (and for addresses from the length octet), so the bytes of a key
+ * stay self-delimiting. */
+static size_t member_bytes(const struct ns_aggkey_part *p, const struct ns_record *r, uint8_t *buf)
+{
+    static const uint8_t comp[][2] = {
+        [PK_PROTO] = {NS_RK_PROTO, NS_RK_PROTO}, [PK_IPVER] = {NS_RK_IPVER, NS_RK_IPVER},
+        [PK_VLAN] = {NS_RK_VLAN, NS_RK_VLAN},    [PK_ADDR] = {NS_RK_SADDR, NS_RK_DADDR},
+        [PK_PORT] = {NS_RK_SPORT, NS_RK_DPORT},
+    };
+    if (!(r->present & NS_RG_KEY) || (r->key_wild & comp[p->kind][p->dir])) {
+        buf[0] = 0xff;
+        return 1;
+    }
+    buf[0] = 1;
+    switch (p->kind) {
+    case PK_PROTO:
+        buf[1] = r->proto;
+        return 2;
+    case PK_IPVER:
+        buf[1] = r->ip_version;
+        return 2;
+    case PK_VLAN:
+        memcpy(buf + 1, &r->vlan, 2);
+        return 3;
+    case PK_ADDR: {
+        if (p->want && p->want != r->ip_version) {
+            buf[0] = 0xff;
+            return 1;
+        }
+        uint8_t len = r->ip_version == 4 ? 4 : 16;
+        buf[1] = len;
+        buf[2] = p->dir ? r->dprefix : r->sprefix;
+        memcpy(buf + 3, p->dir ? r->daddr : r->saddr, len);
+        return 3u + len;
+    }
+    default: { /* PK_PORT */
+        int icmp = !(r->key_wild & NS_RK_PROTO) && (r->proto == 1 || r->proto == 58);
+        uint16_t v;
+        if (icmp && p->want) { /* an IPFIX port IE: no port for ICMP */
+            buf[0] = 0xff;
+            return 1;
+        }
+        if (icmp)
+            v = p->dir ? r->icmp_code : r->icmp_type;
+        else
+            v = p->dir ? r->dport : r->sport;
+        memcpy(buf + 1, &v, 2);
+        return 3;
+    }
+    }
+}
+
 size_t ns_aggkey_bytes(const struct ns_aggkey *k, const struct ns_record *r, uint8_t *buf)
 {
     size_t n = 0;
     for (size_t i = 0; i < k->n; i++) {
-        struct ns_value v;
-        if (!ns_field_get(k->part[i].f, r, &v)) {
-            buf[n++] = 0xff; /* absent: a value of its own */
-            continue;
-        }
-        buf[n++] = (uint8_t)v.kind;
-        switch (v.kind) {
-        case NS_V_ADDR:
-            buf[n++] = v.addr_len;
-            buf[n++] = v.prefix;
-            memcpy(buf + n, v.addr, v.addr_len);
-            n += v.addr_len;
-            break;
-        case NS_V_MAC:
-            memcpy(buf + n, v.addr, 6);
-            n += 6;
-            break;
-        case NS_V_STR: {
-            size_t l = strnlen(v.s, sizeof v.s);
-            buf[n++] = (uint8_t)l;
-            memcpy(buf + n, v.s, l);
-            n += l;
-            break;
-        }
-        default: /* u64, i64, f64, time: the 8 bytes of the union */
-            memcpy(buf + n, &v.u, 8);
-            n += 8;
-            break;
-        }
+        const struct ns_aggkey_part *p = &k->part[i];
+        n += p->kind ? member_bytes(p, r, buf + n) : field_bytes(p->f, r, buf + n);
     }
     return n;
 }

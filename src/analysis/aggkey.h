@@ -18,7 +18,10 @@
  *      wildcard, as RFC 7015 §5.1 removes non-key fields; the record that
  *      comes out is what the aggregate will show;
  *   2. ns_aggkey_bytes() serialises the key fields' values into bytes that
- *      are equal exactly when the keys are, for hashing.
+ *      are equal exactly when the keys are, for hashing.  The flow-key
+ *      fields take a fast path that reads the record directly (a protocol
+ *      is its number, not its printed name); the rest go through the field
+ *      getters of fields.h.
  * The key bytes are computed from the prefix-cut record before wildcarding,
  * so a field that is a key part is never read from a wildcard.
  *
@@ -40,6 +43,12 @@
 struct ns_aggkey_part {
     const struct ns_field *f;
     uint8_t p4, p6; /* address prefix lengths; 0 = whole address */
+    /* How ns_aggkey_bytes serialises it: a key-group member read straight
+     * from the record (aggkey.c enum part_kind), or 0: through ns_field_get. */
+    uint8_t kind;
+    uint8_t dir;  /* 0 initiator (saddr, sport), 1 responder */
+    uint8_t want; /* addresses: 4 or 6 for srcv4/srcv6..., 0 either; ports:
+                     1 for the IPFIX port IEs (absent for ICMP) */
 };
 
 struct ns_aggkey {
@@ -55,8 +64,14 @@ int ns_aggkey_parse(struct ns_aggkey *k, const char *list, struct ns_error *err)
 void ns_aggkey_prefix(const struct ns_aggkey *k, struct ns_record *r);
 /* Wildcard the components the key does not keep (step 1b). */
 void ns_aggkey_wildcard(const struct ns_aggkey *k, struct ns_record *r);
-/* Serialise the key of r into buf (NS_AGGKEY_MAX_BYTES); returns the length. */
+/* Serialise the key of r into buf (NS_AGGKEY_MAX_BYTES); returns the length.
+ * Key-group members (proto, ipver, addresses, ports, vlan) are read straight
+ * from the record; every other field goes through ns_field_get. */
 size_t ns_aggkey_bytes(const struct ns_aggkey *k, const struct ns_record *r, uint8_t *buf);
+/* The reference: every part through ns_field_get.  Its bytes differ from
+ * ns_aggkey_bytes', but two records have equal bytes under one exactly when
+ * they do under the other (tests check this). */
+size_t ns_aggkey_bytes_slow(const struct ns_aggkey *k, const struct ns_record *r, uint8_t *buf);
 
 /* A comma-separated field list naming the key parts (for printing), into
  * buf of len bytes. */

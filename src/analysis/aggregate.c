@@ -1,4 +1,5 @@
-/* The aggregator: open-addressing table over creation-ordered entries. */
+/* The aggregator: open addressing over creation-ordered entries whose
+ * records are stored packed, with a small cache of unpacked ones. */
 #include "analysis/aggregate.h"
 
 #include <stdlib.h>
@@ -6,12 +7,35 @@
 
 #include "record/merge.h"
 
+/* A record as 4-octet words; a packed record is a bitmap of its non-zero
+ * words followed by those words. */
+#define WORDS      (sizeof(struct ns_record) / 4)
+#define MASK_WORDS ((WORDS + 31) / 32)
+#define PACK_MAX   (4 * (MASK_WORDS + WORDS))
+_Static_assert(sizeof(struct ns_record) % 4 == 0, "a record is whole words");
+_Static_assert(PACK_MAX <= 0xFFFF, "packed lengths fit uint16_t");
+
+/* Unpacked records held at once: direct-mapped by entry index. */
+#define CACHE 256u
+
+#define MAX_ENTRIES (1u << 31) /* slots hold 32-bit hashes: ≤ 2^32 slots */
+
 struct ns_agg_entry {
-    struct ns_record rec;
-    uint64_t hash;
-    uint64_t tag;
-    uint32_t key_off; /* into keys[] */
+    uint32_t key_off;  /* into keys[] */
+    uint32_t blob_off; /* into blobs[] */
     uint16_t key_len;
+    uint16_t blob_cap; /* 0: never packed yet (the record is in the cache) */
+};
+
+struct slot {
+    uint32_t idx; /* entry index + 1; 0 = empty */
+    uint32_t h;   /* low 32 bits of the key's hash */
+};
+
+struct cached {
+    uint32_t idx; /* entry index + 1; 0 = empty */
+    int dirty;    /* differs from the packed copy */
+    struct ns_record rec;
 };
 
 struct ns_agg {
@@ -20,8 +44,12 @@ struct ns_agg {
     size_t n, cap;
     uint8_t *keys;
     size_t keys_len, keys_cap;
-    uint32_t *slot; /* entry index + 1; 0 = empty */
-    size_t nslots;  /* power of two */
+    uint8_t *blobs;
+    size_t blobs_len, blobs_cap, garbage; /* garbage: octets of abandoned blobs */
+    struct slot *slot;
+    size_t nslots;          /* power of two */
+    struct ns_record *flat; /* ns_agg_expand */
+    struct cached cache[CACHE];
 };
 
 /* 64-bit hash of the key bytes, a word at a time (multiply-xorshift). */
@@ -42,6 +70,152 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
     h ^= h >> 29;
     return h;
 }
+
+/* ---- packed records ---- */
+
+static size_t pack(const struct ns_record *r, uint8_t out[PACK_MAX])
+{
+    uint32_t w[WORDS], mask[MASK_WORDS] = {0};
+    memcpy(w, r, sizeof w);
+    uint8_t *p = out + sizeof mask;
+    for (size_t m = 0; m < MASK_WORDS; m++) {
+        size_t end = 32 * m + 32 < WORDS ? 32 * m + 32 : WORDS;
+        uint32_t bits = 0;
+        for (size_t i = 32 * m; i < end; i++) {
+            uint32_t nz = w[i] != 0;
+            memcpy(p, &w[i], 4); /* always stored, kept only when non-zero */
+            p += (size_t)4 * nz;
+            bits = bits >> 1 | nz << 31; /* constant shifts: word i ends at bit i % 32 */
+        }
+        mask[m] = bits >> (32 - (end - 32 * m));
+    }
+    memcpy(out, mask, sizeof mask);
+    return (size_t)(p - out);
+}
+
+static void unpack(const uint8_t *in, struct ns_record *r)
+{
+    uint32_t mask[MASK_WORDS];
+    memcpy(mask, in, sizeof mask);
+    const uint8_t *p = in + sizeof mask;
+    uint8_t *dst = (uint8_t *)r;
+    memset(r, 0, sizeof *r);
+    for (size_t m = 0; m < MASK_WORDS; m++)
+        for (uint32_t bits = mask[m]; bits; bits &= bits - 1) {
+            memcpy(dst + 4 * (32 * m + (size_t)__builtin_ctz(bits)), p, 4);
+            p += 4;
+        }
+}
+
+/* Grow buf (doubling) to hold need octets. */
+static int grow(uint8_t **buf, size_t *cap, size_t need, size_t first, struct ns_error *err)
+{
+    if (need <= *cap)
+        return NS_OK;
+    if (need > UINT32_MAX)
+        return ns_error_set(err, NS_EFULL, "aggregate: more than 4 GiB of aggregates");
+    size_t c = *cap ? *cap : first;
+    while (c < need)
+        c *= 2;
+    if (c > UINT32_MAX)
+        c = UINT32_MAX;
+    uint8_t *b = realloc(*buf, c);
+    if (!b)
+        return ns_error_set(err, NS_ENOMEM, "aggregate: out of memory");
+    *buf = b;
+    *cap = c;
+    return NS_OK;
+}
+
+/* Copy the live blobs into a fresh arena, in entry order. */
+static int compact(struct ns_agg *a, struct ns_error *err)
+{
+    size_t live = a->blobs_len - a->garbage, cap = 65536;
+    while (cap < live)
+        cap *= 2;
+    uint8_t *b = malloc(cap);
+    if (!b)
+        return ns_error_set(err, NS_ENOMEM, "aggregate: out of memory");
+    size_t len = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        struct ns_agg_entry *e = &a->e[i];
+        if (!e->blob_cap)
+            continue;
+        memcpy(b + len, a->blobs + e->blob_off, e->blob_cap);
+        e->blob_off = (uint32_t)len;
+        len += e->blob_cap;
+    }
+    free(a->blobs);
+    a->blobs = b;
+    a->blobs_len = len;
+    a->blobs_cap = cap;
+    a->garbage = 0;
+    return NS_OK;
+}
+
+/* Write entry i's record back into the arena: in place when it fits, else
+ * at the end (the old place becomes garbage, compacted when it is half). */
+static int store(struct ns_agg *a, size_t i, const struct ns_record *r, struct ns_error *err)
+{
+    uint8_t buf[PACK_MAX];
+    size_t len = pack(r, buf);
+    struct ns_agg_entry *e = &a->e[i];
+    if (len > e->blob_cap) {
+        size_t cap = (len + 7) & ~(size_t)7; /* slack for a word or two more later */
+        int rc = grow(&a->blobs, &a->blobs_cap, a->blobs_len + cap, 1u << 20, err);
+        if (rc < 0)
+            return rc;
+        a->garbage += e->blob_cap;
+        e->blob_off = (uint32_t)a->blobs_len;
+        e->blob_cap = (uint16_t)cap;
+        a->blobs_len += cap;
+    }
+    memcpy(a->blobs + e->blob_off, buf, len);
+    if (a->garbage > (1u << 16) && a->garbage > a->blobs_len / 2)
+        return compact(a, err);
+    return NS_OK;
+}
+
+/* The cache slot of entry i, its previous occupant written back. */
+static int take_slot(struct ns_agg *a, size_t i, struct cached **out, struct ns_error *err)
+{
+    struct cached *c = &a->cache[i % CACHE];
+    if (c->idx && c->idx != i + 1 && c->dirty) {
+        int rc = store(a, c->idx - 1, &c->rec, err);
+        if (rc < 0)
+            return rc;
+    }
+    *out = c;
+    return NS_OK;
+}
+
+/* Entry i's record, unpacked in the cache. */
+static int entry_rec(struct ns_agg *a, size_t i, struct ns_record **out, struct ns_error *err)
+{
+    struct cached *c;
+    int rc = take_slot(a, i, &c, err);
+    if (rc < 0)
+        return rc;
+    if (c->idx != i + 1) {
+        unpack(a->blobs + a->e[i].blob_off, &c->rec);
+        c->idx = (uint32_t)(i + 1);
+        c->dirty = 0;
+    }
+    *out = &c->rec;
+    return NS_OK;
+}
+
+/* Entry i's record into *tmp, or a pointer to its cached copy. */
+static const struct ns_record *peek(const struct ns_agg *a, size_t i, struct ns_record *tmp)
+{
+    const struct cached *c = &a->cache[i % CACHE];
+    if (c->idx == i + 1)
+        return &c->rec;
+    unpack(a->blobs + a->e[i].blob_off, tmp);
+    return tmp;
+}
+
+/* ---- the table ---- */
 
 int ns_agg_create(struct ns_agg **out, const struct ns_agg_opts *o, struct ns_error *err)
 {
@@ -65,7 +239,9 @@ void ns_agg_destroy(struct ns_agg *a)
         return;
     free(a->e);
     free(a->keys);
+    free(a->blobs);
     free(a->slot);
+    free(a->flat);
     free(a);
 }
 
@@ -74,22 +250,46 @@ size_t ns_agg_count(const struct ns_agg *a)
     return a->n;
 }
 
+int ns_agg_expand(struct ns_agg *a, struct ns_error *err)
+{
+    free(a->flat);
+    a->flat = malloc((a->n ? a->n : 1) * sizeof *a->flat);
+    if (!a->flat)
+        return ns_error_set(err, NS_ENOMEM, "aggregate: out of memory for %zu aggregates", a->n);
+    for (size_t i = 0; i < a->n; i++) {
+        const struct ns_record *r = peek(a, i, &a->flat[i]);
+        if (r != &a->flat[i])
+            a->flat[i] = *r;
+    }
+    return NS_OK;
+}
+
 const struct ns_record *ns_agg_at(const struct ns_agg *a, size_t i)
 {
-    return i < a->n ? &a->e[i].rec : NULL;
+    return a->flat && i < a->n ? &a->flat[i] : NULL;
+}
+
+uint64_t ns_agg_tag_at(const struct ns_agg *a, size_t i)
+{
+    uint64_t tag = 0;
+    if (i < a->n)
+        memcpy(&tag, a->keys + a->e[i].key_off, 8); /* the key starts with it */
+    return tag;
 }
 
 static int grow_slots(struct ns_agg *a, struct ns_error *err)
 {
     size_t n = a->nslots * 2;
-    uint32_t *s = calloc(n, sizeof *s);
+    struct slot *s = calloc(n, sizeof *s);
     if (!s)
         return ns_error_set(err, NS_ENOMEM, "aggregate: out of memory at %zu entries", a->n);
-    for (size_t i = 0; i < a->n; i++) {
-        size_t j = a->e[i].hash & (n - 1);
-        while (s[j])
+    for (size_t i = 0; i < a->nslots; i++) {
+        if (!a->slot[i].idx)
+            continue;
+        size_t j = a->slot[i].h & (n - 1);
+        while (s[j].idx)
             j = (j + 1) & (n - 1);
-        s[j] = (uint32_t)(i + 1);
+        s[j] = a->slot[i];
     }
     free(a->slot);
     a->slot = s;
@@ -99,8 +299,8 @@ static int grow_slots(struct ns_agg *a, struct ns_error *err)
 
 static int reserve(struct ns_agg *a, size_t key_len, struct ns_error *err)
 {
-    if (a->n == UINT32_MAX - 1)
-        return ns_error_set(err, NS_EFULL, "aggregate: more than %u aggregates", UINT32_MAX - 1);
+    if (a->n == MAX_ENTRIES)
+        return ns_error_set(err, NS_EFULL, "aggregate: more than %u aggregates", MAX_ENTRIES);
     if ((a->n + 1) * 2 > a->nslots && grow_slots(a, err) < 0)
         return err ? err->code : NS_ENOMEM;
     if (a->n == a->cap) {
@@ -111,24 +311,7 @@ static int reserve(struct ns_agg *a, size_t key_len, struct ns_error *err)
         a->e = e;
         a->cap = cap;
     }
-    if (a->keys_len + key_len > a->keys_cap) {
-        size_t cap = a->keys_cap ? a->keys_cap * 2 : 16384;
-        while (cap < a->keys_len + key_len)
-            cap *= 2;
-        if (cap > UINT32_MAX)
-            return ns_error_set(err, NS_EFULL, "aggregate: key space exhausted");
-        uint8_t *k = realloc(a->keys, cap);
-        if (!k)
-            return ns_error_set(err, NS_ENOMEM, "aggregate: out of memory at %zu entries", a->n);
-        a->keys = k;
-        a->keys_cap = cap;
-    }
-    return NS_OK;
-}
-
-uint64_t ns_agg_tag_at(const struct ns_agg *a, size_t i)
-{
-    return i < a->n ? a->e[i].tag : 0;
+    return grow(&a->keys, &a->keys_cap, a->keys_len + key_len, 16384, err);
 }
 
 int ns_agg_add(struct ns_agg *a, const struct ns_record *in, ns_agg_emit_fn emit, void *ctx,
@@ -142,56 +325,84 @@ int ns_agg_add_tagged(struct ns_agg *a, const struct ns_record *in, uint64_t tag
 {
     struct ns_record r = *in;
     uint8_t key[8 + NS_AGGKEY_MAX_BYTES];
+    if (a->flat) { /* ns_agg_at's pointers end here */
+        free(a->flat);
+        a->flat = NULL;
+    }
     ns_aggkey_prefix(&a->o.key, &r);
     memcpy(key, &tag, 8);
     size_t klen = 8 + ns_aggkey_bytes(&a->o.key, &r, key + 8);
     ns_aggkey_wildcard(&a->o.key, &r);
     uint64_t h = hash_bytes(key, klen);
+    uint32_t h32 = (uint32_t)h;
 
-    size_t j = h & (a->nslots - 1);
-    for (; a->slot[j]; j = (j + 1) & (a->nslots - 1)) {
-        struct ns_agg_entry *e = &a->e[a->slot[j] - 1];
-        if (e->hash != h || e->key_len != klen || memcmp(a->keys + e->key_off, key, klen) != 0)
+    size_t j = h32 & (a->nslots - 1);
+    for (; a->slot[j].idx; j = (j + 1) & (a->nslots - 1)) {
+        if (a->slot[j].h != h32)
             continue;
-        if (a->o.idle_ns && (r.present & NS_RG_TIME) && (e->rec.present & NS_RG_TIME) &&
-            ns_record_start_ns(&r) > ns_record_end_ns(&e->rec) + a->o.idle_ns) {
-            int rc = emit(ctx, &e->rec, err);
+        size_t i = a->slot[j].idx - 1;
+        const struct ns_agg_entry *e = &a->e[i];
+        if (e->key_len != klen || memcmp(a->keys + e->key_off, key, klen) != 0)
+            continue;
+        struct ns_record *er;
+        int rc = entry_rec(a, i, &er, err);
+        if (rc < 0)
+            return rc;
+        a->cache[i % CACHE].dirty = 1;
+        if (a->o.idle_ns && (r.present & NS_RG_TIME) && (er->present & NS_RG_TIME) &&
+            ns_record_start_ns(&r) > ns_record_end_ns(er) + a->o.idle_ns) {
+            rc = emit(ctx, er, err);
             if (rc < 0)
                 return rc;
-            e->rec = r;
-            ns_record_agg_init(&e->rec);
+            *er = r;
+            ns_record_agg_init(er);
             return NS_OK;
         }
-        ns_record_merge(&e->rec, &r);
+        ns_record_merge(er, &r);
         return NS_OK;
     }
     int rc = reserve(a, klen, err);
     if (rc < 0)
         return rc;
-    /* The table may have grown: probe again. */
-    j = h & (a->nslots - 1);
-    while (a->slot[j])
+    /* The slot table may have grown: probe again. */
+    j = h32 & (a->nslots - 1);
+    while (a->slot[j].idx)
         j = (j + 1) & (a->nslots - 1);
-    struct ns_agg_entry *e = &a->e[a->n];
-    e->rec = r;
-    ns_record_agg_init(&e->rec);
-    e->hash = h;
-    e->tag = tag;
+    size_t i = a->n;
+    struct cached *c;
+    rc = take_slot(a, i, &c, err);
+    if (rc < 0)
+        return rc;
+    struct ns_agg_entry *e = &a->e[i];
     e->key_off = (uint32_t)a->keys_len;
     e->key_len = (uint16_t)klen;
+    e->blob_off = 0;
+    e->blob_cap = 0;
     memcpy(a->keys + a->keys_len, key, klen);
     a->keys_len += klen;
-    a->slot[j] = (uint32_t)(++a->n);
+    c->idx = (uint32_t)(i + 1);
+    c->dirty = 1;
+    c->rec = r;
+    ns_record_agg_init(&c->rec);
+    a->slot[j] = (struct slot){(uint32_t)(i + 1), h32};
+    a->n++;
     return NS_OK;
 }
 
 int ns_agg_flush(struct ns_agg *a, ns_agg_emit_fn emit, void *ctx, struct ns_error *err)
 {
     int rc = NS_OK;
+    struct ns_record tmp;
     for (size_t i = 0; i < a->n && rc >= 0; i++)
-        rc = emit(ctx, &a->e[i].rec, err);
+        rc = emit(ctx, peek(a, i, &tmp), err);
     a->n = 0;
     a->keys_len = 0;
+    a->blobs_len = 0;
+    a->garbage = 0;
+    free(a->flat);
+    a->flat = NULL;
     memset(a->slot, 0, a->nslots * sizeof *a->slot);
+    for (size_t k = 0; k < CACHE; k++)
+        a->cache[k].idx = 0;
     return rc;
 }

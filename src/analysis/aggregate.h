@@ -15,8 +15,19 @@
  * handed to the emit callback at once — and starts a new one in its place.
  * This assumes input in roughly time order, as a probe writes it.
  *
- * Memory: one struct ns_record per entry plus its key bytes; the table
- * doubles as it fills.  Nothing is allocated per record otherwise.
+ * Memory: an entry is its key bytes, its record packed, 12 octets of index
+ * and 16-32 of hash slots.  A packed record is a bitmap of the record's
+ * non-zero 4-octet words followed by those words: a metered record is
+ * mostly zeros (absent groups, IPv4 in 16-octet address fields, small
+ * counters), so it packs to about 160 octets instead of 376.  Merging needs
+ * the record whole, so the last CACHE (256) entries touched stay unpacked
+ * in a direct-mapped cache by entry index; a few hot keys (by protocol, by
+ * port) never leave it, and new entries are packed once when they do.  A
+ * record that no longer fits its place after a merge moves to the end of
+ * the arena; the abandoned places are compacted away when they reach half.
+ * The hash slots keep 32 bits of the hash next to the entry index, so
+ * probing does not touch entries.  Arrays double as they fill; nothing is
+ * allocated per record otherwise.
  *
  * Errors: NS_ENOMEM when the table cannot grow (the aggregator stays
  * usable with what it has); the emit callback's negative return is passed
@@ -52,7 +63,11 @@ int ns_agg_add_tagged(struct ns_agg *a, const struct ns_record *r, uint64_t tag,
 /* Every entry, in order of creation; the aggregator is empty afterwards. */
 int ns_agg_flush(struct ns_agg *a, ns_agg_emit_fn emit, void *ctx, struct ns_error *err);
 size_t ns_agg_count(const struct ns_agg *a);
-/* The i-th entry (order of creation), for callers that sort. */
+/* For callers that sort: unpack every entry into one array, after which
+ * ns_agg_at(i) is the i-th entry (order of creation).  The pointers stay
+ * valid until the next add, flush or destroy; before ns_agg_expand, and
+ * after an add, ns_agg_at returns NULL. */
+int ns_agg_expand(struct ns_agg *a, struct ns_error *err);
 const struct ns_record *ns_agg_at(const struct ns_agg *a, size_t i);
 uint64_t ns_agg_tag_at(const struct ns_agg *a, size_t i);
 void ns_agg_destroy(struct ns_agg *a);

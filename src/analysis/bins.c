@@ -165,6 +165,9 @@ int ns_bins_result(struct ns_bins *b, const struct ns_record ***out, const uint6
                    size_t *n, struct ns_error *err)
 {
     size_t cnt = ns_agg_count(b->agg);
+    int rc = ns_agg_expand(b->agg, err);
+    if (rc < 0)
+        return rc;
     free(b->sorted);
     free(b->starts);
     b->sorted = calloc(cnt ? cnt : 1, sizeof(const struct ns_record *));

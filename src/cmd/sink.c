@@ -128,36 +128,3 @@ void cmd_estimate_report(const char *cmd, const struct cmd_estimate *e)
                 e->unknown);
     fputc('\n', stderr);
 }
-
-int cmd_each_record(const char *cmd, const struct cmd_inputs *in, const struct ns_filter *filter,
-                    int (*fn)(void *ctx, const struct ns_record *r, struct ns_error *err),
-                    void *ctx)
-{
-    struct ns_error err = {0};
-    int status = 0;
-    for (size_t i = 0; i < in->n; i++) {
-        struct ns_ipfix_reader *r;
-        if (ns_ipfix_reader_open(&r, in->paths[i], &err) < 0) {
-            fprintf(stderr, "netsift %s: %s\n", cmd, err.msg);
-            status = 1;
-            continue;
-        }
-        struct ns_record rec;
-        int rc;
-        while ((rc = ns_ipfix_reader_next(r, &rec, &err)) == 1)
-            if (ns_filter_match(filter, &rec) && fn(ctx, &rec, &err) < 0)
-                cmd_die(cmd, "%s", err.msg);
-        if (rc < 0) {
-            fprintf(stderr, "netsift %s: %s\n", cmd, err.msg);
-            status = 1;
-        }
-        const struct ns_ipfix_stats *rs = ns_ipfix_reader_stats(r);
-        if (rs->skipped_sets)
-            fprintf(stderr,
-                    "netsift %s: %s: skipped %" PRIu64
-                    " data sets of templates never defined in the stream\n",
-                    cmd, in->paths[i], rs->skipped_sets);
-        ns_ipfix_reader_close(r);
-    }
-    return status;
-}

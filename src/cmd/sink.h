@@ -56,7 +56,9 @@ int cmd_sink_close(struct cmd_sink *s, struct cmd_sink_opts *so);
 
 /* Call fn on every record of every input that passes the filter, in order; read errors are printed
  * and make the return 1 (records before the damage are still used); fn's
- * negative return stops everything with cmd_die. */
+ * negative return stops everything with cmd_die.  The files are read and
+ * decoded on a thread of their own, a batch of records ahead (each.c). */
+struct ns_filter;
 int cmd_each_record(const char *cmd, const struct cmd_inputs *in, const struct ns_filter *filter,
                     int (*fn)(void *ctx, const struct ns_record *r, struct ns_error *err),
                     void *ctx);

@@ -257,6 +257,28 @@ static uint64_t load_uint(const uint8_t *src, uint8_t width)
     }
 }
 
+/* Big-endian store of the low len octets: the full sizes without a loop. */
+static inline void put_be(uint8_t *dst, uint64_t v, uint16_t len)
+{
+    switch (len) {
+    case 1:
+        dst[0] = (uint8_t)v;
+        break;
+    case 2:
+        ns_put16(dst, (uint16_t)v);
+        break;
+    case 4:
+        ns_put32(dst, (uint32_t)v);
+        break;
+    case 8:
+        ns_put64(dst, v);
+        break;
+    default:
+        ns_putN(dst, v, len);
+        break;
+    }
+}
+
 void ns_flowrec_encode(const struct ns_flowrec_tmpl *t, const struct ns_record *r, uint8_t *dst)
 {
     const uint8_t *base = (const uint8_t *)r;
@@ -266,12 +288,12 @@ void ns_flowrec_encode(const struct ns_flowrec_tmpl *t, const struct ns_record *
         const uint8_t *src = base + s->off;
         switch (d->op) {
         case NS_FR_UINT:
-            ns_putN(dst, load_uint(src, d->width), d->len);
+            put_be(dst, load_uint(src, d->width), d->len);
             break;
         case NS_FR_SINT: {
             int64_t v;
             memcpy(&v, src, 8);
-            ns_putN(dst, (uint64_t)v, d->len);
+            put_be(dst, (uint64_t)v, d->len);
             break;
         }
         case NS_FR_FLOAT: {

@@ -23,7 +23,14 @@ enum ns_fr_op {
     NS_FR_MS,       /* dateTimeMilliseconds → ns (input only) */
     NS_FR_DELTA_US, /* µs before exportTime → ns (input only) */
     NS_FR_ICMP,     /* icmpTypeCode (type << 8 | code) ↔ icmp_type, icmp_code */
-    NS_FR_BIDIR     /* biflowDirection: 1 (initiator) ↔ syn_seen */
+    NS_FR_BIDIR,    /* biflowDirection: 1 (initiator) ↔ syn_seen */
+    /* Decode-only specialisations the resolver picks for full-size integers
+     * (wire length = record width, the case of every netsift template), so
+     * the per-record loop converts them without length or width switches. */
+    NS_FR_U8,  /* 1 octet → 1 */
+    NS_FR_U16, /* 2 octets → 2 */
+    NS_FR_U32, /* 4 octets → 4 */
+    NS_FR_U64  /* 8 octets → 8 (also int64: no sign extension at full size) */
 };
 
 /* When a field is part of a netsift template. */

@@ -6,7 +6,9 @@
  *     retransmissions and records after aggregation equal the input's;
  *   - two steps (5-tuple, then proto) equal one step (proto);
  *   - the hash table equals a naive quadratic grouping, record for record
- *     (the WireGuard-style check of the fast structure);
+ *     (the WireGuard-style check of the fast structure), also with more
+ *     keys than the cache of unpacked entries holds;
+ *   - the fast key bytes group exactly as the getter-based reference;
  *   - key parsing: prefixes, errors.
  */
 #include <stdarg.h>
@@ -288,6 +290,137 @@ static void check_naive(const struct recs *in, const char *key)
     free(fast.r);
 }
 
+/* Many keys (beyond the cache of unpacked entries), visited in random
+ * order, whose records gain non-zero words as they merge (a second
+ * direction, loss, jitter), so packed entries are written back, moved and
+ * compacted: still equal to the naive grouping. */
+static void test_many_keys(void **state)
+{
+    struct recs in = {0};
+    srand(99);
+    for (size_t i = 0; i < 16000; i++) {
+        struct ns_record r;
+        ns_record_clear(&r);
+        r.present = NS_RG_KEY | NS_RG_COUNT | NS_RG_TIME;
+        r.ip_version = 4;
+        r.proto = 17;
+        uint32_t host = (uint32_t)(rand() % 1000);
+        r.saddr[0] = 10;
+        r.saddr[2] = (uint8_t)(host >> 8);
+        r.saddr[3] = (uint8_t)host;
+        r.daddr[0] = 192;
+        r.sport = (uint16_t)(1000 + rand() % 2);
+        r.dport = 53;
+        r.end_reason = NS_END_IDLE;
+        int d = rand() % 2;
+        uint64_t t = 1700000000000000000ull + (uint64_t)i * 1000000ull;
+        r.dir[d].pkts = (uint64_t)(1 + rand() % 3);
+        r.dir[d].octets = r.dir[d].pkts * 100u;
+        r.dir[d].first_ns = r.dir[d].last_ns = t;
+        if (rand() % 2) { /* one loss counter: entries grow a word at a time */
+            struct ns_record_dir *x = &r.dir[d];
+            r.present |= NS_RG_LOSS;
+            r.loss_source = NS_LOSS_RTP;
+            switch (rand() % 6) {
+            case 0:
+                x->loss_pkts = rand() % 5 - 1;
+                break;
+            case 1:
+                x->gap_octets = rand() % 900 - 100;
+                break;
+            case 2:
+                x->retrans_pkts = (uint64_t)(1 + rand() % 3);
+                break;
+            case 3:
+                x->retrans_octets = (uint64_t)(1 + rand() % 3000);
+                break;
+            case 4:
+                x->ooo_pkts = (uint64_t)(1 + rand() % 3);
+                break;
+            default:
+                x->dup_pkts = (uint64_t)(1 + rand() % 3);
+                break;
+            }
+        }
+        if (rand() % 3 == 0) {
+            r.present |= NS_RG_JIT;
+            r.dir[d].jit_n = (uint64_t)(1 + rand() % 9);
+            r.dir[d].jit_mean_us = 20000.0 + rand() % 100;
+            r.dir[d].jit_stddev_us = rand() % 50;
+        }
+        push(&in, &r, NULL);
+    }
+    check_naive(&in, "saddr,sport");
+    check_naive(&in, "saddr/24,sport");
+    check_conservation(&in);
+    free(in.r);
+}
+
+/* The fast key bytes (fields read straight from the record) group exactly
+ * as the reference bytes (every field through its getter), over real and
+ * random records and over aggregates, which carry wildcards and prefixes. */
+static void check_key_paths(const struct recs *in)
+{
+    static const char *const fast_keys[] = {
+        "proto",         "protonum,ipver",   "saddr,daddr,proto,sport,dport",
+        "sport",         "dport,vlan",       "srcport,dstport",
+        "srcv4,dstv6",   "srcv6/48,dstv4",   "saddr/24/64,dport",
+        "daddr/0,sport", "ipver,sttl,proto", "icmptc,dport",
+    };
+    struct recs pool = {0};
+    for (size_t i = 0; i < in->n && i < 400; i++)
+        push(&pool, &in->r[i], NULL);
+    static const char *const mixers[] = {"proto", "sport", "saddr/16", "ipver,dport"};
+    for (size_t m = 0; m < sizeof mixers / sizeof mixers[0]; m++) {
+        struct recs agg = aggregate(in, mixers[m], 0);
+        for (size_t i = 0; i < agg.n && i < 100; i++)
+            push(&pool, &agg.r[i], NULL);
+        free(agg.r);
+    }
+    for (size_t k = 0; k < sizeof fast_keys / sizeof fast_keys[0]; k++) {
+        struct ns_aggkey key;
+        struct ns_error err = {0};
+        assert_int_equal(ns_aggkey_parse(&key, fast_keys[k], &err), 0);
+        uint8_t(*fb)[NS_AGGKEY_MAX_BYTES] = calloc(pool.n, NS_AGGKEY_MAX_BYTES);
+        uint8_t(*sb)[NS_AGGKEY_MAX_BYTES] = calloc(pool.n, NS_AGGKEY_MAX_BYTES);
+        size_t *fl = calloc(pool.n, sizeof *fl), *sl = calloc(pool.n, sizeof *sl);
+        for (size_t i = 0; i < pool.n; i++) {
+            struct ns_record r = pool.r[i];
+            ns_aggkey_prefix(&key, &r);
+            fl[i] = ns_aggkey_bytes(&key, &r, fb[i]);
+            sl[i] = ns_aggkey_bytes_slow(&key, &r, sb[i]);
+            assert_true(fl[i] <= NS_AGGKEY_MAX_BYTES && sl[i] <= NS_AGGKEY_MAX_BYTES);
+        }
+        for (size_t i = 0; i < pool.n; i++)
+            for (size_t j = i + 1; j < pool.n; j++) {
+                int fast = fl[i] == fl[j] && !memcmp(fb[i], fb[j], fl[i]);
+                int slow = sl[i] == sl[j] && !memcmp(sb[i], sb[j], sl[i]);
+                if (fast != slow)
+                    fail_msg("key '%s', records %zu and %zu: fast says %s, getters say %s",
+                             fast_keys[k], i, j, fast ? "equal" : "different",
+                             slow ? "equal" : "different");
+            }
+        free(fb);
+        free(sb);
+        free(fl);
+        free(sl);
+    }
+    free(pool.r);
+}
+
+static void test_key_paths(void **state)
+{
+    struct recs in = real_records();
+    if (in.n)
+        check_key_paths(&in);
+    free(in.r);
+    for (unsigned seed = 1; seed <= 5; seed++) {
+        in = random_records(seed, 500);
+        check_key_paths(&in);
+        free(in.r);
+    }
+}
+
 static void test_real(void **state)
 {
     struct recs in = real_records();
@@ -382,10 +515,9 @@ static void test_key_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_key_parse),
-        cmocka_unit_test(test_prefix_and_wild),
-        cmocka_unit_test(test_random),
-        cmocka_unit_test(test_real),
+        cmocka_unit_test(test_key_parse), cmocka_unit_test(test_prefix_and_wild),
+        cmocka_unit_test(test_random),    cmocka_unit_test(test_many_keys),
+        cmocka_unit_test(test_key_paths), cmocka_unit_test(test_real),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
