@@ -52,6 +52,8 @@ struct ns_fr_desc; /* flowrec_map.h */
 struct ns_fr_step {
     const struct ns_fr_desc *d;
     uint16_t off; /* record field offset (dir[1] applied) */
+    uint8_t eop;  /* encoding, specialised at template build (flowrec_enc.c) */
+    uint8_t len;  /* wire length (fixed: ≤ 16) */
 };
 
 /* One encoding template, owned by the encoder. */

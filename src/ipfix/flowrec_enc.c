@@ -159,11 +159,41 @@ static int cond_holds(uint8_t cond, uint32_t k)
     }
 }
 
+/* Encoding steps, specialised once per template so that the per-record
+ * loop reads one small step and does one store: the common cases are a
+ * full-width integer (record width == wire length) and a byte copy. */
+enum { E_GENERIC = 0, E_W1, E_W2, E_W4, E_W8, E_COPY, E_NTP };
+
+static uint8_t enc_op(const struct ns_fr_desc *d)
+{
+    switch (d->op) {
+    case NS_FR_UINT:
+        if (d->width != d->len)
+            return E_GENERIC;
+        return d->len == 1   ? E_W1
+               : d->len == 2 ? E_W2
+               : d->len == 4 ? E_W4
+               : d->len == 8 ? E_W8
+                             : E_GENERIC;
+    case NS_FR_SINT:
+    case NS_FR_FLOAT: /* the double's bits, big-endian */
+        return d->len == 8 ? E_W8 : E_GENERIC;
+    case NS_FR_BYTES:
+    case NS_FR_ADDR4:
+    case NS_FR_ADDR6:
+        return E_COPY;
+    case NS_FR_NTP:
+        return E_NTP;
+    default:
+        return E_GENERIC;
+    }
+}
+
 static void add_field(struct ns_flowrec_tmpl *t, const struct ns_fr_desc *d, uint32_t pen,
                       uint16_t id, uint16_t off)
 {
     t->fields[t->nfields] = (struct ns_field_spec){pen, id, d->len};
-    t->steps[t->nfields] = (struct ns_fr_step){d, off};
+    t->steps[t->nfields] = (struct ns_fr_step){d, off, enc_op(d), (uint8_t)d->len};
     t->nfields++;
     t->rec_len = (uint16_t)(t->rec_len + d->len);
 }
@@ -279,13 +309,12 @@ static inline void put_be(uint8_t *dst, uint64_t v, uint16_t len)
     }
 }
 
-void ns_flowrec_encode(const struct ns_flowrec_tmpl *t, const struct ns_record *r, uint8_t *dst)
+/* The fields the specialised steps do not cover (reduced sizes, ICMP,
+ * biflowDirection). */
+static void encode_generic(const struct ns_fr_desc *d, const uint8_t *src,
+                           const struct ns_record *r, uint8_t *dst)
 {
-    const uint8_t *base = (const uint8_t *)r;
-    for (uint16_t i = 0; i < t->nfields; i++) {
-        const struct ns_fr_step *s = &t->steps[i];
-        const struct ns_fr_desc *d = s->d;
-        const uint8_t *src = base + s->off;
+    {
         switch (d->op) {
         case NS_FR_UINT:
             put_be(dst, load_uint(src, d->width), d->len);
@@ -323,6 +352,50 @@ void ns_flowrec_encode(const struct ns_flowrec_tmpl *t, const struct ns_record *
             memset(dst, 0, d->len);
             break;
         }
-        dst += d->len;
+    }
+}
+
+void ns_flowrec_encode(const struct ns_flowrec_tmpl *t, const struct ns_record *r, uint8_t *dst)
+{
+    const uint8_t *base = (const uint8_t *)r;
+    const struct ns_fr_step *s = t->steps, *end = s + t->nfields;
+    for (; s < end; s++) {
+        const uint8_t *src = base + s->off;
+        switch (s->eop) {
+        case E_W8: {
+            uint64_t v;
+            memcpy(&v, src, 8);
+            ns_put64(dst, v);
+            break;
+        }
+        case E_W4: {
+            uint32_t v;
+            memcpy(&v, src, 4);
+            ns_put32(dst, v);
+            break;
+        }
+        case E_W2: {
+            uint16_t v;
+            memcpy(&v, src, 2);
+            ns_put16(dst, v);
+            break;
+        }
+        case E_W1:
+            dst[0] = src[0];
+            break;
+        case E_COPY:
+            memcpy(dst, src, s->len);
+            break;
+        case E_NTP: {
+            uint64_t v;
+            memcpy(&v, src, 8);
+            ns_put64(dst, ns_ntp_from_ns(v));
+            break;
+        }
+        default:
+            encode_generic(s->d, src, r, dst);
+            break;
+        }
+        dst += s->len;
     }
 }
