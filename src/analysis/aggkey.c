@@ -1,6 +1,8 @@
 /* Aggregation keys: parsing, prefix cuts, wildcards, key bytes (aggkey.h). */
 #include "analysis/aggkey.h"
 
+#include "record/merge.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,7 +234,6 @@ void ns_aggkey_wildcard(const struct ns_aggkey *k, struct ns_record *r)
     uint8_t w = (uint8_t)(NS_RK_ALL & ~k->keep & ~r->key_wild);
     if (!(r->present & NS_RG_KEY) || !w)
         return;
-    r->key_wild |= w;
     if ((w & NS_RK_PROTO) && (r->proto == 1 || r->proto == 58)) {
         /* Without a protocol there is no "ICMP type": ICMP type and code
          * become the ports they are shown as (Argus: sport, dport), so a
@@ -241,28 +242,7 @@ void ns_aggkey_wildcard(const struct ns_aggkey *k, struct ns_record *r)
         r->dport = r->icmp_code;
         r->icmp_type = r->icmp_code = 0;
     }
-    if (w & NS_RK_IPVER)
-        r->ip_version = 0;
-    if (w & NS_RK_PROTO)
-        r->proto = 0;
-    if (w & NS_RK_SADDR) {
-        memset(r->saddr, 0, sizeof r->saddr);
-        r->sprefix = 0;
-    }
-    if (w & NS_RK_DADDR) {
-        memset(r->daddr, 0, sizeof r->daddr);
-        r->dprefix = 0;
-    }
-    if (w & NS_RK_SPORT) {
-        r->sport = 0;
-        r->icmp_type = 0;
-    }
-    if (w & NS_RK_DPORT) {
-        r->dport = 0;
-        r->icmp_code = 0;
-    }
-    if (w & NS_RK_VLAN)
-        r->vlan = 0;
+    ns_record_wildcard(r, w);
     if (r->key_wild == NS_RK_ALL) { /* no key left: the canonical form is no key group */
         r->key_wild = 0;
         r->present &= ~NS_RG_KEY;

@@ -38,6 +38,9 @@ int cmd_inputs_take_file(struct cmd_inputs *in, int argc, char **argv, int *opti
 int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
                struct cmd_inputs *in);
 
+/* Die with a usage hint when no -r input was given. */
+void cmd_need_inputs(const char *cmd, const struct cmd_inputs *in);
+
 /* Join argv[from..argc) with spaces (filter expressions); NULL when empty.
  * The result is malloc'd. */
 char *cmd_join(int argc, char **argv, int from);

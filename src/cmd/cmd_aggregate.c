@@ -94,8 +94,7 @@ int cmd_aggregate(int argc, char **argv)
             return 2;
         }
     }
-    if (!in.n)
-        cmd_die("aggregate", "no input: give -r FILE (or -r - for stdin); see --help");
+    cmd_need_inputs("aggregate", &in);
     struct ns_filter *filter = cmd_filter("aggregate", argc, argv, optind);
 
     struct ns_error err = {0};

@@ -97,8 +97,7 @@ int cmd_bins(int argc, char **argv)
             return 2;
         }
     }
-    if (!in.n)
-        cmd_die("bins", "no input: give -r FILE (or -r - for stdin); see --help");
+    cmd_need_inputs("bins", &in);
     if (!width)
         cmd_die("bins", "no bin width: give -M time SEC; see --help");
     struct ns_filter *filter = cmd_filter("bins", argc, argv, optind);

@@ -161,8 +161,7 @@ int cmd_probe(int argc, char **argv)
             return 2;
         }
     }
-    if (!in.n)
-        cmd_die("probe", "no input: give -r FILE (or -r - for stdin); see --help");
+    cmd_need_inputs("probe", &in);
     char *bpf = cmd_join(argc, argv, optind);
     if (!out) {
         if (isatty(STDOUT_FILENO))

@@ -85,8 +85,7 @@ int cmd_read(int argc, char **argv)
             return 2;
         }
     }
-    if (!in.n)
-        cmd_die("read", "no input: give -r FILE (or -r - for stdin); see --help");
+    cmd_need_inputs("read", &in);
     struct ns_filter *filter = cmd_filter("read", argc, argv, optind);
 
     struct ns_error err = {0};

@@ -83,8 +83,7 @@ int cmd_sort(int argc, char **argv)
             return 2;
         }
     }
-    if (!in.n)
-        cmd_die("sort", "no input: give -r FILE (or -r - for stdin); see --help");
+    cmd_need_inputs("sort", &in);
     if (!keys)
         cmd_die("sort", "no sort key: give -m FIELD,... (e.g. -m bytes); see --help");
     struct ns_filter *filter = cmd_filter("sort", argc, argv, optind);

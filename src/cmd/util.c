@@ -63,6 +63,12 @@ int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option
     }
 }
 
+void cmd_need_inputs(const char *cmd, const struct cmd_inputs *in)
+{
+    if (!in->n)
+        cmd_die(cmd, "no input: give -r FILE (or -r - for stdin); see --help");
+}
+
 char *cmd_join(int argc, char **argv, int from)
 {
     size_t len = 0;

@@ -14,7 +14,7 @@ static size_t addr_len(const struct ns_record *r)
     return r->ip_version == 6 ? 16 : 4;
 }
 
-static void wild(struct ns_record *d, uint8_t comp)
+void ns_record_wildcard(struct ns_record *d, uint8_t comp)
 {
     d->key_wild |= comp;
     if (comp & NS_RK_IPVER)
@@ -61,7 +61,7 @@ static void merge_key(struct ns_record *d, const struct ns_record *s)
         w |= NS_RK_VLAN;
     w &= (uint8_t)~d->key_wild;
     if (w)
-        wild(d, w);
+        ns_record_wildcard(d, w);
 }
 
 /* Does direction `i` of s start before that of d?  Decides the values "of
@@ -304,7 +304,7 @@ void ns_record_merge(struct ns_record *d, const struct ns_record *s)
     /* Zero what was dropped, so an absent group reads as zeros (record.h). */
     uint32_t gone = (dp | sp) & ~out;
     if (gone & NS_RG_KEY) {
-        wild(d, NS_RK_ALL);
+        ns_record_wildcard(d, NS_RK_ALL);
         d->key_wild = 0;
     }
     if (gone & NS_RG_RTT)

@@ -56,6 +56,10 @@
 /* Merge `src` into `dst`. */
 void ns_record_merge(struct ns_record *dst, const struct ns_record *src);
 
+/* Make key components `comps` (NS_RK_*) of `r` wildcards: set them in
+ * key_wild and zero their values (an address also loses its prefix). */
+void ns_record_wildcard(struct ns_record *r, uint8_t comps);
+
 /* Give `r` its aggregation group if it has none (1 record; 1 flow unless a
  * status record), so that later merges count it. */
 void ns_record_agg_init(struct ns_record *r);
