@@ -2,6 +2,7 @@
  * records are stored packed, with a small cache of unpacked ones. */
 #include "analysis/aggregate.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -389,11 +390,106 @@ int ns_agg_add_tagged(struct ns_agg *a, const struct ns_record *in, uint64_t tag
     return NS_OK;
 }
 
+/* Flushing a large table: a second thread unpacks the entries a few
+ * chunks ahead while this one emits (encodes, writes) them, so the two
+ * halves of the per-aggregate work overlap.  peek() only reads the table. */
+#define FL_CHUNK  256
+#define FL_CHUNKS 4
+#define FL_MIN    65536 /* below this, a thread costs more than it saves */
+
+struct flusher {
+    const struct ns_agg *a;
+    size_t n, nchunks;
+    size_t produced, consumed; /* chunks */
+    int stop;
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    struct ns_record buf[FL_CHUNKS][FL_CHUNK];
+};
+
+static void *flush_worker(void *arg)
+{
+    struct flusher *f = arg;
+    for (size_t k = 0; k < f->nchunks; k++) {
+        pthread_mutex_lock(&f->m);
+        while (k - f->consumed >= FL_CHUNKS && !f->stop)
+            pthread_cond_wait(&f->c, &f->m);
+        int stop = f->stop;
+        pthread_mutex_unlock(&f->m);
+        if (stop)
+            break;
+        size_t lo = k * FL_CHUNK, hi = lo + FL_CHUNK < f->n ? lo + FL_CHUNK : f->n;
+        struct ns_record *b = f->buf[k % FL_CHUNKS];
+        for (size_t i = lo; i < hi; i++) {
+            const struct ns_record *r = peek(f->a, i, &b[i - lo]);
+            if (r != &b[i - lo])
+                b[i - lo] = *r;
+        }
+        pthread_mutex_lock(&f->m);
+        f->produced = k + 1;
+        pthread_cond_broadcast(&f->c);
+        pthread_mutex_unlock(&f->m);
+    }
+    return NULL;
+}
+
+/* 1 in *done when the threaded flush ran (whatever rc says); 0 when no
+ * thread could be had, and the caller flushes in the plain loop. */
+static int flush_threaded(struct ns_agg *a, ns_agg_emit_fn emit, void *ctx, struct ns_error *err,
+                          int *done)
+{
+    *done = 0;
+    struct flusher *f = malloc(sizeof *f);
+    if (!f)
+        return NS_OK;
+    f->a = a;
+    f->n = a->n;
+    f->nchunks = (a->n + FL_CHUNK - 1) / FL_CHUNK;
+    f->produced = f->consumed = 0;
+    f->stop = 0;
+    pthread_mutex_init(&f->m, NULL);
+    pthread_cond_init(&f->c, NULL);
+    pthread_t th;
+    if (pthread_create(&th, NULL, flush_worker, f) != 0) {
+        pthread_cond_destroy(&f->c);
+        pthread_mutex_destroy(&f->m);
+        free(f);
+        return NS_OK;
+    }
+    *done = 1;
+    int rc = NS_OK;
+    for (size_t k = 0; k < f->nchunks && rc >= 0; k++) {
+        pthread_mutex_lock(&f->m);
+        while (f->produced <= k)
+            pthread_cond_wait(&f->c, &f->m);
+        pthread_mutex_unlock(&f->m);
+        size_t lo = k * FL_CHUNK, hi = lo + FL_CHUNK < f->n ? lo + FL_CHUNK : f->n;
+        const struct ns_record *b = f->buf[k % FL_CHUNKS];
+        for (size_t i = lo; i < hi && rc >= 0; i++)
+            rc = emit(ctx, &b[i - lo], err);
+        pthread_mutex_lock(&f->m);
+        f->consumed = k + 1;
+        pthread_cond_broadcast(&f->c);
+        pthread_mutex_unlock(&f->m);
+    }
+    pthread_mutex_lock(&f->m);
+    f->stop = 1;
+    pthread_cond_broadcast(&f->c);
+    pthread_mutex_unlock(&f->m);
+    pthread_join(th, NULL);
+    pthread_cond_destroy(&f->c);
+    pthread_mutex_destroy(&f->m);
+    free(f);
+    return rc;
+}
+
 int ns_agg_flush(struct ns_agg *a, ns_agg_emit_fn emit, void *ctx, struct ns_error *err)
 {
-    int rc = NS_OK;
+    int rc = NS_OK, done = 0;
+    if (a->n >= FL_MIN)
+        rc = flush_threaded(a, emit, ctx, err, &done);
     struct ns_record tmp;
-    for (size_t i = 0; i < a->n && rc >= 0; i++)
+    for (size_t i = 0; !done && i < a->n && rc >= 0; i++)
         rc = emit(ctx, peek(a, i, &tmp), err);
     a->n = 0;
     a->keys_len = 0;

@@ -15,6 +15,11 @@
  * handed to the emit callback at once — and starts a new one in its place.
  * This assumes input in roughly time order, as a probe writes it.
  *
+ * Flushing a large table (65536 entries or more) unpacks entries on a
+ * second thread a few chunks ahead of the emit callback, which is still
+ * called from the caller's thread, in order; the callback need not be
+ * thread-safe.
+ *
  * Memory: an entry is its key bytes, its record packed, 12 octets of index
  * and 16-32 of hash slots.  A packed record is a bitmap of the record's
  * non-zero 4-octet words followed by those words: a metered record is

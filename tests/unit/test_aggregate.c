@@ -481,6 +481,63 @@ static void test_prefix_and_wild(void **state)
     free(in.r);
 }
 
+/* A table large enough for the threaded flush (aggregate.c FL_MIN): every
+ * aggregate comes out once, in order of creation, with its counts; an emit
+ * error stops the flush and is returned (no hang, no leak). */
+struct seq_check {
+    size_t n, fail_at;
+    int bad;
+};
+
+static int check_seq(void *ctx, const struct ns_record *r, struct ns_error *err)
+{
+    struct seq_check *c = ctx;
+    uint32_t a;
+    memcpy(&a, r->saddr, 4);
+    if (a != (uint32_t)c->n || r->dir[0].pkts != 2 * (c->n % 7 + 1) || r->agg_records != 2)
+        c->bad++;
+    c->n++;
+    if (c->fail_at && c->n == c->fail_at)
+        return ns_error_set(err, NS_EIO, "sink full");
+    return 0;
+}
+
+static void test_threaded_flush(void **state)
+{
+    const size_t n = 150000;
+    for (int fail = 0; fail < 2; fail++) {
+        struct ns_agg_opts o = {0};
+        struct ns_error err = {0};
+        assert_int_equal(ns_aggkey_parse(&o.key, "saddr", &err), 0);
+        struct ns_agg *a;
+        assert_int_equal(ns_agg_create(&a, &o, &err), 0);
+        for (int round = 0; round < 2; round++)
+            for (size_t i = 0; i < n; i++) {
+                struct ns_record r;
+                ns_record_clear(&r);
+                r.present = NS_RG_KEY | NS_RG_COUNT;
+                r.ip_version = 4;
+                uint32_t v = (uint32_t)i;
+                memcpy(r.saddr, &v, 4);
+                r.dir[0].pkts = i % 7 + 1;
+                r.end_reason = NS_END_IDLE;
+                assert_int_equal(ns_agg_add(a, &r, push, NULL, &err), 0);
+            }
+        struct seq_check c = {0, fail ? 100000 : 0, 0};
+        int rc = ns_agg_flush(a, check_seq, &c, &err);
+        if (fail) {
+            assert_int_equal(rc, NS_EIO);
+            assert_int_equal(c.n, 100000);
+        } else {
+            assert_int_equal(rc, 0);
+            assert_int_equal(c.n, n);
+        }
+        assert_int_equal(c.bad, 0);
+        assert_int_equal(ns_agg_count(a), 0);
+        ns_agg_destroy(a);
+    }
+}
+
 static void test_key_parse(void **state)
 {
     struct ns_aggkey k;
@@ -515,9 +572,10 @@ static void test_key_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_key_parse), cmocka_unit_test(test_prefix_and_wild),
-        cmocka_unit_test(test_random),    cmocka_unit_test(test_many_keys),
-        cmocka_unit_test(test_key_paths), cmocka_unit_test(test_real),
+        cmocka_unit_test(test_key_parse),      cmocka_unit_test(test_prefix_and_wild),
+        cmocka_unit_test(test_random),         cmocka_unit_test(test_many_keys),
+        cmocka_unit_test(test_key_paths),      cmocka_unit_test(test_real),
+        cmocka_unit_test(test_threaded_flush),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
