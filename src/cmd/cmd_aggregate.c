@@ -111,7 +111,7 @@ int cmd_aggregate(int argc, char **argv)
     int status = cmd_each_record("aggregate", &in, filter, add, &c);
     if (ns_agg_flush(agg, cmd_sink_emit, &sink, &err) < 0)
         cmd_die("aggregate", "%s", err.msg);
-    status |= cmd_sink_close(&sink, &so);
+    status |= cmd_sink_close(&sink);
     cmd_estimate_report("aggregate", &c.est);
     ns_agg_destroy(agg);
     ns_filter_free(filter);

@@ -125,7 +125,7 @@ int cmd_bins(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         if (cmd_sink_emit(&sink, res[i], &err) < 0)
             break;
-    status |= cmd_sink_close(&sink, &so);
+    status |= cmd_sink_close(&sink);
     if (plot)
         status |= cmd_bins_plot(plot, plot_field, &bo, res, starts, n);
     ns_bins_destroy(b);

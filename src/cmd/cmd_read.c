@@ -1,13 +1,10 @@
 /* netsift read — print IPFIX flow records (Argus `ra`). */
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "analysis/output.h"
 #include "cmd/cmd.h"
-#include "ipfix/file.h"
+#include "cmd/sink.h"
 
 static void help(FILE *out)
 {
@@ -48,85 +45,27 @@ static void help(FILE *out)
 int cmd_read(int argc, char **argv)
 {
     struct cmd_inputs in = {0};
-    const char *fields = ns_default_fields, *fmt_s = "table";
-    char *fields_buf = NULL;
-    int epoch = 0;
-    enum { O_EPOCH = 256 };
+    struct cmd_sink_opts so = {0};
     static const struct option opts[] = {
-        {"epoch", 0, 0, O_EPOCH}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"epoch", 0, 0, CMD_O_EPOCH}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int o;
     while ((o = cmd_getopt(argc, argv, "+r:s:F:h", opts, &in)) != -1) {
-        switch (o) {
-        case 's':
-            if (optarg[0] == '+') {
-                free(fields_buf);
-                fields_buf = malloc(strlen(ns_default_fields) + strlen(optarg) + 1);
-                if (!fields_buf)
-                    cmd_die("read", "out of memory");
-                sprintf(fields_buf, "%s,%s", ns_default_fields, optarg + 1);
-                fields = fields_buf;
-            } else {
-                fields = optarg;
-            }
-            break;
-        case 'F':
-            fmt_s = optarg;
-            break;
-        case O_EPOCH:
-            epoch = 1;
-            break;
-        case 'h':
-            free(fields_buf);
+        if (cmd_sink_option("read", o, optarg, &so))
+            continue;
+        if (o == 'h') {
             help(stdout);
             return 0;
-        default:
-            free(fields_buf);
-            help(stderr);
-            return 2;
         }
+        help(stderr);
+        return 2;
     }
     cmd_need_inputs("read", &in);
     struct ns_filter *filter = cmd_filter("read", argc, argv, optind);
-
-    struct ns_error err = {0};
-    enum ns_format fmt;
-    struct ns_printer pr;
-    if (ns_format_parse(fmt_s, &fmt, &err) < 0 ||
-        ns_printer_init(&pr, stdout, fmt, fields, &err) < 0)
-        cmd_die("read", "%s", err.msg);
-    pr.epoch_times = epoch;
-
-    int status = 0;
-    for (size_t i = 0; i < in.n; i++) {
-        struct ns_ipfix_reader *r;
-        if (ns_ipfix_reader_open(&r, in.paths[i], &err) < 0) {
-            fprintf(stderr, "netsift read: %s\n", err.msg);
-            status = 1;
-            continue;
-        }
-        struct ns_record rec;
-        int rc;
-        while ((rc = ns_ipfix_reader_next(r, &rec, &err)) == 1)
-            if (ns_filter_match(filter, &rec))
-                ns_printer_record(&pr, &rec);
-        if (rc < 0) {
-            fprintf(stderr, "netsift read: %s\n", err.msg);
-            status = 1;
-        }
-        const struct ns_ipfix_stats *rs = ns_ipfix_reader_stats(r);
-        if (rs->skipped_sets)
-            fprintf(stderr,
-                    "netsift read: %s: skipped %" PRIu64
-                    " data sets of templates never defined in the stream\n",
-                    in.paths[i], rs->skipped_sets);
-        ns_ipfix_reader_close(r);
-    }
-    if (ns_printer_finish(&pr, &err) < 0) {
-        fprintf(stderr, "netsift read: %s\n", err.msg);
-        status = 1;
-    }
+    struct cmd_sink sink;
+    cmd_sink_open(&sink, "read", &so, ns_default_fields);
+    int status = cmd_each_record("read", &in, filter, cmd_sink_emit, &sink);
+    status |= cmd_sink_close(&sink);
     ns_filter_free(filter);
-    free(fields_buf);
     free(in.paths);
     return status;
 }

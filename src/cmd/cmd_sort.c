@@ -106,7 +106,7 @@ int cmd_sort(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         if (cmd_sink_emit(&sink, &out[i], &err) < 0)
             break;
-    status |= cmd_sink_close(&sink, &so);
+    status |= cmd_sink_close(&sink);
     ns_sort_top_free(a.top);
     ns_filter_free(filter);
     free(a.r);

@@ -11,17 +11,8 @@ int cmd_sink_option(const char *cmd, int o, const char *arg, struct cmd_sink_opt
 {
     uint64_t v;
     switch (o) {
-    case 's':
-        if (arg[0] == '+') {
-            free(so->fields_buf);
-            so->fields_buf = malloc(strlen(arg) + 1);
-            if (!so->fields_buf)
-                cmd_die(cmd, "out of memory");
-            strcpy(so->fields_buf, arg); /* defaults are joined in cmd_sink_open */
-            so->fields = so->fields_buf;
-        } else {
-            so->fields = arg;
-        }
+    case 's': /* '+f,...' is joined to the defaults in cmd_sink_open */
+        so->fields = arg;
         return 1;
     case 'F':
         so->fmt = arg;
@@ -86,13 +77,11 @@ int cmd_sink_emit(void *sink, const struct ns_record *r, struct ns_error *err)
     return ns_printer_record(&s->pr, r);
 }
 
-int cmd_sink_close(struct cmd_sink *s, struct cmd_sink_opts *so)
+int cmd_sink_close(struct cmd_sink *s)
 {
     struct ns_error err = {0};
     int rc = s->w ? ns_ipfix_writer_close(s->w, &err) : ns_printer_finish(&s->pr, &err);
     s->w = NULL;
-    free(so->fields_buf);
-    so->fields_buf = NULL;
     if (rc < 0) {
         fprintf(stderr, "netsift %s: %s\n", s->cmd, err.msg);
         return 1;

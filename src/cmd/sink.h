@@ -25,7 +25,6 @@ struct cmd_sink_opts {
     const char *fmt;    /* -F */
     const char *out;    /* -w */
     int epoch, zstd;
-    char *fields_buf;
 };
 
 /* Long options shared by the analysis commands (append to your own). */
@@ -52,7 +51,7 @@ void cmd_sink_open(struct cmd_sink *s, const char *cmd, struct cmd_sink_opts *so
                    const char *default_fields);
 int cmd_sink_emit(void *sink, const struct ns_record *r, struct ns_error *err);
 /* Finish; returns 0, or 1 after printing a write error. */
-int cmd_sink_close(struct cmd_sink *s, struct cmd_sink_opts *so);
+int cmd_sink_close(struct cmd_sink *s);
 
 /* Call fn on every record of every input that passes the filter, in order; read errors are printed
  * and make the return 1 (records before the damage are still used); fn's
