@@ -244,7 +244,10 @@ int ns_flowrec_decode(const struct ns_tmpl *t, const uint8_t *p, size_t avail, u
             const uint8_t *q = p + st->off;
             uint8_t *d = base + st->act.dst;
             seen |= st->act.flags;
-            switch (st->act.op) { /* the common ops inline, the rest called */
+            /* The three commonest ops are repeated here from convert() on
+             * purpose: calling or force-inlining convert() for every field
+             * made decoding 1 M records 0.18 -> 0.21 s. */
+            switch (st->act.op) {
             case NS_FR_U64: {
                 uint64_t v = ns_be64(q);
                 memcpy(d, &v, 8);
