@@ -17,25 +17,6 @@ static int ascending_by_default(const struct ns_field *f, enum ns_value_kind kin
     return 0;
 }
 
-/* The kind a field produces: evaluate it on a record where every group is
- * present (an all-zero record with all bits set). */
-static enum ns_value_kind kind_of(const struct ns_field *f)
-{
-    struct ns_record r;
-    ns_record_clear(&r);
-    r.present = 0xFFFFFFFFu;
-    r.ip_version = 4;
-    r.proto = 6;
-    r.dir[0].pkts = 1;
-    r.dir[0].jit_n = 1;
-    r.dir[0].first_ns = r.dir[0].last_ns = 1;
-    struct ns_value v;
-    memset(&v, 0, sizeof v);
-    if (!ns_field_get(f, &r, &v))
-        return NS_V_U64;
-    return v.kind;
-}
-
 int ns_sort_parse(struct ns_sort_spec *s, const char *list, struct ns_error *err)
 {
     memset(s, 0, sizeof *s);
@@ -69,7 +50,7 @@ int ns_sort_parse(struct ns_sort_spec *s, const char *list, struct ns_error *err
         if (s->n == NS_SORT_MAX_KEYS)
             return ns_error_set(err, NS_EINVAL, "sort: more than %d fields", NS_SORT_MAX_KEYS);
         s->f[s->n] = f;
-        s->desc[s->n] = dir >= 0 ? dir : !ascending_by_default(f, kind_of(f));
+        s->desc[s->n] = dir >= 0 ? dir : !ascending_by_default(f, ns_field_kind(f));
         s->n++;
         if (!c)
             break;

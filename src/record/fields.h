@@ -60,6 +60,10 @@ struct ns_field {
 /* Evaluate field `f` on `r`: 1 and *v filled when present, 0 when absent. */
 int ns_field_get(const struct ns_field *f, const struct ns_record *r, struct ns_value *v);
 
+/* The kind of value field `f` gives (its getter asked on full records of
+ * IPv4 TCP, IPv6 ICMPv6 and IPv4 ICMP); NS_V_U64 if it answers none. */
+enum ns_value_kind ns_field_kind(const struct ns_field *f);
+
 /* By short name or IE name (case-sensitive, as IE names are). NULL if none. */
 const struct ns_field *ns_field_find(const char *name);
 

@@ -12,33 +12,6 @@
 
 /* ---- fields ---- */
 
-/* The kind a field's values have: its getter is asked on records that
- * hold every group (IPv4 TCP, IPv6 ICMPv6, IPv4 ICMP, so that fields which
- * apply to one of them answer). */
-static enum ns_value_kind field_kind(const struct ns_field *f)
-{
-    static const uint8_t kinds[3][2] = {{4, 6}, {6, 58}, {4, 1}};
-    for (int k = 0; k < 3; k++) {
-        struct ns_record r;
-        memset(&r, 0, sizeof r);
-        r.present = 0xffffffffu;
-        r.ip_version = kinds[k][0];
-        r.proto = kinds[k][1];
-        r.end_reason = 1;
-        r.loss_source = 1;
-        r.synack_us = r.ackdat_us = 1;
-        for (int d = 0; d < 2; d++) {
-            r.dir[d].pkts = 1;
-            r.dir[d].first_ns = r.dir[d].last_ns = 1;
-            r.dir[d].jit_n = 1;
-        }
-        struct ns_value v;
-        if (ns_field_get(f, &r, &v))
-            return v.kind;
-    }
-    return NS_V_U64;
-}
-
 /* What the value of a primitive must be, for messages. */
 static const char *value_noun(const struct qual *q)
 {
@@ -369,7 +342,7 @@ int fl_parse_primitive(struct parser *p)
         if (f) {
             q.type = Q_FIELD;
             q.field = f;
-            q.kind = field_kind(f);
+            q.kind = ns_field_kind(f);
             fl_advance(p);
             if (p->tok.type != TK_REL)
                 return fl_expected_after(p, "a comparison (== != < <= > >= or eq ne lt le gt ge)",
