@@ -10,62 +10,59 @@
 /* The default key: the flow key plus flowId. */
 static const char flow_key[] = "flowid,ipver,proto,saddr,sport,daddr,dport,vlan";
 
-/* Which key components a field keeps when it is part of the key.  Fields
- * that are not key components (sttl, state, ...) keep none: an aggregate by
- * TTL has wildcard addresses and ports. */
-static uint8_t comps_of(const struct ns_field *f)
-{
-    static const struct {
-        const char *name;
-        uint8_t comps;
-    } map[] = {
-        {"ipver", NS_RK_IPVER},
-        {"proto", NS_RK_PROTO},
-        {"protonum", NS_RK_PROTO},
-        {"saddr", NS_RK_SADDR | NS_RK_IPVER},
-        {"srcv4", NS_RK_SADDR | NS_RK_IPVER},
-        {"srcv6", NS_RK_SADDR | NS_RK_IPVER},
-        {"daddr", NS_RK_DADDR | NS_RK_IPVER},
-        {"dstv4", NS_RK_DADDR | NS_RK_IPVER},
-        {"dstv6", NS_RK_DADDR | NS_RK_IPVER},
-        {"sport", NS_RK_SPORT},
-        {"srcport", NS_RK_SPORT},
-        {"dport", NS_RK_DPORT},
-        {"dstport", NS_RK_DPORT},
-        {"icmptc", NS_RK_SPORT | NS_RK_DPORT | NS_RK_PROTO},
-        {"icmp6tc", NS_RK_SPORT | NS_RK_DPORT | NS_RK_PROTO},
-        {"vlan", NS_RK_VLAN},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(f->name, map[i].name))
-            return map[i].comps;
-    return 0;
-}
-
 /* Fast-path kinds of key parts (ns_aggkey_part.kind). */
 enum part_kind { PK_FIELD = 0, PK_PROTO, PK_IPVER, PK_VLAN, PK_ADDR, PK_PORT };
 
-/* The fast path of a field that is a plain key-group member; its absent/
- * present rules mirror the getters of record/fields.c exactly. */
+/* The fields that are key components: which components they keep when
+ * part of the key, and their fast path (read straight from the record,
+ * with the absent/present rules of the getters in record/fields.c).  Any
+ * other field (sttl, state, ...) keeps none, so an aggregate by TTL has
+ * wildcard addresses and ports, and is read through its getter. */
+static const struct key_field {
+    const char *name;
+    uint8_t comps;
+    uint8_t kind, dir, want; /* want: IP version (addresses) or 1 = IPFIX port IE */
+} key_fields[] = {
+    {"ipver", NS_RK_IPVER, PK_IPVER, 0, 0},
+    {"proto", NS_RK_PROTO, PK_PROTO, 0, 0},
+    {"protonum", NS_RK_PROTO, PK_PROTO, 0, 0},
+    {"saddr", NS_RK_SADDR | NS_RK_IPVER, PK_ADDR, 0, 0},
+    {"srcv4", NS_RK_SADDR | NS_RK_IPVER, PK_ADDR, 0, 4},
+    {"srcv6", NS_RK_SADDR | NS_RK_IPVER, PK_ADDR, 0, 6},
+    {"daddr", NS_RK_DADDR | NS_RK_IPVER, PK_ADDR, 1, 0},
+    {"dstv4", NS_RK_DADDR | NS_RK_IPVER, PK_ADDR, 1, 4},
+    {"dstv6", NS_RK_DADDR | NS_RK_IPVER, PK_ADDR, 1, 6},
+    {"sport", NS_RK_SPORT, PK_PORT, 0, 0},
+    {"srcport", NS_RK_SPORT, PK_PORT, 0, 1},
+    {"dport", NS_RK_DPORT, PK_PORT, 1, 0},
+    {"dstport", NS_RK_DPORT, PK_PORT, 1, 1},
+    {"icmptc", NS_RK_SPORT | NS_RK_DPORT | NS_RK_PROTO, PK_FIELD, 0, 0},
+    {"icmp6tc", NS_RK_SPORT | NS_RK_DPORT | NS_RK_PROTO, PK_FIELD, 0, 0},
+    {"vlan", NS_RK_VLAN, PK_VLAN, 0, 0},
+};
+
+static const struct key_field *key_field(const struct ns_field *f)
+{
+    for (size_t i = 0; i < sizeof key_fields / sizeof key_fields[0]; i++)
+        if (!strcmp(f->name, key_fields[i].name))
+            return &key_fields[i];
+    return NULL;
+}
+
+static uint8_t comps_of(const struct ns_field *f)
+{
+    const struct key_field *k = key_field(f);
+    return k ? k->comps : 0;
+}
+
 static void classify(struct ns_aggkey_part *p)
 {
-    static const struct {
-        const char *name;
-        uint8_t kind, dir, want;
-    } map[] = {
-        {"proto", PK_PROTO, 0, 0},  {"protonum", PK_PROTO, 0, 0}, {"ipver", PK_IPVER, 0, 0},
-        {"vlan", PK_VLAN, 0, 0},    {"saddr", PK_ADDR, 0, 0},     {"daddr", PK_ADDR, 1, 0},
-        {"srcv4", PK_ADDR, 0, 4},   {"dstv4", PK_ADDR, 1, 4},     {"srcv6", PK_ADDR, 0, 6},
-        {"dstv6", PK_ADDR, 1, 6},   {"sport", PK_PORT, 0, 0},     {"dport", PK_PORT, 1, 0},
-        {"srcport", PK_PORT, 0, 1}, {"dstport", PK_PORT, 1, 1},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(p->f->name, map[i].name)) {
-            p->kind = map[i].kind;
-            p->dir = map[i].dir;
-            p->want = map[i].want;
-            return;
-        }
+    const struct key_field *k = key_field(p->f);
+    if (k) {
+        p->kind = k->kind;
+        p->dir = k->dir;
+        p->want = k->want;
+    }
 }
 
 static int is_addr_field(const struct ns_field *f)
