@@ -216,6 +216,14 @@ static const struct ns_record *peek(const struct ns_agg *a, size_t i, struct ns_
     return tmp;
 }
 
+/* Entry i's record into *dst, wherever it is kept. */
+static void copy_out(const struct ns_agg *a, size_t i, struct ns_record *dst)
+{
+    const struct ns_record *r = peek(a, i, dst);
+    if (r != dst)
+        *dst = *r;
+}
+
 /* ---- the table ---- */
 
 int ns_agg_create(struct ns_agg **out, const struct ns_agg_opts *o, struct ns_error *err)
@@ -257,11 +265,8 @@ int ns_agg_expand(struct ns_agg *a, struct ns_error *err)
     a->flat = malloc((a->n ? a->n : 1) * sizeof *a->flat);
     if (!a->flat)
         return ns_error_set(err, NS_ENOMEM, "aggregate: out of memory for %zu aggregates", a->n);
-    for (size_t i = 0; i < a->n; i++) {
-        const struct ns_record *r = peek(a, i, &a->flat[i]);
-        if (r != &a->flat[i])
-            a->flat[i] = *r;
-    }
+    for (size_t i = 0; i < a->n; i++)
+        copy_out(a, i, &a->flat[i]);
     return NS_OK;
 }
 
@@ -302,8 +307,11 @@ static int reserve(struct ns_agg *a, size_t key_len, struct ns_error *err)
 {
     if (a->n == MAX_ENTRIES)
         return ns_error_set(err, NS_EFULL, "aggregate: more than %u aggregates", MAX_ENTRIES);
-    if ((a->n + 1) * 2 > a->nslots && grow_slots(a, err) < 0)
-        return err ? err->code : NS_ENOMEM;
+    if ((a->n + 1) * 2 > a->nslots) {
+        int rc = grow_slots(a, err);
+        if (rc < 0)
+            return rc;
+    }
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 256;
         struct ns_agg_entry *e = realloc(a->e, cap * sizeof *e);
@@ -420,11 +428,8 @@ static void *flush_worker(void *arg)
             break;
         size_t lo = k * FL_CHUNK, hi = lo + FL_CHUNK < f->n ? lo + FL_CHUNK : f->n;
         struct ns_record *b = f->buf[k % FL_CHUNKS];
-        for (size_t i = lo; i < hi; i++) {
-            const struct ns_record *r = peek(f->a, i, &b[i - lo]);
-            if (r != &b[i - lo])
-                b[i - lo] = *r;
-        }
+        for (size_t i = lo; i < hi; i++)
+            copy_out(f->a, i, &b[i - lo]);
         pthread_mutex_lock(&f->m);
         f->produced = k + 1;
         pthread_cond_broadcast(&f->c);

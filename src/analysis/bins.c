@@ -11,7 +11,6 @@ struct ns_bins {
     struct ns_agg *agg;
     const struct ns_record **sorted;
     uint64_t *starts;
-    size_t nsorted;
 };
 
 /* floor(x · num / den) without overflow (x < 2^64, num ≤ den < 2^64). */
@@ -161,6 +160,19 @@ int ns_bins_add(struct ns_bins *b, const struct ns_record *r, struct ns_error *e
     return ns_bins_split(r, b->o.width_ns, b->o.hard, add_piece, b, err);
 }
 
+struct bin_ix {
+    uint64_t start;
+    size_t i; /* creation order: the tie-break keeps first appearance */
+};
+
+static int by_bin(const void *x, const void *y)
+{
+    const struct bin_ix *a = x, *b = y;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    return (a->i > b->i) - (a->i < b->i);
+}
+
 int ns_bins_result(struct ns_bins *b, const struct ns_record ***out, const uint64_t **starts,
                    size_t *n, struct ns_error *err)
 {
@@ -172,38 +184,19 @@ int ns_bins_result(struct ns_bins *b, const struct ns_record ***out, const uint6
     free(b->starts);
     b->sorted = calloc(cnt ? cnt : 1, sizeof(const struct ns_record *));
     b->starts = malloc((cnt ? cnt : 1) * sizeof *b->starts);
-    uint32_t *idx = malloc((cnt ? cnt : 1) * sizeof *idx);
-    uint32_t *tmp = malloc((cnt ? cnt : 1) * sizeof *tmp);
-    if (!b->sorted || !b->starts || !idx || !tmp) {
-        free(idx);
-        free(tmp);
+    struct bin_ix *ix = malloc((cnt ? cnt : 1) * sizeof *ix);
+    if (!b->sorted || !b->starts || !ix) {
+        free(ix);
         return ns_error_set(err, NS_ENOMEM, "bins: out of memory for %zu results", cnt);
     }
-    /* Stable counting by bin: a merge sort of indexes on the tag. */
     for (size_t i = 0; i < cnt; i++)
-        idx[i] = (uint32_t)i;
-    for (size_t width = 1; width < cnt; width *= 2) {
-        for (size_t lo = 0; lo < cnt; lo += 2 * width) {
-            size_t mid = lo + width < cnt ? lo + width : cnt;
-            size_t hi = lo + 2 * width < cnt ? lo + 2 * width : cnt;
-            size_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi)
-                tmp[k++] = ns_agg_tag_at(b->agg, idx[j]) < ns_agg_tag_at(b->agg, idx[i]) ? idx[j++]
-                                                                                         : idx[i++];
-            while (i < mid)
-                tmp[k++] = idx[i++];
-            while (j < hi)
-                tmp[k++] = idx[j++];
-        }
-        memcpy(idx, tmp, cnt * sizeof *idx);
-    }
+        ix[i] = (struct bin_ix){ns_agg_tag_at(b->agg, i), i};
+    qsort(ix, cnt, sizeof *ix, by_bin);
     for (size_t i = 0; i < cnt; i++) {
-        b->sorted[i] = ns_agg_at(b->agg, idx[i]);
-        b->starts[i] = ns_agg_tag_at(b->agg, idx[i]);
+        b->sorted[i] = ns_agg_at(b->agg, ix[i].i);
+        b->starts[i] = ix[i].start;
     }
-    free(idx);
-    free(tmp);
-    b->nsorted = cnt;
+    free(ix);
     *out = b->sorted;
     *starts = b->starts;
     *n = cnt;
