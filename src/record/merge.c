@@ -133,23 +133,13 @@ static void merge_tcp(struct ns_record *d, const struct ns_record *s)
     }
 }
 
+/* An absent group is all zeros (record.h), so adding works whether or
+ * not d had loss; only the source needs the presence. */
 static void merge_loss(struct ns_record *d, const struct ns_record *s)
 {
-    if (!(d->present & NS_RG_LOSS)) {
+    if (!(d->present & NS_RG_LOSS))
         d->loss_source = s->loss_source;
-        for (int i = 0; i < 2; i++) {
-            struct ns_record_dir *a = &d->dir[i];
-            const struct ns_record_dir *b = &s->dir[i];
-            a->loss_pkts = b->loss_pkts;
-            a->gap_octets = b->gap_octets;
-            a->retrans_pkts = b->retrans_pkts;
-            a->retrans_octets = b->retrans_octets;
-            a->ooo_pkts = b->ooo_pkts;
-            a->dup_pkts = b->dup_pkts;
-        }
-        return;
-    }
-    if (d->loss_source != s->loss_source)
+    else if (d->loss_source != s->loss_source)
         d->loss_source = NS_LOSS_MIXED;
     for (int i = 0; i < 2; i++) {
         struct ns_record_dir *a = &d->dir[i];
@@ -268,16 +258,13 @@ void ns_record_merge(struct ns_record *d, const struct ns_record *s)
     for (int i = 0; i < 2; i++) {
         struct ns_record_dir *a = &d->dir[i];
         const struct ns_record_dir *b = &s->dir[i];
+        /* absent groups are zeros in d (record.h): plain adds and min/max */
         if (sp & NS_RG_COUNT) {
-            if (!(dp & NS_RG_COUNT))
-                a->pkts = a->octets = a->l2_octets = 0;
             a->pkts += b->pkts;
             a->octets += b->octets;
             a->l2_octets += b->l2_octets;
         }
         if (sp & NS_RG_TIME) {
-            if (!(dp & NS_RG_TIME))
-                a->first_ns = a->last_ns = 0;
             if (b->first_ns && (!a->first_ns || b->first_ns < a->first_ns))
                 a->first_ns = b->first_ns;
             if (b->last_ns > a->last_ns)
