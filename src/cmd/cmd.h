@@ -18,6 +18,14 @@ int cmd_gen(int argc, char **argv);
 int cmd_aggregate(int argc, char **argv);
 int cmd_sort(int argc, char **argv);
 int cmd_bins(int argc, char **argv);
+int cmd_cull(int argc, char **argv);
+/* cull subcommands: filter/apply/remove in cmd_cull_filter.c, plan/monitor in
+ * cmd_cull_monitor.c */
+int cmd_cull_filter(int argc, char **argv);
+int cmd_cull_apply(int argc, char **argv);
+int cmd_cull_remove(int argc, char **argv);
+int cmd_cull_plan(int argc, char **argv);
+int cmd_cull_monitor(int argc, char **argv);
 
 /* Input list built from -r options and the existing files that follow. */
 struct cmd_inputs {
