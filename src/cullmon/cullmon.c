@@ -24,6 +24,9 @@ struct conn {
     uint8_t syn[2];
     uint32_t isn[2];
     uint8_t open[2], live[2];
+    uint64_t last[2];              /* last new octets from side i */
+    uint64_t last_ka[2];           /* last KEEPALIVE from side i */
+    uint64_t ka_min[2], ka_max[2]; /* KEEPALIVE spacing seen (hold estimate) */
 };
 
 struct ns_cm {
@@ -664,16 +667,30 @@ static void on_live(struct ns_cm *m, int si, int ci, int side, const struct ns_b
     struct conn *c = &m->conns[ci];
     c->live[side] = 1;
     if (msg->type == NS_BGP_KEEPALIVE) {
-        if (s->last_ka[side]) {
-            uint64_t gap = m->now_ns - s->last_ka[side];
-            if (gap > SEC / 2 && (!s->ka_gap[side] || gap < s->ka_gap[side]))
-                s->ka_gap[side] = gap;
+        /* Spacing of KEEPALIVEs on this connection: speakers jitter their
+         * KeepaliveTimer (RFC 4271 §10; BIRD by up to 25 %), so the largest
+         * spacing not beyond 1.5 x the smallest is the nominal interval;
+         * more than that means KEEPALIVEs were skipped (UPDATEs sent). */
+        if (c->last_ka[side]) {
+            uint64_t gap = m->now_ns - c->last_ka[side];
+            if (gap > SEC / 2) {
+                if (!c->ka_min[side] || gap < c->ka_min[side])
+                    c->ka_min[side] = gap;
+                if (gap > c->ka_max[side] && 2 * gap <= 3 * c->ka_min[side])
+                    c->ka_max[side] = gap;
+                if (c->ka_max[side] < c->ka_min[side])
+                    c->ka_max[side] = c->ka_min[side];
+            }
         }
+        c->last_ka[side] = m->now_ns;
         s->last_ka[side] = m->now_ns;
-        if (s->hold_src < 2 && s->ka_gap[side]) {
+        s->ka_gap[side] = c->ka_max[side];
+        if (s->hold_src < 2 && c->ka_max[side] && c->established) {
             /* RFC 4271 §10: KeepaliveTime is one third of the Hold Time */
-            long h = lround(3.0 * (double)s->ka_gap[side] / 1e9);
-            s->hold = (uint16_t)(h < 3 ? 3 : h > 65535 ? 65535 : h);
+            long h = lround(3.0 * (double)c->ka_max[side] / 1e9);
+            uint16_t est = (uint16_t)(h < 3 ? 3 : h > 65535 ? 65535 : h);
+            if (s->hold_src == 0 || est > s->hold)
+                s->hold = est;
             s->hold_src = 1;
         }
     }
@@ -700,6 +717,27 @@ static void on_live(struct ns_cm *m, int si, int ci, int side, const struct ns_b
     }
 }
 
+/* Another connection of the session that carries it on when `ci` closes:
+ * not closed, OPENs or BGP from both sides, both recent.  Two connections
+ * at once are a collision (RFC 4271 §6.8: one is closed with Cease /
+ * Connection Collision Resolution), or an old connection whose close is
+ * delivered late.  Rare (a close), so a scan is fine. */
+static int other_conn(const struct ns_cm *m, int si, int ci)
+{
+    const struct ns_cm_session *s = &m->sess[si];
+    uint64_t hold = (uint64_t)(s->hold ? s->hold : 90) * SEC;
+    for (size_t j = 0; j < m->n_conns; j++) {
+        const struct conn *c = &m->conns[j];
+        if ((int)j == ci || !c->used || c->closed || c->session != si)
+            continue;
+        if (!(c->established || (c->open[0] && c->open[1])))
+            continue;
+        if (c->last[0] + hold >= m->now_ns && c->last[1] + hold >= m->now_ns)
+            return (int)j;
+    }
+    return -1;
+}
+
 static void on_notification(struct ns_cm *m, int si, int ci, int side,
                             const struct ns_bgp_notification *n)
 {
@@ -716,8 +754,14 @@ static void on_notification(struct ns_cm *m, int si, int ci, int side,
     /* a NOTIFICATION that ends an older connection (delivered late, after a
      * new one was established) does not take the session down */
     int current = s->conn == ci || s->conn < 0;
+    int other = other_conn(m, si, ci);
+    if (other >= 0) {
+        current = 0;
+        s->conn = other;
+    }
     if (!current)
-        snprintf(t + strlen(t), sizeof t - strlen(t), " (on an earlier connection)");
+        snprintf(t + strlen(t), sizeof t - strlen(t),
+                 " (on another connection than the session's)");
     push(m, voluntary ? NS_CM_EV_SHUTDOWN : NS_CM_EV_NOTIFICATION, m->now_ns, si, s->member[side],
          side, n->code * 256 + n->subcode, t);
     if (current)
@@ -810,13 +854,18 @@ static void bgp_frame(struct ns_cm *m, const struct ns_pkt *p, int src_member)
     if (!c->alloc)
         return;
     if (p->payload && p->payload_caplen &&
-        ns_stream_segment(&c->st[side], m->now_ns, seq, p->payload, p->payload_caplen) > 0)
+        ns_stream_segment(&c->st[side], m->now_ns, seq, p->payload, p->payload_caplen) > 0) {
         s->last_data[side] = m->now_ns;
+        c->last[side] = m->now_ns;
+    }
     struct ns_bgp_msg msg;
     while (ns_stream_next(&c->st[side], m->now_ns, &msg) == 1)
         on_msg(m, si, ci, side, &msg);
     if (p->tcp_flags & 0x05) { /* FIN or RST */
-        if (!c->closed && s->conn == ci) {
+        int other = other_conn(m, si, ci);
+        if (other >= 0)
+            s->conn = other;
+        else if (!c->closed && s->conn == ci) {
             char a[64], t[160];
             snprintf(t, sizeof t, "TCP %s from %s", (p->tcp_flags & 0x04) ? "RST" : "FIN",
                      ns_cm_addr_str(s, side, a, sizeof a));
@@ -875,6 +924,23 @@ static void set_applied(struct ns_cm *m, uint64_t t, int inferred)
          inferred ? "BGP from culled members stopped" : "given");
 }
 
+/* The culled side of a culled session has been silent (not even an ACK)
+ * for max(2 s, hold / 2), and since when.  0 when not. */
+static uint64_t stalled_since(const struct ns_cm *m, const struct ns_cm_session *s, int d)
+{
+    uint64_t thr = (uint64_t)s->hold * SEC / 2;
+    if (thr < 2 * SEC)
+        thr = 2 * SEC;
+    if (!culled_side_is(s, d) || !s->last_seg[d] || m->now_ns <= s->last_seg[d] + thr)
+        return 0;
+    return s->last_seg[d];
+}
+
+/* A filter cuts a port for one or both families at once, so it is taken as
+ * applied when every up session of one culled member in one family has
+ * stalled (one quiet session among busy ones is not a filter), at the
+ * latest last segment among them.  A filter for one family only still
+ * stalls that family's sessions; the other family's then leak. */
 static void infer_applied(struct ns_cm *m)
 {
     uint64_t best = 0;
@@ -882,13 +948,28 @@ static void infer_applied(struct ns_cm *m)
         const struct ns_cm_session *s = &m->sess[i];
         if (!s->culled || s->state != NS_CM_UP)
             continue;
-        uint64_t thr = (uint64_t)s->hold * SEC / 3 + SEC;
-        if (thr < 2 * SEC)
-            thr = 2 * SEC;
-        for (int d = 0; d < 2; d++)
-            if (culled_side_is(s, d) && s->last_seg[d] && m->now_ns > s->last_seg[d] + thr &&
-                s->last_seg[d] > best)
-                best = s->last_seg[d];
+        for (int d = 0; d < 2; d++) {
+            if (!stalled_since(m, s, d))
+                continue;
+            int k = s->member[d], all = 1;
+            uint64_t t = 0;
+            for (size_t j = 0; j < m->n_sess && all; j++) {
+                const struct ns_cm_session *o = &m->sess[j];
+                if (o->state != NS_CM_UP || o->family != s->family)
+                    continue;
+                for (int e = 0; e < 2; e++) {
+                    if (o->member[e] != k || !culled_side_is(o, e))
+                        continue;
+                    uint64_t since = stalled_since(m, o, e);
+                    if (!since)
+                        all = 0;
+                    else if (since > t)
+                        t = since;
+                }
+            }
+            if (all && t > best)
+                best = t;
+        }
     }
     if (best)
         set_applied(m, best, 1);
