@@ -399,8 +399,8 @@ int ns_bgp_parse(const uint8_t *buf, size_t len, uint32_t max_len, struct ns_bgp
                  struct ns_error *err)
 {
     memset(m, 0, sizeof *m);
-    uint16_t l;
-    uint8_t t;
+    uint16_t l = 0;
+    uint8_t t = 0;
     int rc = ns_bgp_header(buf, len, max_len, &l, &t, err);
     if (rc < 0)
         return rc;

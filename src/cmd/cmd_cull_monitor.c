@@ -182,7 +182,7 @@ static void parse(struct opts *o, int argc, char **argv, int monitor)
             o->iface = optarg;
             break;
         case 'F':
-            if (strcmp(optarg, "table") && strcmp(optarg, "json"))
+            if (strcmp(optarg, "table") != 0 && strcmp(optarg, "json") != 0)
                 die_usage(o, "unknown format '%s' (table, json)", optarg);
             o->json = !strcmp(optarg, "json");
             break;
@@ -238,7 +238,8 @@ static void parse(struct opts *o, int argc, char **argv, int monitor)
                 o->duration_ns = v;
             break;
         case O_UNTIL:
-            if (strcmp(optarg, "complete") && strcmp(optarg, "restored") && strcmp(optarg, "never"))
+            if (strcmp(optarg, "complete") != 0 && strcmp(optarg, "restored") != 0 &&
+                strcmp(optarg, "never") != 0)
                 die_usage(o, "--until '%s': complete, restored or never", optarg);
             o->until = optarg;
             break;
@@ -794,7 +795,7 @@ int cmd_cull_monitor(int argc, char **argv)
                  : ns_cm_phase(r.m) >= NS_CM_COMPLETE ? EXIT_COMPLETE
                                                       : EXIT_NOT_DONE;
     if (o.plot) {
-        FILE *f = strcmp(o.plot, "-") ? fopen(o.plot, "w") : stdout;
+        FILE *f = strcmp(o.plot, "-") != 0 ? fopen(o.plot, "w") : stdout;
         struct ns_error err;
         if (!f)
             cmd_die(o.cmd, "%s: %s", o.plot, strerror(errno));

@@ -337,7 +337,7 @@ static int bins_grow(struct ns_cm *m, size_t need)
     while (need > m->bins_cap) {
         if (m->bins_cap * 2 > m->cfg.max_bins) {
             /* merge pairs: half the resolution, twice the span */
-            size_t stride = NS_CM_KINDS * 2;
+            size_t stride = (size_t)NS_CM_KINDS * 2;
             for (size_t k = 0; k < m->n_mem; k++) {
                 double *b = m->mem[k].bins;
                 for (size_t i = 0; i < (m->n_bins + 1) / 2; i++)
@@ -701,11 +701,10 @@ static void on_live(struct ns_cm *m, int si, int ci, int side, const struct ns_b
                  ns_cm_addr_str(s, side, a, sizeof a));
         push(m, NS_CM_EV_GSHUT, m->now_ns, si, s->member[side], side, 0, t);
     }
-    int want;
-    if (c->open[0] || c->open[1])
-        want = c->open[0] && c->open[1] ? c->live[0] && c->live[1] : c->live[0] && c->live[1];
-    else
-        want = 1; /* began before the capture: a KEEPALIVE or UPDATE says established */
+    /* after OPENs: a KEEPALIVE or UPDATE from both sides (RFC 4271 §8.2.2,
+     * OpenConfirm -> Established); a connection that began before the
+     * capture is established on its first KEEPALIVE or UPDATE */
+    int want = (c->open[0] || c->open[1]) ? c->live[0] && c->live[1] : 1;
     if (!c->established && want && !c->closed) {
         c->established = 1;
         session_up(m, si, ci);

@@ -31,7 +31,7 @@ int ns_cm_lan_add(struct ns_cm_lan *lan, const char *s, struct ns_error *e)
 static int contains(const struct ns_cm_prefix *p, const uint8_t *addr)
 {
     unsigned full = p->len / 8u, rest = p->len % 8u;
-    if (memcmp(p->addr, addr, full))
+    if (memcmp(p->addr, addr, full) != 0)
         return 0;
     if (!rest)
         return 1;

@@ -77,7 +77,7 @@ int ns_cm_timeline_svg(FILE *out, const struct ns_cm *m, const struct ns_cm_even
     uint64_t t0, bin;
     size_t nb;
     ns_cm_bins(m, &t0, &bin, &nb);
-    size_t idx[NS_PLOT_MAX_SERIES];
+    size_t idx[NS_PLOT_MAX_SERIES] = {0};
     size_t ns = pick(m, idx, NS_PLOT_MAX_SERIES - 1);
     size_t group = 1;
     while (group * bin < 1000000000ull || (nb + group - 1) / group > 600)
