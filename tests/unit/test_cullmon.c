@@ -57,7 +57,8 @@ static void send_msg(uint64_t t, struct peer *from, struct peer *to, uint8_t typ
     m[16] = (uint8_t)((19 + blen) >> 8);
     m[17] = (uint8_t)(19 + blen);
     m[18] = type;
-    memcpy(m + 19, body, blen);
+    if (blen)
+        memcpy(m + 19, body, blen);
     frame(t, from, to, 0x18, m, 19u + blen);
     from->seq += 19u + blen;
 }
