@@ -15,11 +15,21 @@ struct ns_list {
     uint32_t head, tail;
 };
 
+/* Links of the idle and closing lists, kept apart from the flow entries:
+ * every packet moves its flow to the tail of its idle list, which writes
+ * the links of its two neighbours, flows touched at unrelated times.  In
+ * an array of 8 bytes a flow those writes stay in cache; inside the flow
+ * entries (hundreds of bytes each) they were two cache misses a packet. */
+struct ns_link {
+    uint32_t prev, next;
+};
+
 struct ns_meter {
     struct ns_meter_config cfg;
     ns_record_sink sink;
     void *ctx;
     struct ns_flow *flows;
+    struct ns_link *links; /* per flow: idle or closing list */
     uint32_t *bucket;
     uint32_t mask, flow_free;
     struct ns_tcp_state *tcp;
@@ -60,12 +70,12 @@ void ns_meter_config_default(struct ns_meter_config *c)
 
 static uint32_t *lprev(struct ns_meter *m, uint32_t i, int s)
 {
-    return s ? &m->flows[i].sprev : &m->flows[i].lprev;
+    return s ? &m->flows[i].sprev : &m->links[i].prev;
 }
 
 static uint32_t *lnext(struct ns_meter *m, uint32_t i, int s)
 {
-    return s ? &m->flows[i].snext : &m->flows[i].lnext;
+    return s ? &m->flows[i].snext : &m->links[i].next;
 }
 
 static void list_append(struct ns_meter *m, struct ns_list *l, uint32_t i, int s)
@@ -154,10 +164,11 @@ int ns_meter_create(struct ns_meter **out, const struct ns_meter_config *c, ns_r
     /* max_flows >= 1 is checked above */
     // NOLINTNEXTLINE(clang-analyzer-optin.portability.UnixAPI)
     m->flows = calloc(cfg.max_flows, sizeof *m->flows);
+    m->links = calloc(cfg.max_flows, sizeof *m->links);
     m->bucket = malloc((size_t)nb * sizeof *m->bucket);
     m->tcp = calloc(cfg.max_tcp, sizeof *m->tcp);
     m->seq = calloc(cfg.max_seq, sizeof *m->seq);
-    if (!m->flows || !m->bucket || !m->tcp || !m->seq) {
+    if (!m->flows || !m->links || !m->bucket || !m->tcp || !m->seq) {
         ns_meter_destroy(m);
         return ns_error_set(err, NS_ENOMEM, "meter: allocating a cache of %u flows", cfg.max_flows);
     }
@@ -173,10 +184,12 @@ int ns_meter_create(struct ns_meter **out, const struct ns_meter_config *c, ns_r
     m->idle[0].head = m->idle[0].tail = m->idle[1].head = m->idle[1].tail = NIL;
     m->closing.head = m->closing.tail = m->status.head = m->status.tail = NIL;
     m->next_id = 1;
-    m->st.flow_bytes = (uint32_t)(sizeof(struct ns_flow) + sizeof(uint32_t));
+    m->st.flow_bytes =
+        (uint32_t)(sizeof(struct ns_flow) + sizeof(struct ns_link) + sizeof(uint32_t));
     m->st.tcp_bytes = (uint32_t)sizeof(struct ns_tcp_state);
     m->st.seq_bytes = (uint32_t)sizeof(struct ns_seq_state);
-    m->st.memory_bytes = sizeof *m + (uint64_t)cfg.max_flows * sizeof *m->flows +
+    m->st.memory_bytes = sizeof *m +
+                         (uint64_t)cfg.max_flows * (sizeof *m->flows + sizeof *m->links) +
                          (uint64_t)nb * sizeof *m->bucket + (uint64_t)cfg.max_tcp * sizeof *m->tcp +
                          (uint64_t)cfg.max_seq * sizeof *m->seq + ns_frag_table_bytes(&m->frag);
     *out = m;
@@ -188,6 +201,7 @@ void ns_meter_destroy(struct ns_meter *m)
     if (!m)
         return;
     free(m->flows);
+    free(m->links);
     free(m->bucket);
     free(m->tcp);
     free(m->seq);

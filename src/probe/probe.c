@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "capture/capture.h"
 #include "ipfix/file.h"
@@ -34,7 +35,18 @@ struct reader {
     struct ns_capture *cap;
     uint64_t hash_seed;
     struct ns_batch_ring ring;
+    uint64_t cpu_ns; /* of the reading thread, when it ends */
 };
+
+/* CPU time the calling thread has used so far (Linux RUSAGE_THREAD). */
+static uint64_t thread_cpu_ns(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru) != 0)
+        return 0;
+    return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000u +
+           ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
+}
 
 static void note_capture_state(struct ns_capture *cap, struct ns_batch *b, uint64_t packets)
 {
@@ -69,6 +81,7 @@ static void *reader_main(void *arg)
             note_capture_state(rd->cap, b, 1); /* a damaged last file */
             b->end = 1;
             b->rc = rc;
+            rd->cpu_ns = thread_cpu_ns(); /* read by the meter after the join */
             ns_batch_put_full(&rd->ring, b);
             return NULL;
         }
@@ -173,8 +186,10 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
         rc = ns_error_set(err, NS_ETRUNC,
                           "some input was damaged; every complete packet was measured");
 out:
+    st->cpu_meter_ns = thread_cpu_ns();
     if (started)
         pthread_join(th, NULL);
+    st->cpu_read_ns = rd.cpu_ns;
     ns_batch_ring_fini(&rd.ring);
     if (rd.cap) {
         struct ns_capture_stats cs;
