@@ -29,7 +29,7 @@ void ns_probe_config_default(struct ns_probe_config *c)
     ns_meter_config_default(&c->meter);
 }
 
-/* ---- the reading thread: capture, copy into the batch arena, decode ---- */
+/* ---- the reading thread: capture, decode (copying only libpcap's frames) ---- */
 
 struct reader {
     struct ns_capture *cap;
@@ -90,15 +90,22 @@ static void *reader_main(void *arg)
             if (!(b = ns_batch_take_free(&rd->ring)))
                 return NULL; /* the metering side stopped */
         }
-        uint8_t *copy = b->arena + b->used;
-        memcpy(copy, frame, p.caplen);
-        b->used += (p.caplen + 7u) & ~7u;
+        /* A mapped file's frames stay valid until the capture is closed,
+         * after the meter is done: decode them in place.  libpcap's are
+         * overwritten by the next read: copy them into the arena. */
+        const uint8_t *bytes = frame;
+        if (!ns_capture_frames_stable(rd->cap)) {
+            uint8_t *copy = b->arena + b->used;
+            memcpy(copy, frame, p.caplen);
+            b->used += (p.caplen + 7u) & ~7u;
+            bytes = copy;
+        }
         struct ns_pkt *q = &b->pkts[b->n++];
         q->ts_ns = p.ts_ns;
         q->caplen = p.caplen;
         q->wirelen = p.wirelen;
         q->ifindex = p.ifindex;
-        ns_pkt_decode(q, linktype, copy);
+        ns_pkt_decode(q, linktype, bytes);
         ns_meter_prepare(q, rd->hash_seed, &b->prep[b->n - 1]);
         b->malformed[q->malformed]++;
         note_capture_state(rd->cap, b, ++packets);
