@@ -446,8 +446,11 @@ static void touch(struct ns_meter *m, uint32_t i)
     f->touch_ns = m->now;
     if (f->closing)
         return;
-    list_remove(m, &m->idle[f->cls], i, 0);
-    list_append(m, &m->idle[f->cls], i, 0);
+    struct ns_list *l = &m->idle[f->cls];
+    if (l->tail == i) /* already last: a burst of one flow's packets */
+        return;
+    list_remove(m, l, i, 0);
+    list_append(m, l, i, 0);
     due_at(m, m->now + idle_timeout(m, f->cls));
 }
 
