@@ -89,7 +89,7 @@ static int check_port(const struct ns_cull_spec *s, const char *p, struct ns_err
             return ns_error_set(e, NS_EINVAL,
                                 "--port '%s': character '%c' cannot appear in a port name "
                                 "in %s configuration",
-                                p, c > ' ' && c < 0x7f ? c : '?',
+                                p, c >= ' ' && c < 0x7f ? c : '?',
                                 ns_cull_platform_name(s->platform));
     }
     if (s->platform == NS_CULL_NFTABLES && len > 15)
