@@ -23,7 +23,11 @@ static char *render(const struct ns_cull_spec *s, int *rc, struct ns_error *e)
     assert_non_null(m);
     *rc = ns_cull_filter_write(m, s, e);
     fclose(m);
-    return buf;
+    /* a copy: gcc 12 takes pointers into an open_memstream buffer for
+     * pointers to the local that held its address (-Wdangling-pointer) */
+    char *copy = strdup(buf);
+    free(buf);
+    return copy;
 }
 
 static size_t count(const char *text, const char *needle)
