@@ -80,12 +80,16 @@ enum { O_PLATFORM = 256, O_LAN, O_PORT, O_NAME, O_ID, O_NODESC, O_DRY, O_NFT };
 /* Parse the options of `sub`; `allowed` lists the long options it takes. */
 static void parse(const char *sub, int argc, char **argv, struct opts *o, const char *allowed)
 {
-    static const struct option lo[] = {
-        {"platform", 1, 0, O_PLATFORM},     {"lan", 1, 0, O_LAN},
-        {"port", 1, 0, O_PORT},             {"name", 1, 0, O_NAME},
-        {"filter-id", 1, 0, O_ID},          {"no-description", 0, 0, O_NODESC},
-        {"dry-run", 0, 0, O_DRY},           {"nft", 1, 0, O_NFT},
-        {"help", 0, 0, 'h'},                {0, 0, 0, 0}};
+    static const struct option lo[] = {{"platform", 1, 0, O_PLATFORM},
+                                       {"lan", 1, 0, O_LAN},
+                                       {"port", 1, 0, O_PORT},
+                                       {"name", 1, 0, O_NAME},
+                                       {"filter-id", 1, 0, O_ID},
+                                       {"no-description", 0, 0, O_NODESC},
+                                       {"dry-run", 0, 0, O_DRY},
+                                       {"nft", 1, 0, O_NFT},
+                                       {"help", 0, 0, 'h'},
+                                       {0, 0, 0, 0}};
     char what[40];
     snprintf(what, sizeof what, "cull %s", sub);
     memset(o, 0, sizeof *o);
@@ -265,8 +269,7 @@ int cmd_cull_apply(int argc, char **argv)
         return 1;
     }
     if (!table_exists("cull apply", o->nft, table)) {
-        fprintf(stderr, "netsift cull apply: nft succeeded but table bridge %s is absent\n",
-                table);
+        fprintf(stderr, "netsift cull apply: nft succeeded but table bridge %s is absent\n", table);
         free(o);
         return 1;
     }

@@ -5,8 +5,8 @@
 #include <string.h>
 
 static const char *const platform_names[] = {
-    [NS_CULL_IOS] = "ios",     [NS_CULL_IOSXR] = "iosxr", [NS_CULL_EOS] = "eos",
-    [NS_CULL_SROS] = "sros",   [NS_CULL_JUNOS] = "junos", [NS_CULL_NFTABLES] = "nftables",
+    [NS_CULL_IOS] = "ios",   [NS_CULL_IOSXR] = "iosxr", [NS_CULL_EOS] = "eos",
+    [NS_CULL_SROS] = "sros", [NS_CULL_JUNOS] = "junos", [NS_CULL_NFTABLES] = "nftables",
 };
 #define NPLATFORMS (sizeof platform_names / sizeof platform_names[0])
 
@@ -136,7 +136,7 @@ size_t ns_cull_filter_rules(const struct ns_cull_spec *s)
         return n4 * n4 + n6 * n6; /* "port eq 179" matches either port */
     case NS_CULL_JUNOS:
     case NS_CULL_NFTABLES:
-        return 2 * ((n4 > 0) + (n6 > 0)); /* prefix lists: one rule per port side */
+        return (size_t)2 * ((n4 > 0 ? 1u : 0u) + (n6 > 0 ? 1u : 0u)); /* one per port side */
     }
     return 0;
 }
@@ -157,9 +157,8 @@ static void fmt_ios4(const struct ns_prefix *p, char *buf)
         return;
     }
     uint32_t wild = p->len ? 0xffffffffu >> p->len : 0xffffffffu;
-    snprintf(buf, NS_PREFIX_STRLEN, "%u.%u.%u.%u %u.%u.%u.%u", p->addr[0], p->addr[1],
-             p->addr[2], p->addr[3], wild >> 24, (wild >> 16) & 0xff, (wild >> 8) & 0xff,
-             wild & 0xff);
+    snprintf(buf, NS_PREFIX_STRLEN, "%u.%u.%u.%u %u.%u.%u.%u", p->addr[0], p->addr[1], p->addr[2],
+             p->addr[3], wild >> 24, (wild >> 16) & 0xff, (wild >> 8) & 0xff, wild & 0xff);
 }
 
 static const char *acl_name(const struct ns_cull_spec *s, int family, char *buf, size_t cap)
@@ -176,7 +175,7 @@ static void write_acl(FILE *out, const struct ns_cull_spec *s, int family)
 {
     enum ns_cull_platform pl = s->platform;
     char name[80], a[NS_PREFIX_STRLEN], b[NS_PREFIX_STRLEN];
-    const char *head = family == 6      ? "ipv6 access-list"
+    const char *head = family == 6           ? "ipv6 access-list"
                        : pl == NS_CULL_IOS   ? "ip access-list extended"
                        : pl == NS_CULL_IOSXR ? "ipv4 access-list"
                                              : "ip access-list";
@@ -227,8 +226,7 @@ static void write_cisco(FILE *out, const struct ns_cull_spec *s)
             if (v4)
                 fprintf(out, "   ip access-group %s in\n", acl_name(s, 4, name, sizeof name));
             if (v6)
-                fprintf(out, "   ipv6 traffic-filter %s in\n",
-                        acl_name(s, 6, name, sizeof name));
+                fprintf(out, "   ipv6 traffic-filter %s in\n", acl_name(s, 6, name, sizeof name));
             break;
         case NS_CULL_IOSXR:
             if (v4)
@@ -321,8 +319,7 @@ static void write_sros(FILE *out, const struct ns_cull_spec *s)
 
 /* ---- Juniper Junos (QFX, family ethernet-switching) ----------------------- */
 
-static void junos_addr_list(FILE *out, const struct ns_cull_spec *s, int family,
-                            const char *what)
+static void junos_addr_list(FILE *out, const struct ns_cull_spec *s, int family, const char *what)
 {
     char a[NS_PREFIX_STRLEN];
     fprintf(out, "                            %s {\n", what);

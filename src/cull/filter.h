@@ -67,12 +67,12 @@ const char *ns_cull_platform_list(void);
 
 struct ns_cull_spec {
     enum ns_cull_platform platform;
-    const struct ns_lan *lan;  /* at least one prefix */
-    const char *const *ports;  /* member ports to apply it on; may be 0 */
+    const struct ns_lan *lan; /* at least one prefix */
+    const char *const *ports; /* member ports to apply it on; may be 0 */
     size_t nports;
-    const char *name;          /* NULL: the platform's default (the RFC's) */
-    unsigned filter_id;        /* SR OS filter number; 0: 10 as in A.2 */
-    int no_description;        /* leave the ports' descriptions alone */
+    const char *name;   /* NULL: the platform's default (the RFC's) */
+    unsigned filter_id; /* SR OS filter number; 0: 10 as in A.2 */
+    int no_description; /* leave the ports' descriptions alone */
 };
 
 /* Check names and ports for the platform (characters a config line can

@@ -32,9 +32,9 @@ int ns_cull_nft_table_exists(const char *nft, const char *table, struct ns_error
 
 /* How an interface looks in this network namespace. */
 enum ns_cull_port_state {
-    NS_CULL_PORT_MISSING,    /* no such interface */
+    NS_CULL_PORT_MISSING,     /* no such interface */
     NS_CULL_PORT_NOT_BRIDGED, /* exists, not enslaved to a bridge */
-    NS_CULL_PORT_BRIDGED,    /* a bridge port: the filter will see its frames */
+    NS_CULL_PORT_BRIDGED,     /* a bridge port: the filter will see its frames */
 };
 enum ns_cull_port_state ns_cull_port_state(const char *ifname);
 

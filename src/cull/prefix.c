@@ -65,8 +65,7 @@ int ns_prefix_parse(const char *s, struct ns_prefix *p, struct ns_error *e)
                                 "'%s': mixed families: an IPv4 address with a prefix length "
                                 "of %u, longer than IPv4's 32 bits",
                                 s, len);
-        return ns_error_set(e, NS_EINVAL, "'%s': prefix length %u is longer than %u", s, len,
-                            max);
+        return ns_error_set(e, NS_EINVAL, "'%s': prefix length %u is longer than %u", s, len, max);
     }
     if (!len)
         /* RFC 8327 §3.2.1: the filter must leave multihop BGP that merely
@@ -117,7 +116,7 @@ bool ns_prefix_contains(const struct ns_prefix *p, int family, const uint8_t *ad
     if (p->family != family || !addr)
         return false;
     unsigned full = p->len / 8, rest = p->len % 8;
-    if (memcmp(p->addr, addr, full))
+    if (memcmp(p->addr, addr, full) != 0)
         return false;
     if (!rest)
         return true;
@@ -147,8 +146,7 @@ int ns_lan_add(struct ns_lan *lan, const char *s, struct ns_error *e)
             continue;
         ns_prefix_format(&lan->p[i], u, sizeof u);
         if (lan->p[i].len == p.len)
-            return ns_error_set(e, NS_EINVAL, "'%s': duplicate LAN prefix (%s given twice)", s,
-                                t);
+            return ns_error_set(e, NS_EINVAL, "'%s': duplicate LAN prefix (%s given twice)", s, t);
         return ns_error_set(e, NS_EINVAL,
                             "'%s': overlapping LAN prefixes %s and %s (give the covering one "
                             "only)",

@@ -62,12 +62,10 @@ static void rule_counts(void **state)
                                     {"192.0.2.0/24", "198.51.100.0/24", "2001:db8:2::/64"},
                                     {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}};
     /* the text one drop entry has, per platform */
-    static const char *drop[] = {[NS_CULL_IOS] = " deny tcp ",
-                                 [NS_CULL_IOSXR] = " deny tcp ",
-                                 [NS_CULL_EOS] = " deny tcp ",
-                                 [NS_CULL_SROS] = "            drop\n",
-                                 [NS_CULL_JUNOS] = "then discard;",
-                                 [NS_CULL_NFTABLES] = " drop\n"};
+    static const char *drop[] = {
+        [NS_CULL_IOS] = " deny tcp ",      [NS_CULL_IOSXR] = " deny tcp ",
+        [NS_CULL_EOS] = " deny tcp ",      [NS_CULL_SROS] = "            drop\n",
+        [NS_CULL_JUNOS] = "then discard;", [NS_CULL_NFTABLES] = " drop\n"};
     const char *ports[] = {"p1", "p2"};
     for (size_t l = 0; l < sizeof lans / sizeof lans[0]; l++) {
         struct ns_lan lan = {0};

@@ -15,8 +15,7 @@
 
 #include "cull/prefix.h"
 
-static struct ns_prefix P(const char *s)
-{
+static struct ns_prefix P(const char *s) {
     struct ns_prefix p;
     struct ns_error e = {0};
     int rc = ns_prefix_parse(s, &p, &e);
@@ -25,7 +24,8 @@ static struct ns_prefix P(const char *s)
     return p;
 }
 
-static void parse_ok(void **state)
+static void
+parse_ok(void **state)
 {
     static const struct {
         const char *in, *canon;
@@ -190,7 +190,7 @@ static void contains_random(void **state)
         for (unsigned i = 0; i < bits / 8; i++)
             p.addr[i] = (uint8_t)rand();
         for (unsigned i = len; i < bits; i++) /* clear host bits */
-            p.addr[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+            p.addr[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
         /* an address near the prefix: flip one random bit of its network */
         memcpy(a, p.addr, sizeof a);
         unsigned flip = (unsigned)rand() % bits;
