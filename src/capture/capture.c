@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "capture/pcapmap.h"
@@ -34,6 +35,15 @@ struct ns_capture {
     int has_warning;
     int live;      /* an interface, not files: next() may return 2 */
     int live_nano; /* the kernel gives nanosecond timestamps */
+    /* Mappings of files already read: frames handed out from them stay
+     * valid until ns_capture_close() (capture.h), so they are unmapped only
+     * there; their pages are given back when the file ends.  One slot per
+     * input file, allocated at open: retiring never fails. */
+    struct {
+        const uint8_t *base;
+        size_t size;
+    } * retired;
+    size_t nretired;
 };
 
 static void close_current(struct ns_capture *c)
@@ -50,7 +60,15 @@ static void close_current(struct ns_capture *c)
         pcap_close(c->dead);
         c->dead = NULL;
     }
-    ns_pcapmap_close(&c->map);
+    if (c->map.base) {
+        /* Given back now, unmapped at close: the pages of a private,
+         * never-written file mapping are read again from the file if a
+         * frame still in flight touches them. */
+        madvise((void *)c->map.base, c->map.size, MADV_DONTNEED);
+        c->retired[c->nretired].base = c->map.base;
+        c->retired[c->nretired++].size = c->map.size;
+        memset(&c->map, 0, sizeof c->map);
+    }
     c->open = 0;
 }
 
@@ -129,8 +147,9 @@ int ns_capture_open_files(struct ns_capture **out, const char *const *paths, siz
     if (!c)
         return ns_error_set(err, NS_ENOMEM, "out of memory");
     c->paths = calloc(n, sizeof *c->paths);
+    c->retired = calloc(n, sizeof *c->retired);
     c->npaths = n;
-    if (!c->paths)
+    if (!c->paths || !c->retired)
         goto nomem;
     for (size_t i = 0; i < n; i++) {
         c->paths[i] = strdup(paths[i]);
@@ -298,6 +317,11 @@ int ns_capture_next(struct ns_capture *c, struct ns_pkt *p, const uint8_t **fram
     }
 }
 
+int ns_capture_frames_stable(const struct ns_capture *c)
+{
+    return c->map.base != NULL;
+}
+
 const char *ns_capture_warning(const struct ns_capture *c)
 {
     return c->has_warning ? c->warning : NULL;
@@ -339,6 +363,9 @@ void ns_capture_close(struct ns_capture *c)
     if (!c)
         return;
     close_current(c);
+    for (size_t i = 0; i < c->nretired; i++)
+        munmap((void *)c->retired[i].base, c->retired[i].size);
+    free(c->retired);
     if (c->paths)
         for (size_t i = 0; i < c->npaths; i++)
             free(c->paths[i]);

@@ -16,7 +16,10 @@
  * through ns_capture_warning(), and reading goes on with the next file.
  *
  * Ownership: the frame pointer returned by ns_capture_next() belongs to
- * libpcap and is valid until the next call.
+ * the capture.  From libpcap it is valid until the next call; from a
+ * mapped file (pcapmap.h) until ns_capture_close(), which lets a reader
+ * hand frames to another thread without copying them
+ * (ns_capture_frames_stable()).
  */
 #ifndef NS_CAPTURE_CAPTURE_H
 #define NS_CAPTURE_CAPTURE_H
@@ -59,6 +62,10 @@ int ns_capture_open_live(struct ns_capture **c, const char *iface, int snaplen, 
  */
 int ns_capture_next(struct ns_capture *c, struct ns_pkt *p, const uint8_t **frame, int *linktype,
                     struct ns_error *err);
+
+/* After ns_capture_next() returned 1: 1 when that frame stays valid until
+ * ns_capture_close() (the file is mapped), 0 when only until the next call. */
+int ns_capture_frames_stable(const struct ns_capture *c);
 
 /* The most recent non-fatal problem (e.g. "x.pcap: truncated record after
  * packet 41"), or NULL; ns_capture_take_warning clears it. */

@@ -137,8 +137,10 @@ int ns_pcapmap_next(struct ns_pcapmap *m, const uint8_t **data, uint32_t *caplen
     m->off += 16 + (size_t)incl;
     m->records++;
     /* Give back what is well behind us: file pages count in the RSS of a
-     * mapping, and a capture is read once.  The caller copies a frame
-     * before asking for the next, so nothing behind `off` is in use. */
+     * mapping, and a capture is read once.  Frames behind `off` may still
+     * be in use (handed to another thread); that is safe, as the pages of
+     * a private, never-written file mapping are read again from the file
+     * when touched after MADV_DONTNEED, and 32 MiB behind they rarely are. */
     if (m->off - m->released > NS_PCAPMAP_RELEASE) {
         size_t upto = (m->off - NS_PCAPMAP_RELEASE / 2) & ~(size_t)0xfffff;
         if (upto > m->released) {

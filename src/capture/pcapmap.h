@@ -19,8 +19,9 @@
  *
  * Every length in the file is checked against the mapping before use.
  *
- * Ownership: like libpcap's, a frame is valid until the next call (pages
- * well behind the read position are released as reading goes on).
+ * Ownership: a frame stays valid until ns_pcapmap_close().  Pages well
+ * behind the read position are given back as reading goes on (their bytes
+ * come back from the file if a frame there is read again).
  */
 #ifndef NS_CAPTURE_PCAPMAP_H
 #define NS_CAPTURE_PCAPMAP_H

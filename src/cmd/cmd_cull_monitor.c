@@ -193,7 +193,7 @@ static void parse(struct opts *o, int argc, char **argv, int monitor)
             usage(stdout, monitor);
             exit(0);
         case O_LAN:
-            if (ns_cm_lan_add(&o->cfg.lan, optarg, &err) < 0)
+            if (ns_lan_add(&o->cfg.lan, optarg, &err) < 0)
                 die_usage(o, "%s", err.msg);
             break;
         case O_MEMBER:

@@ -80,6 +80,8 @@ static void summary(const struct ns_probe_stats *st)
             ", end of input %" PRIu64 ", cache full %" PRIu64 "\n",
             m->records[NS_END_IDLE], m->records[NS_END_ACTIVE], m->records[NS_END_EOF],
             m->records[NS_END_FORCED], m->records[NS_END_RESOURCE]);
+    fprintf(stderr, "  cpu: reading %.2f s, metering %.2f s\n", (double)st->cpu_read_ns / 1e9,
+            (double)st->cpu_meter_ns / 1e9);
     if (m->frag_hits || m->frag_misses || m->frag_orphans)
         fprintf(stderr,
                 "  fragments: %" PRIu64 " matched their datagram, %" PRIu64

@@ -1137,8 +1137,8 @@ void ns_cm_packet(struct ns_cm *m, const struct ns_pkt *p)
     int kind = NS_CM_KIND_LOCAL;
     if (p->flags & NS_PKT_F_IP) {
         int fam = p->ip_version;
-        int lan_s = ns_cm_lan_contains(&m->cfg.lan, fam, p->src);
-        int lan_d = ns_cm_lan_contains(&m->cfg.lan, fam, p->dst);
+        int lan_s = ns_lan_contains(&m->cfg.lan, fam, p->src);
+        int lan_d = ns_lan_contains(&m->cfg.lan, fam, p->dst);
         if (lan_s && lan_d) {
             if (p->proto == 6 && (p->flags & NS_PKT_F_L4) && (p->sport == 179 || p->dport == 179) &&
                 !(p->flags & NS_PKT_F_FRAG))

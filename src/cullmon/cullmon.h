@@ -85,7 +85,7 @@
 #include <stdint.h>
 
 #include "bgp/bgp.h"
-#include "cullmon/lan.h"
+#include "cull/prefix.h"
 #include "pkt/pkt.h"
 #include "util/err.h"
 
@@ -100,7 +100,7 @@
 #define NS_CM_KINDS        3
 
 struct ns_cm_config {
-    struct ns_cm_lan lan;
+    struct ns_lan lan;       /* the peering LAN (cull/prefix.h) */
     uint64_t applied_at_ns;  /* 0: infer */
     double min_ratio;        /* complete at <= this share of the baseline (0.05) */
     uint64_t rate_window_ns; /* rate over this much time (2 s) */

@@ -9,7 +9,7 @@ void ns_flow_init(struct ns_flow *f, const struct ns_flow_key *k, uint32_t hash,
     memset(f, 0, sizeof *f);
     f->key = *k;
     f->hash = hash;
-    f->hnext = f->lprev = f->lnext = f->sprev = f->snext = NS_FLOW_NIL;
+    f->hnext = f->sprev = f->snext = NS_FLOW_NIL;
     f->tcp = f->seq = NS_FLOW_NIL;
     f->flow_id = flow_id;
     f->touch_ns = now;

@@ -58,8 +58,7 @@ struct ns_flow_bulk {
 struct ns_flow {
     struct ns_flow_key key;
     uint32_t hash, hnext;
-    uint32_t lprev, lnext; /* idle list or closing list */
-    uint32_t sprev, snext; /* status list */
+    uint32_t sprev, snext; /* status list (idle/closing links: meter.c) */
     uint32_t tcp, seq;     /* pool indexes or NS_FLOW_NIL */
     uint64_t flow_id;
     uint64_t touch_ns; /* meter clock at the last packet: idle order */

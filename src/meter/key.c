@@ -2,16 +2,6 @@
 
 #include <string.h>
 
-int ns_proto_has_ports(uint8_t proto)
-{
-    return proto == 6 || proto == 17 || proto == 33 || proto == 132 || proto == 136;
-}
-
-int ns_proto_is_icmp(uint8_t ip_version, uint8_t proto)
-{
-    return (ip_version == 4 && proto == 1) || (ip_version == 6 && proto == 58);
-}
-
 int ns_icmp_pair(uint8_t ip_version, uint8_t type, uint8_t *request, int *is_reply)
 {
     if (ip_version == 6) {

@@ -43,11 +43,18 @@ struct ns_key_l4 {
     uint8_t known; /* transport header (or the first fragment's) was decoded */
 };
 
-/* Whether `proto` carries 16-bit ports we key on (TCP, UDP, DCCP, SCTP, UDP-Lite). */
-int ns_proto_has_ports(uint8_t proto);
+/* Whether `proto` carries 16-bit ports we key on (TCP, UDP, DCCP, SCTP, UDP-Lite).
+ * Inline: both threads of the probe ask for every packet. */
+static inline int ns_proto_has_ports(uint8_t proto)
+{
+    return proto == 6 || proto == 17 || proto == 33 || proto == 132 || proto == 136;
+}
 
 /* Whether `proto` is ICMP for this IP version (1 with v4, 58 with v6). */
-int ns_proto_is_icmp(uint8_t ip_version, uint8_t proto);
+static inline int ns_proto_is_icmp(uint8_t ip_version, uint8_t proto)
+{
+    return (ip_version == 4 && proto == 1) || (ip_version == 6 && proto == 58);
+}
 
 /*
  * For ICMP request/reply pairs: returns 1 and sets *request to the request

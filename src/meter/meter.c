@@ -15,11 +15,21 @@ struct ns_list {
     uint32_t head, tail;
 };
 
+/* Links of the idle and closing lists, kept apart from the flow entries:
+ * every packet moves its flow to the tail of its idle list, which writes
+ * the links of its two neighbours, flows touched at unrelated times.  In
+ * an array of 8 bytes a flow those writes stay in cache; inside the flow
+ * entries (hundreds of bytes each) they were two cache misses a packet. */
+struct ns_link {
+    uint32_t prev, next;
+};
+
 struct ns_meter {
     struct ns_meter_config cfg;
     ns_record_sink sink;
     void *ctx;
     struct ns_flow *flows;
+    struct ns_link *links; /* per flow: idle or closing list */
     uint32_t *bucket;
     uint32_t mask, flow_free;
     struct ns_tcp_state *tcp;
@@ -34,6 +44,11 @@ struct ns_meter {
     struct ns_frag_table frag;
     struct ns_list idle[2], closing, status;
     uint64_t now, next_id;
+    /* No list head is due before this time, so the packet path skips
+     * expire() until then.  Every list is in deadline order (appends carry
+     * the latest deadline), so heads only move later between expire()
+     * runs; an append to an empty list lowers it (due_at()). */
+    uint64_t next_due;
     struct ns_meter_stats st;
     struct ns_record rec; /* scratch for the sink */
 };
@@ -55,12 +70,12 @@ void ns_meter_config_default(struct ns_meter_config *c)
 
 static uint32_t *lprev(struct ns_meter *m, uint32_t i, int s)
 {
-    return s ? &m->flows[i].sprev : &m->flows[i].lprev;
+    return s ? &m->flows[i].sprev : &m->links[i].prev;
 }
 
 static uint32_t *lnext(struct ns_meter *m, uint32_t i, int s)
 {
-    return s ? &m->flows[i].snext : &m->flows[i].lnext;
+    return s ? &m->flows[i].snext : &m->links[i].next;
 }
 
 static void list_append(struct ns_meter *m, struct ns_list *l, uint32_t i, int s)
@@ -86,6 +101,17 @@ static void list_remove(struct ns_meter *m, struct ns_list *l, uint32_t i, int s
     else
         l->tail = p;
     *lprev(m, i, s) = *lnext(m, i, s) = NIL;
+}
+
+static void due_at(struct ns_meter *m, uint64_t t)
+{
+    if (t < m->next_due)
+        m->next_due = t;
+}
+
+static uint64_t idle_timeout(const struct ns_meter *m, int cls)
+{
+    return cls ? m->cfg.tcp_idle_ns : m->cfg.idle_ns;
 }
 
 static struct ns_list *flow_list(struct ns_meter *m, const struct ns_flow *f)
@@ -138,10 +164,11 @@ int ns_meter_create(struct ns_meter **out, const struct ns_meter_config *c, ns_r
     /* max_flows >= 1 is checked above */
     // NOLINTNEXTLINE(clang-analyzer-optin.portability.UnixAPI)
     m->flows = calloc(cfg.max_flows, sizeof *m->flows);
+    m->links = calloc(cfg.max_flows, sizeof *m->links);
     m->bucket = malloc((size_t)nb * sizeof *m->bucket);
     m->tcp = calloc(cfg.max_tcp, sizeof *m->tcp);
     m->seq = calloc(cfg.max_seq, sizeof *m->seq);
-    if (!m->flows || !m->bucket || !m->tcp || !m->seq) {
+    if (!m->flows || !m->links || !m->bucket || !m->tcp || !m->seq) {
         ns_meter_destroy(m);
         return ns_error_set(err, NS_ENOMEM, "meter: allocating a cache of %u flows", cfg.max_flows);
     }
@@ -157,10 +184,12 @@ int ns_meter_create(struct ns_meter **out, const struct ns_meter_config *c, ns_r
     m->idle[0].head = m->idle[0].tail = m->idle[1].head = m->idle[1].tail = NIL;
     m->closing.head = m->closing.tail = m->status.head = m->status.tail = NIL;
     m->next_id = 1;
-    m->st.flow_bytes = (uint32_t)(sizeof(struct ns_flow) + sizeof(uint32_t));
+    m->st.flow_bytes =
+        (uint32_t)(sizeof(struct ns_flow) + sizeof(struct ns_link) + sizeof(uint32_t));
     m->st.tcp_bytes = (uint32_t)sizeof(struct ns_tcp_state);
     m->st.seq_bytes = (uint32_t)sizeof(struct ns_seq_state);
-    m->st.memory_bytes = sizeof *m + (uint64_t)cfg.max_flows * sizeof *m->flows +
+    m->st.memory_bytes = sizeof *m +
+                         (uint64_t)cfg.max_flows * (sizeof *m->flows + sizeof *m->links) +
                          (uint64_t)nb * sizeof *m->bucket + (uint64_t)cfg.max_tcp * sizeof *m->tcp +
                          (uint64_t)cfg.max_seq * sizeof *m->seq + ns_frag_table_bytes(&m->frag);
     *out = m;
@@ -172,6 +201,7 @@ void ns_meter_destroy(struct ns_meter *m)
     if (!m)
         return;
     free(m->flows);
+    free(m->links);
     free(m->bucket);
     free(m->tcp);
     free(m->seq);
@@ -275,7 +305,7 @@ static int expire(struct ns_meter *m, struct ns_error *err)
     int rc;
     uint64_t now = m->now;
     for (int c = 0; c < 2; c++) {
-        uint64_t to = c ? m->cfg.tcp_idle_ns : m->cfg.idle_ns;
+        uint64_t to = idle_timeout(m, c);
         while (m->idle[c].head != NIL && now - m->flows[m->idle[c].head].touch_ns >= to)
             if ((rc = flow_end(m, m->idle[c].head, idle_reason(m, m->idle[c].head), err)) < 0)
                 return rc;
@@ -305,6 +335,17 @@ static int expire(struct ns_meter *m, struct ns_error *err)
     while ((e = ns_frag_oldest(&m->frag)) && now - e->created_ns >= m->cfg.frag_ns)
         if ((rc = frag_orphan(m, e, err)) < 0)
             return rc;
+    /* the earliest deadline left, so that packets before it skip all this */
+    m->next_due = UINT64_MAX;
+    for (int c = 0; c < 2; c++)
+        if (m->idle[c].head != NIL)
+            due_at(m, m->flows[m->idle[c].head].touch_ns + idle_timeout(m, c));
+    if (m->closing.head != NIL)
+        due_at(m, m->flows[m->closing.head].due_ns);
+    if (st && m->status.head != NIL)
+        due_at(m, m->flows[m->status.head].due_ns);
+    if ((e = ns_frag_oldest(&m->frag)))
+        due_at(m, e->created_ns + m->cfg.frag_ns);
     return 0;
 }
 
@@ -341,9 +382,11 @@ static int create(struct ns_meter *m, const struct ns_flow_key *k, uint32_t h, i
     f->hnext = m->bucket[h & m->mask];
     m->bucket[h & m->mask] = i;
     list_append(m, &m->idle[0], i, 0);
+    due_at(m, m->now + idle_timeout(m, 0));
     if (m->cfg.status_ns) {
         f->due_ns = m->now + m->cfg.status_ns;
         list_append(m, &m->status, i, 1);
+        due_at(m, f->due_ns);
     }
     m->st.flows_created++;
     m->st.flows_active++;
@@ -375,6 +418,7 @@ static int attach_tcp(struct ns_meter *m, uint32_t i, struct ns_error *err)
     list_remove(m, &m->idle[f->cls], i, 0);
     f->cls = 1;
     list_append(m, &m->idle[1], i, 0);
+    due_at(m, f->touch_ns + idle_timeout(m, 1));
     return 0;
 }
 
@@ -402,8 +446,12 @@ static void touch(struct ns_meter *m, uint32_t i)
     f->touch_ns = m->now;
     if (f->closing)
         return;
-    list_remove(m, &m->idle[f->cls], i, 0);
-    list_append(m, &m->idle[f->cls], i, 0);
+    struct ns_list *l = &m->idle[f->cls];
+    if (l->tail == i) /* already last: a burst of one flow's packets */
+        return;
+    list_remove(m, l, i, 0);
+    list_append(m, l, i, 0);
+    due_at(m, m->now + idle_timeout(m, f->cls));
 }
 
 static void start_linger(struct ns_meter *m, uint32_t i)
@@ -415,6 +463,7 @@ static void start_linger(struct ns_meter *m, uint32_t i)
     f->closing = 1;
     f->due_ns = m->now + m->cfg.tcp_linger_ns;
     list_append(m, &m->closing, i, 0);
+    due_at(m, f->due_ns);
 }
 
 /* Find or create the flow for key `k`; *dir = the packet's direction. */
@@ -508,6 +557,7 @@ static int frag_entry(struct ns_meter *m, const struct ns_pkt *p, struct ns_frag
                 return rc;
         }
         e = ns_frag_insert(&m->frag, &fk, h, m->now);
+        due_at(m, m->now + m->cfg.frag_ns);
     }
     *out = e;
     return 0;
@@ -519,6 +569,8 @@ int ns_meter_advance(struct ns_meter *m, uint64_t now_ns, struct ns_error *err)
 {
     if (now_ns > m->now)
         m->now = now_ns;
+    if (m->now < m->next_due)
+        return 0;
     return expire(m, err);
 }
 

@@ -2,13 +2,14 @@
  * batch.h — decoded packets handed from the reading thread to the metering
  * thread, a batch at a time.
  *
- * Reading a capture (libpcap copies every record out of the kernel) and
- * decoding it costs about as much as metering it, so `netsift probe` runs
- * the two on two cores: the reader fills a batch — each frame copied into
- * the batch's arena, then decoded in place so that ns_pkt.payload points
- * into the arena — and passes it on; the meter empties it and gives it
- * back.  A fixed pool of batches is allocated once; nothing is allocated
- * per packet, and the threads meet once per batch, not once per packet.
+ * Reading a capture and decoding it costs about as much as metering it,
+ * so `netsift probe` runs the two on two cores: the reader fills a batch
+ * with decoded packets — frames of a mapped file decoded where they lie
+ * (they stay valid until the capture is closed), libpcap's copied into the
+ * batch's arena first — and passes it on; the meter empties it and gives
+ * it back.  A fixed pool of batches is allocated once; nothing is
+ * allocated per packet, and the threads meet once per batch, not once per
+ * packet.
  *
  * Anything the reader has to say travels in order with the packets: a
  * warning about a damaged file, a progress snapshot, and, in the last

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "capture/capture.h"
 #include "ipfix/file.h"
@@ -28,13 +29,24 @@ void ns_probe_config_default(struct ns_probe_config *c)
     ns_meter_config_default(&c->meter);
 }
 
-/* ---- the reading thread: capture, copy into the batch arena, decode ---- */
+/* ---- the reading thread: capture, decode (copying only libpcap's frames) ---- */
 
 struct reader {
     struct ns_capture *cap;
     uint64_t hash_seed;
     struct ns_batch_ring ring;
+    uint64_t cpu_ns; /* of the reading thread, when it ends */
 };
+
+/* CPU time the calling thread has used so far (Linux RUSAGE_THREAD). */
+static uint64_t thread_cpu_ns(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru) != 0)
+        return 0;
+    return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000u +
+           ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
+}
 
 static void note_capture_state(struct ns_capture *cap, struct ns_batch *b, uint64_t packets)
 {
@@ -69,6 +81,7 @@ static void *reader_main(void *arg)
             note_capture_state(rd->cap, b, 1); /* a damaged last file */
             b->end = 1;
             b->rc = rc;
+            rd->cpu_ns = thread_cpu_ns(); /* read by the meter after the join */
             ns_batch_put_full(&rd->ring, b);
             return NULL;
         }
@@ -77,15 +90,22 @@ static void *reader_main(void *arg)
             if (!(b = ns_batch_take_free(&rd->ring)))
                 return NULL; /* the metering side stopped */
         }
-        uint8_t *copy = b->arena + b->used;
-        memcpy(copy, frame, p.caplen);
-        b->used += (p.caplen + 7u) & ~7u;
+        /* A mapped file's frames stay valid until the capture is closed,
+         * after the meter is done: decode them in place.  libpcap's are
+         * overwritten by the next read: copy them into the arena. */
+        const uint8_t *bytes = frame;
+        if (!ns_capture_frames_stable(rd->cap)) {
+            uint8_t *copy = b->arena + b->used;
+            memcpy(copy, frame, p.caplen);
+            b->used += (p.caplen + 7u) & ~7u;
+            bytes = copy;
+        }
         struct ns_pkt *q = &b->pkts[b->n++];
         q->ts_ns = p.ts_ns;
         q->caplen = p.caplen;
         q->wirelen = p.wirelen;
         q->ifindex = p.ifindex;
-        ns_pkt_decode(q, linktype, copy);
+        ns_pkt_decode(q, linktype, bytes);
         ns_meter_prepare(q, rd->hash_seed, &b->prep[b->n - 1]);
         b->malformed[q->malformed]++;
         note_capture_state(rd->cap, b, ++packets);
@@ -173,8 +193,10 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
         rc = ns_error_set(err, NS_ETRUNC,
                           "some input was damaged; every complete packet was measured");
 out:
+    st->cpu_meter_ns = thread_cpu_ns();
     if (started)
         pthread_join(th, NULL);
+    st->cpu_read_ns = rd.cpu_ns;
     ns_batch_ring_fini(&rd.ring);
     if (rd.cap) {
         struct ns_capture_stats cs;

@@ -45,6 +45,10 @@ struct ns_probe_stats {
     uint64_t malformed[NS_MAL__COUNT]; /* by reason; [0] unused */
     uint64_t records;                  /* IPFIX data records written */
     uint32_t damaged_files;
+    /* CPU time (user + system) of the two threads: the reader (capture,
+     * decode, flow key) and the meter (lookup, accounting, export), so an
+     * operator sees which side limits the rate. */
+    uint64_t cpu_read_ns, cpu_meter_ns;
     struct ns_meter_stats meter;
 };
 

@@ -20,9 +20,9 @@
 # to the monitor with SIGUSR1: a leak alarm for each of r1's IPv6 sessions,
 # none for IPv4, exit status 4.
 #
-# The filter is the nftables bridge-family rule RFC 8327 asks for (tcp/179
-# either way between peering-LAN addresses, ingress on the port), written
-# here.  TODO: switch to `netsift cull apply/remove` once they are on main.
+# The filter is installed and removed by `netsift cull apply/remove` (the
+# nftables bridge-family rules RFC 8327 asks for: tcp/179 either way between
+# peering-LAN addresses, dropped as frames enter from the port).
 #
 # Needs root, ip, nft, bird/birdc (Debian bird2), ping; skips (77) otherwise.
 # Bounded: every wait has a timeout; total about a minute.
@@ -132,22 +132,19 @@ pids="$pids $!"
 inx "$P-r3" ping -q -i 0.2 192.0.2.1 >/dev/null 2>&1 &
 pids="$pids $!"
 
+# The RFC 8327 filter on r1's port, by `netsift cull apply` (nftables,
+# bridge family, prerouting: as frames enter the bridge from ixp-r1).
 filter_on() { # $1 = "both" or "ipv4"
-    {
-        echo "table bridge nscull {"
-        echo "  chain pre { type filter hook prerouting priority -200; policy accept;"
-        echo "    iifname \"ixp-r1\" ip saddr $LAN4 ip daddr $LAN4 tcp dport 179 drop"
-        echo "    iifname \"ixp-r1\" ip saddr $LAN4 ip daddr $LAN4 tcp sport 179 drop"
-        if [ "$1" = both ]; then
-            echo "    iifname \"ixp-r1\" ip6 saddr $LAN6 ip6 daddr $LAN6 tcp dport 179 drop"
-            echo "    iifname \"ixp-r1\" ip6 saddr $LAN6 ip6 daddr $LAN6 tcp sport 179 drop"
-        fi
-        echo "  }"
-        echo "}"
-    } >"$TMP/filter.nft"
-    inx "$IXP" nft -f "$TMP/filter.nft" || fail "nft -f"
+    local lans="--lan $LAN4"
+    [ "$1" = both ] && lans="$lans --lan $LAN6"
+    inx "$IXP" "$NS_BIN" cull apply $lans --port ixp-r1 >"$TMP/apply.out" 2>&1 ||
+        { cat "$TMP/apply.out"; fail "netsift cull apply"; }
+    inx "$IXP" nft list table bridge netsift_cull >/dev/null || fail "no filter table after apply"
 }
-filter_off() { inx "$IXP" nft delete table bridge nscull; }
+filter_off() {
+    inx "$IXP" "$NS_BIN" cull remove >"$TMP/remove.out" 2>&1 ||
+        { cat "$TMP/remove.out"; fail "netsift cull remove"; }
+}
 
 wait_for() { # $1 = file, $2 = event name, $3 = seconds
     local t=0

@@ -97,7 +97,7 @@ static void setup_session(struct peer *r1, struct peer *r2, uint64_t applied)
 {
     struct ns_cm_config cfg;
     ns_cm_config_default(&cfg);
-    assert_int_equal(ns_cm_lan_add(&cfg.lan, "192.0.2.0/24", NULL), 0);
+    assert_int_equal(ns_lan_add(&cfg.lan, "192.0.2.0/24", NULL), 0);
     cfg.applied_at_ns = applied;
     assert_int_equal(ns_cm_create(&mon, &cfg, NULL), 0);
     assert_int_equal(ns_cm_add_member(mon, MAC1, "r1", 1, NULL), 0);
