@@ -33,6 +33,8 @@ struct ns_capture {
     struct ns_capture_stats st;
     char warning[512];
     int has_warning;
+    int live;      /* an interface, not files: next() may return 2 */
+    int live_nano; /* the kernel gives nanosecond timestamps */
     /* Mappings of files already read: frames handed out from them stay
      * valid until ns_capture_close() (capture.h), so they are unmapped only
      * there; their pages are given back when the file ends.  One slot per
@@ -169,6 +171,53 @@ nomem:
     return ns_error_set(err, NS_ENOMEM, "out of memory");
 }
 
+int ns_capture_open_live(struct ns_capture **out, const char *iface, int snaplen, int timeout_ms,
+                         const char *bpf, struct ns_error *err)
+{
+    *out = NULL;
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    struct ns_capture *c = calloc(1, sizeof *c);
+    if (!c || !(c->paths = calloc(1, sizeof *c->paths)) || !(c->paths[0] = strdup(iface))) {
+        ns_capture_close(c);
+        return ns_error_set(err, NS_ENOMEM, "out of memory");
+    }
+    c->npaths = 1;
+    c->next = 1;
+    c->live = 1;
+    c->h = pcap_create(iface, ebuf);
+    if (!c->h) {
+        ns_capture_close(c);
+        return ns_error_set(err, NS_EIO, "%s: %s", iface, ebuf);
+    }
+    pcap_set_snaplen(c->h, snaplen > 0 ? snaplen : 65535);
+    pcap_set_promisc(c->h, 1);
+    pcap_set_immediate_mode(c->h, 1);
+    pcap_set_timeout(c->h, timeout_ms > 0 ? timeout_ms : 100);
+    c->live_nano = pcap_set_tstamp_precision(c->h, PCAP_TSTAMP_PRECISION_NANO) == 0;
+    int rc = pcap_activate(c->h);
+    if (rc < 0) {
+        ns_error_set(err, NS_EIO, "%s: %s", iface,
+                     rc == PCAP_ERROR ? pcap_geterr(c->h) : pcap_statustostr(rc));
+        ns_capture_close(c);
+        return NS_EIO;
+    }
+    c->live_nano = pcap_get_tstamp_precision(c->h) == PCAP_TSTAMP_PRECISION_NANO;
+    c->open = 1;
+    c->linktype = pcap_datalink(c->h);
+    if (bpf && *bpf) {
+        /* live: the kernel filters (nothing to count) */
+        if (pcap_compile(c->h, &c->prog, bpf, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+            pcap_setfilter(c->h, &c->prog) < 0) {
+            ns_error_set(err, NS_EINVAL, "filter '%s' on %s: %s", bpf, iface, pcap_geterr(c->h));
+            ns_capture_close(c);
+            return NS_EINVAL;
+        }
+        pcap_freecode(&c->prog);
+    }
+    *out = c;
+    return NS_OK;
+}
+
 static void damaged(struct ns_capture *c, const char *what)
 {
     snprintf(c->warning, sizeof c->warning,
@@ -192,6 +241,14 @@ static int read_one(struct ns_capture *c, struct pcap_pkthdr *ph, const uint8_t 
     }
     struct pcap_pkthdr *hdr;
     int rc = pcap_next_ex(c->h, &hdr, data);
+    if (c->live && rc == 1) {
+        *ph = *hdr;
+        uint64_t frac = (uint64_t)hdr->ts.tv_usec * (c->live_nano ? 1u : 1000u);
+        *ts_ns = (uint64_t)hdr->ts.tv_sec * 1000000000u + frac;
+        return 1;
+    }
+    if (c->live && rc == 0)
+        return 2; /* the timeout passed without a packet */
     if (rc == 1) {
         *ph = *hdr;
         /* With nanosecond precision tv_usec holds nanoseconds.  A classic
@@ -211,6 +268,12 @@ static int read_one(struct ns_capture *c, struct pcap_pkthdr *ph, const uint8_t 
     }
     if (rc == -2)
         return 0;
+    if (c->live) {
+        snprintf(c->warning, sizeof c->warning, "%.200s: %.250s", c->paths[0], pcap_geterr(c->h));
+        c->has_warning = 1;
+        close_current(c);
+        return 0;
+    }
     /* libpcap cannot resynchronise inside a file: keep what we have */
     damaged(c, pcap_geterr(c->h));
     return -1;
@@ -230,6 +293,8 @@ int ns_capture_next(struct ns_capture *c, struct ns_pkt *p, const uint8_t **fram
         struct pcap_pkthdr ph;
         uint64_t ts;
         int rc = read_one(c, &ph, frame, &ts);
+        if (rc == 2)
+            return 2;
         if (rc == 0) {
             c->st.files_done++;
             close_current(c);

@@ -45,6 +45,15 @@ struct ns_capture_stats {
 int ns_capture_open_files(struct ns_capture **c, const char *const *paths, size_t n,
                           const char *bpf, struct ns_error *err);
 
+/* Capture live on interface `iface` (promiscuous, immediate delivery,
+ * nanosecond timestamps when the kernel has them; `snaplen` 0 = 65535).
+ * ns_capture_next() then returns 2 when `timeout_ms` passed without a
+ * packet, so the caller can run its timers, and 0 when the interface goes
+ * away (the reason in ns_capture_warning()).  The BPF filter runs in the
+ * kernel, so stats.filtered stays 0.  Needs CAP_NET_RAW. */
+int ns_capture_open_live(struct ns_capture **c, const char *iface, int snaplen, int timeout_ms,
+                         const char *bpf, struct ns_error *err);
+
 /*
  * Next packet.  Returns 1 with *frame and p's metadata filled, and
  * *linktype set to the current file's link type; 0 at the end of the last
