@@ -103,8 +103,7 @@ static int64_t base_off(uint8_t base, const struct ns_pkt *p)
     }
 }
 
-static int get_num(const struct rule *r, const struct ns_pkt *p, const uint8_t *frame,
-                   uint64_t *v)
+static int get_num(const struct rule *r, const struct ns_pkt *p, const uint8_t *frame, uint64_t *v)
 {
     const int ip = (p->flags & NS_PKT_F_IP) != 0;
     switch (r->field) {
@@ -445,8 +444,7 @@ static int add_node(struct parser *p, struct node n)
 static int add_rule(struct parser *p, const struct rule *r)
 {
     if (p->nr >= NS_MATCH_MAX_RULES)
-        return fail_at(p, &p->tok, "expression too long (more than %d rules)",
-                       NS_MATCH_MAX_RULES);
+        return fail_at(p, &p->tok, "expression too long (more than %d rules)", NS_MATCH_MAX_RULES);
     if (p->nr == p->rcap) {
         int32_t cap = p->rcap ? 2 * p->rcap : 16;
         struct rule *x = realloc(p->rules, (size_t)cap * sizeof *x);
@@ -512,9 +510,9 @@ static int port_value(const char *s, size_t len, uint64_t *v)
     static const struct {
         const char *n;
         uint16_t port;
-    } names[] = {{"ftp", 21},     {"ssh", 22},   {"telnet", 23}, {"smtp", 25},   {"domain", 53},
-                 {"http", 80},    {"ntp", 123},  {"bgp", 179},   {"https", 443}, {"isakmp", 500},
-                 {"syslog", 514}, {"ipfix", 4739}};
+    } names[] = {{"ftp", 21},    {"ssh", 22},     {"telnet", 23},  {"smtp", 25},
+                 {"domain", 53}, {"http", 80},    {"ntp", 123},    {"bgp", 179},
+                 {"https", 443}, {"isakmp", 500}, {"syslog", 514}, {"ipfix", 4739}};
     if (parse_u64(s, len, v) == 0)
         return *v <= 65535 ? 0 : -1;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -530,7 +528,7 @@ static int proto_word(const char *s, size_t len)
     static const struct {
         const char *n;
         uint8_t proto;
-    } names[] = {{"icmp", 1}, {"igmp", 2},  {"tcp", 6},   {"udp", 17},   {"gre", 47},   {"esp", 50},
+    } names[] = {{"icmp", 1}, {"igmp", 2},   {"tcp", 6},   {"udp", 17},   {"gre", 47},  {"esp", 50},
                  {"ah", 51},  {"icmp6", 58}, {"pim", 103}, {"vrrp", 112}, {"sctp", 132}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strlen(names[i].n) == len && strncmp(s, names[i].n, len) == 0)
@@ -587,8 +585,8 @@ static int parse_mac(const char *s, size_t len, uint8_t mac[6])
         return -1;
     memcpy(buf, s, len);
     buf[len] = 0;
-    if (sscanf(buf, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-               &tail) != 6)
+    if (sscanf(buf, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) !=
+        6)
         return -1;
     for (int i = 0; i < 6; i++)
         mac[i] = (uint8_t)v[i];
@@ -650,14 +648,12 @@ static int qual_value(struct parser *p, const struct qual *q)
         uint8_t addr[16], alen, plen;
         int rc = parse_prefix(s, len, addr, &alen, &plen);
         if (rc == -2)
-            return fail_at(p, &p->tok, "'%.*s' has bits set beyond its prefix length", (int)len,
-                           s);
+            return fail_at(p, &p->tok, "'%.*s' has bits set beyond its prefix length", (int)len, s);
         if (rc < 0 || (q->kind == Q_HOST && plen != alen * 8))
             return expected(p, q->kind == Q_HOST ? "an IPv4 or IPv6 address"
                                                  : "an IPv4 or IPv6 prefix such as 192.0.2.0/24");
         if ((q->need_ver == 4 && alen != 4) || (q->need_ver == 6 && alen != 16))
-            return fail_at(p, &p->tok, "'%.*s' is not an IPv%d address", (int)len, s,
-                           q->need_ver);
+            return fail_at(p, &p->tok, "'%.*s' is not an IPv%d address", (int)len, s, q->need_ver);
         memset(&a, 0, sizeof a);
         a.field = MF_SRC;
         a.rel = MR_EQ;
@@ -750,11 +746,11 @@ static const struct {
     const char *name;
     uint8_t field;
     uint64_t max;
-} num_fields[] = {
-    {"len", MF_LEN, 0xffffffffu},    {"iplen", MF_IPLEN, 0xffffffffu}, {"ttl", MF_TTL, 255},
-    {"tos", MF_TOS, 255},            {"sport", MF_SPORT, 65535},       {"dport", MF_DPORT, 65535},
-    {"tcpflags", MF_TCPFLAGS, 255},  {"icmptype", MF_ICMPTYPE, 255},   {"icmpcode", MF_ICMPCODE, 255},
-    {"ethertype", MF_ETHERTYPE, 65535}};
+} num_fields[] = {{"len", MF_LEN, 0xffffffffu},   {"iplen", MF_IPLEN, 0xffffffffu},
+                  {"ttl", MF_TTL, 255},           {"tos", MF_TOS, 255},
+                  {"sport", MF_SPORT, 65535},     {"dport", MF_DPORT, 65535},
+                  {"tcpflags", MF_TCPFLAGS, 255}, {"icmptype", MF_ICMPTYPE, 255},
+                  {"icmpcode", MF_ICMPCODE, 255}, {"ethertype", MF_ETHERTYPE, 65535}};
 
 static int raw_base(const struct parser *p, const struct token *t)
 {
@@ -845,7 +841,10 @@ static int parse_primitive(struct parser *p)
         }
         if (p->tok.type == T_WORD && parse_u64(p->s + p->tok.start, p->tok.len, &v) == 0) {
             if (v > max)
-                return fail_at(p, &p->tok, "%s wants 0..%llu", vlan ? "vlan" : iface ? "iface" : "mpls",
+                return fail_at(p, &p->tok, "%s wants 0..%llu",
+                               vlan    ? "vlan"
+                               : iface ? "iface"
+                                       : "mpls",
                                (unsigned long long)max);
             advance(p);
             r = num_rule(vlan ? MF_VLAN : iface ? MF_IFACE : MF_MPLS, MR_EQ, v);
@@ -942,8 +941,8 @@ static int parse_primitive(struct parser *p)
     else if (is_word(p, &p->tok, "portrange"))
         q.kind = Q_PORTRANGE;
     if (q.kind != Q_NONE) {
-        if ((q.kind == Q_PORT || q.kind == Q_PORTRANGE) && q.need_proto >= 0 &&
-            q.need_proto != 6 && q.need_proto != 17 && q.need_proto != 132)
+        if ((q.kind == Q_PORT || q.kind == Q_PORTRANGE) && q.need_proto >= 0 && q.need_proto != 6 &&
+            q.need_proto != 17 && q.need_proto != 132)
             return fail_at(p, &t, "'%.*s' has no ports", (int)t.len, s);
         advance(p);
         p->last = q;
@@ -1105,7 +1104,8 @@ int ns_match_compile(struct ns_match **out, const char *expr, struct ns_error *e
         goto out;
     }
     if (p.tok.type != T_END) {
-        rc = expected(&p, p.tok.type == T_RP ? "an expression before ')'" : "'and', 'or' or the end");
+        rc = expected(&p,
+                      p.tok.type == T_RP ? "an expression before ')'" : "'and', 'or' or the end");
         goto out;
     }
     m = calloc(1, sizeof *m + (size_t)p.nr * sizeof m->prog[0]);

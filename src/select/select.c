@@ -180,10 +180,11 @@ int ns_sel_chain_add(struct ns_sel_chain *c, const struct ns_sel_config *cfg, st
                 return ns_error_set(err, NS_EINVAL, "select: hash range %u-%u is empty",
                                     cfg->range[i].lo, cfg->range[i].hi);
         if (cfg->payload_bytes > NS_SEL_MAX_PAYLOAD)
-            return ns_error_set(err, NS_EINVAL, "select: hash domain takes at most %d payload bytes",
+            return ns_error_set(err, NS_EINVAL,
+                                "select: hash domain takes at most %d payload bytes",
                                 NS_SEL_MAX_PAYLOAD);
-        pr->alg = cfg->fn == NS_SEL_BOB    ? NS_SEL_ALG_BOB
-                  : cfg->fn == NS_SEL_IPSX ? NS_SEL_ALG_IPSX
+        pr->alg = cfg->fn == NS_SEL_BOB     ? NS_SEL_ALG_BOB
+                  : cfg->fn == NS_SEL_IPSX  ? NS_SEL_ALG_IPSX
                   : cfg->fn == NS_SEL_CRC32 ? NS_SEL_ALG_CRC
                                             : NS_SEL_ALG_NONE;
         pr->fraction = range_fraction(cfg);
@@ -262,22 +263,22 @@ static int hash_domain(const struct ns_sel_config *cfg, const struct ns_pkt *p,
     if (p->ip_version == 4) {
         if ((uint64_t)p->l3_off + 20 > end)
             return -1;
-        buf[n++] = h[0];              /* version, IHL */
-        memcpy(buf + n, h + 2, 6);    /* total length, identification, flags, offset */
+        buf[n++] = h[0];           /* version, IHL */
+        memcpy(buf + n, h + 2, 6); /* total length, identification, flags, offset */
         n += 6;
-        buf[n++] = h[9];              /* protocol */
-        memcpy(buf + n, h + 12, 8);   /* source, destination */
+        buf[n++] = h[9];            /* protocol */
+        memcpy(buf + n, h + 12, 8); /* source, destination */
         n += 8;
     } else {
         if ((uint64_t)p->l3_off + 40 > end)
             return -1;
-        buf[n++] = h[0] & 0xf0;       /* version (traffic class left out) */
-        buf[n++] = h[1] & 0x0f;       /* flow label */
+        buf[n++] = h[0] & 0xf0; /* version (traffic class left out) */
+        buf[n++] = h[1] & 0x0f; /* flow label */
         buf[n++] = h[2];
         buf[n++] = h[3];
-        memcpy(buf + n, h + 4, 3);    /* payload length, next header */
+        memcpy(buf + n, h + 4, 3); /* payload length, next header */
         n += 3;
-        memcpy(buf + n, h + 8, 32);   /* source, destination */
+        memcpy(buf + n, h + 8, 32); /* source, destination */
         n += 32;
     }
     uint64_t l4 = (uint64_t)p->l3_off + p->ip_hdr_len;
@@ -452,7 +453,10 @@ void ns_sel_chain_estimate(const struct ns_sel_chain *c, struct ns_sel_estimate 
 
 static const char *hash_name(enum ns_sel_hashfn fn)
 {
-    return fn == NS_SEL_BOB ? "bob" : fn == NS_SEL_IPSX ? "ipsx" : fn == NS_SEL_CRC32 ? "crc32" : "sip";
+    return fn == NS_SEL_BOB     ? "bob"
+           : fn == NS_SEL_IPSX  ? "ipsx"
+           : fn == NS_SEL_CRC32 ? "crc32"
+                                : "sip";
 }
 
 static void describe(const struct prim *pr, char *buf, size_t len)

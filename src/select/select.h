@@ -112,9 +112,9 @@
 #include "pkt/pkt.h"
 #include "util/err.h"
 
-#define NS_SEL_MAX_CHAIN  16
-#define NS_SEL_MAX_RANGES 8
-#define NS_SEL_MAX_IFACES 16
+#define NS_SEL_MAX_CHAIN   16
+#define NS_SEL_MAX_RANGES  8
+#define NS_SEL_MAX_IFACES  16
 #define NS_SEL_MAX_PAYLOAD 64
 
 enum ns_sel_kind {
@@ -184,19 +184,18 @@ struct ns_sel_chain;
 
 int ns_sel_chain_create(struct ns_sel_chain **out, struct ns_error *err);
 /* Append a primitive (at most NS_SEL_MAX_CHAIN). */
-int ns_sel_chain_add(struct ns_sel_chain *c, const struct ns_sel_config *cfg,
-                     struct ns_error *err);
+int ns_sel_chain_add(struct ns_sel_chain *c, const struct ns_sel_config *cfg, struct ns_error *err);
 /* ns_sel_parse_spec + ns_sel_chain_add. */
 int ns_sel_chain_add_spec(struct ns_sel_chain *c, const char *spec, struct ns_error *err);
 void ns_sel_chain_free(struct ns_sel_chain *c);
 
 /* What a report process may want about one packet. */
 struct ns_sel_verdict {
-    uint32_t reached;                 /* primitives that observed the packet */
-    uint64_t seq[NS_SEL_MAX_CHAIN];   /* input sequence number at each of them */
-    uint32_t digest;                  /* digestHashValue of the last hash selector */
-    int has_digest;                   /* ... when one computed it */
-    double prob;                      /* inclusion probability (valid when selected) */
+    uint32_t reached;               /* primitives that observed the packet */
+    uint64_t seq[NS_SEL_MAX_CHAIN]; /* input sequence number at each of them */
+    uint32_t digest;                /* digestHashValue of the last hash selector */
+    int has_digest;                 /* ... when one computed it */
+    double prob;                    /* inclusion probability (valid when selected) */
 };
 
 /*
@@ -232,7 +231,7 @@ int ns_sel_chain_needs_decode(const struct ns_sel_chain *c);
 
 /* Horvitz–Thompson estimates of what entered the chain (see above). */
 struct ns_sel_estimate {
-    uint64_t selected;      /* packets selected */
+    uint64_t selected;          /* packets selected */
     double packets, packets_se; /* estimated packets and its standard error */
     double octets, octets_se;   /* estimated layer-2 octets and its standard error */
 };

@@ -125,8 +125,7 @@ static int parse_ranges(const char *s, size_t n, struct ns_sel_config *c)
         uint64_t lo, hi;
         if (!dash || c->nranges == NS_SEL_MAX_RANGES ||
             num_u64(s + i, (size_t)(dash - (s + i)), &lo) < 0 ||
-            num_u64(dash + 1, (size_t)(s + j - dash - 1), &hi) < 0 || lo > hi ||
-            hi > 0xffffffffu)
+            num_u64(dash + 1, (size_t)(s + j - dash - 1), &hi) < 0 || lo > hi || hi > 0xffffffffu)
             return -1;
         c->range[c->nranges].lo = (uint32_t)lo;
         c->range[c->nranges].hi = (uint32_t)hi;
@@ -152,8 +151,8 @@ int ns_sel_parse_spec(const char *spec, struct ns_sel_config *c, struct ns_error
     static const struct {
         const char *name;
         enum ns_sel_kind kind;
-    } kinds[] = {{"count", NS_SEL_COUNT}, {"time", NS_SEL_TIME},   {"nofn", NS_SEL_NOFN},
-                 {"random", NS_SEL_RANDOM}, {"size", NS_SEL_SIZE}, {"match", NS_SEL_MATCH},
+    } kinds[] = {{"count", NS_SEL_COUNT},   {"time", NS_SEL_TIME},  {"nofn", NS_SEL_NOFN},
+                 {"random", NS_SEL_RANDOM}, {"size", NS_SEL_SIZE},  {"match", NS_SEL_MATCH},
                  {"hash", NS_SEL_HASH},     {"iface", NS_SEL_IFACE}};
     int found = 0;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)

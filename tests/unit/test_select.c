@@ -26,7 +26,7 @@
 struct synth {
     uint8_t frame[256];
     uint32_t len;
-    uint32_t l3;      /* where IP starts */
+    uint32_t l3; /* where IP starts */
     int v6;
     uint8_t proto;
     struct ns_pkt p;
@@ -221,8 +221,8 @@ static void test_nofn_exact(void **state)
     /* Bonferroni over N positions: z for 0.001/N */
     for (int i = 0; i < N; i++)
         if (fabs((double)pos[i] - mean) > 4.3 * sd)
-            fail_msg("position %d taken %llu times, expected %.0f", i,
-                     (unsigned long long)pos[i], mean);
+            fail_msg("position %d taken %llu times, expected %.0f", i, (unsigned long long)pos[i],
+                     mean);
     ns_sel_chain_free(c);
 }
 
@@ -389,7 +389,8 @@ static void test_selftest(void **state)
         uint32_t N = (uint32_t)(xs() % 50 + 1), n = (uint32_t)(xs() % N + 1);
         uint64_t off = xs() % 20;
         uint64_t iv = xs() % 900 + 1, sp = xs() % 3000, toff = xs() % 500;
-        uint32_t init = (uint32_t)xs(), lo = (uint32_t)xs(), hi = lo + (uint32_t)(xs() % 0x7fffffff);
+        uint32_t init = (uint32_t)xs(), lo = (uint32_t)xs(),
+                 hi = lo + (uint32_t)(xs() % 0x7fffffff);
         if (hi < lo)
             hi = 0xffffffffu;
         uint32_t pay = (uint32_t)(xs() % 20);
@@ -480,7 +481,10 @@ static void test_match_selftest(void **state)
         const char *expr;
         int (*ref)(const struct synth *s);
     } cases[] = {
-        {"udp", NULL}, {"tcp and not ip6", NULL}, {"vlan", NULL}, {"len > 100", NULL},
+        {"udp", NULL},
+        {"tcp and not ip6", NULL},
+        {"vlan", NULL},
+        {"len > 100", NULL},
     };
     struct ns_match *m[4];
     struct ns_error e;
@@ -640,8 +644,8 @@ static void test_spec_errors(void **state)
         ns_sel_chain_free(c);
     }
     /* a description reads back as a spec */
-    struct ns_sel_chain *c = chain_of("hash:crc32,init=5,range=0-99:200-299,domain=ip+payload4,id=9",
-                                      "time:1ms/10ms");
+    struct ns_sel_chain *c =
+        chain_of("hash:crc32,init=5,range=0-99:200-299,domain=ip+payload4,id=9", "time:1ms/10ms");
     struct ns_sel_info in;
     ns_sel_chain_info(c, 0, &in);
     assert_string_equal(in.desc, "hash:crc32,init=5,range=0-99:200-299,domain=ip+payload4,id=9");
@@ -656,9 +660,12 @@ static void test_keyed(void **state)
 {
     (void)state;
     enum { M = 200000 };
-    struct ns_sel_chain *a = chain_of("hash:sip,frac=0.1,key=000102030405060708090a0b0c0d0e0f", NULL);
-    struct ns_sel_chain *b = chain_of("hash:sip,frac=0.1,key=f00102030405060708090a0b0c0d0e0f", NULL);
-    struct ns_sel_chain *a2 = chain_of("hash:sip,frac=0.1,key=000102030405060708090a0b0c0d0e0f", NULL);
+    struct ns_sel_chain *a =
+        chain_of("hash:sip,frac=0.1,key=000102030405060708090a0b0c0d0e0f", NULL);
+    struct ns_sel_chain *b =
+        chain_of("hash:sip,frac=0.1,key=f00102030405060708090a0b0c0d0e0f", NULL);
+    struct ns_sel_chain *a2 =
+        chain_of("hash:sip,frac=0.1,key=000102030405060708090a0b0c0d0e0f", NULL);
     uint64_t ka = 0, kb = 0, both = 0;
     xs_state = 5;
     for (int i = 0; i < M; i++) {
