@@ -183,7 +183,7 @@ int ns_sel_parse_spec(const char *spec, struct ns_sel_config *c, struct ns_error
     /* defaults */
     c->fn = NS_SEL_BOB;
     c->domain = NS_SEL_DOM_IP;
-    c->payload_bytes = 8;
+    c->payload_bytes = 16;
     int have_pos = 0, have_range = 0;
     uint64_t a, b;
 

@@ -115,9 +115,9 @@ static int many(const char *list, int bpf_mode, char **files, int nfiles)
                 for (int k = 0; k < NC; k++) {
                     char buf[1200];
                     if (*cls[k])
-                        snprintf(buf, sizeof buf, "%s and (%s)", cls[k], exprs[i]);
+                        snprintf(buf, sizeof buf, "%s and (%.511s)", cls[k], exprs[i]);
                     else
-                        snprintf(buf, sizeof buf, "%s", exprs[i]);
+                        snprintf(buf, sizeof buf, "%.511s", exprs[i]);
                     eok[i][k] = pcap_compile(h, &ep[i][k], buf, 1, PCAP_NETMASK_UNKNOWN) == 0;
                 }
         }
@@ -246,6 +246,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: observed %llu selected %llu\n", in.desc,
                 (unsigned long long)in.observed, (unsigned long long)in.selected);
     }
+    struct ns_sel_estimate est;
+    ns_sel_chain_estimate(c, &est);
+    fprintf(stderr, "estimate: selected %llu packets %.3f se %.3f octets %.3f se %.3f\n",
+            (unsigned long long)est.selected, est.packets, est.packets_se, est.octets,
+            est.octets_se);
     ns_sel_chain_free(c);
     return rc;
 }
