@@ -90,7 +90,8 @@ static void select_summary(const struct ns_sel_chain *sel)
     ns_sel_chain_estimate(sel, &e);
     if (ns_sel_chain_fraction(sel) < 1)
         fprintf(stderr,
-                "  estimated from %" PRIu64 " selected: %.0f packets +- %.0f, %.0f layer-2 octets +- %.0f"
+                "  estimated from %" PRIu64
+                " selected: %.0f packets +- %.0f, %.0f layer-2 octets +- %.0f"
                 " (99%% intervals, 2.576 standard errors)\n",
                 e.selected, e.packets, 2.576 * e.packets_se, e.octets, 2.576 * e.octets_se);
 }
@@ -138,11 +139,9 @@ int cmd_probe(int argc, char **argv)
     struct ns_error serr;
     enum { O_STATUS = 256, O_IDLE, O_TCPIDLE, O_MAXFLOWS, O_DOMAIN, O_ZSTD, O_SELECT };
     static const struct option opts[] = {
-        {"status", 1, 0, O_STATUS},    {"idle", 1, 0, O_IDLE},
-        {"tcp-idle", 1, 0, O_TCPIDLE}, {"max-flows", 1, 0, O_MAXFLOWS},
-        {"domain", 1, 0, O_DOMAIN},    {"zstd", 2, 0, O_ZSTD},
-        {"select", 1, 0, O_SELECT},    {"help", 0, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"status", 1, 0, O_STATUS},      {"idle", 1, 0, O_IDLE},     {"tcp-idle", 1, 0, O_TCPIDLE},
+        {"max-flows", 1, 0, O_MAXFLOWS}, {"domain", 1, 0, O_DOMAIN}, {"zstd", 2, 0, O_ZSTD},
+        {"select", 1, 0, O_SELECT},      {"help", 0, 0, 'h'},        {0, 0, 0, 0}};
     int o;
     while ((o = cmd_getopt(argc, argv, "+r:w:qh", opts, &in)) != -1) {
         switch (o) {

@@ -1,8 +1,6 @@
 /* hash.c — see hash.h. */
 #include "select/hash.h"
 
-#include <string.h>
-
 static inline uint32_t le32(const uint8_t *b)
 {
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
@@ -45,13 +43,44 @@ uint32_t ns_hash_bob(const uint8_t *k, size_t len, uint32_t init)
     }
     /* The tail: bytes 0-3 into a, 4-7 into b, 8-10 into the upper three
      * bytes of c (its low byte holds the length). */
-    uint8_t t[12] = {0};
-    if (left)
-        memcpy(t, k, left);
     c += (uint32_t)len;
-    a += le32(t);
-    b += le32(t + 4);
-    c += (uint32_t)t[8] << 8 | (uint32_t)t[9] << 16 | (uint32_t)t[10] << 24;
+    switch (left) {
+    case 11:
+        c += (uint32_t)k[10] << 24;
+        __attribute__((fallthrough));
+    case 10:
+        c += (uint32_t)k[9] << 16;
+        __attribute__((fallthrough));
+    case 9:
+        c += (uint32_t)k[8] << 8;
+        __attribute__((fallthrough));
+    case 8:
+        b += (uint32_t)k[7] << 24;
+        __attribute__((fallthrough));
+    case 7:
+        b += (uint32_t)k[6] << 16;
+        __attribute__((fallthrough));
+    case 6:
+        b += (uint32_t)k[5] << 8;
+        __attribute__((fallthrough));
+    case 5:
+        b += k[4];
+        __attribute__((fallthrough));
+    case 4:
+        a += (uint32_t)k[3] << 24;
+        __attribute__((fallthrough));
+    case 3:
+        a += (uint32_t)k[2] << 16;
+        __attribute__((fallthrough));
+    case 2:
+        a += (uint32_t)k[1] << 8;
+        __attribute__((fallthrough));
+    case 1:
+        a += k[0];
+        break;
+    default:
+        break;
+    }
     BOB_MIX(a, b, c);
     return c;
 }
@@ -71,21 +100,30 @@ uint32_t ns_hash_ipsx(const uint8_t *k, size_t len, uint32_t init)
     return h;
 }
 
-void ns_crc32_table(uint32_t t[256])
+void ns_crc32_table(uint32_t t[8][256])
 {
     for (uint32_t i = 0; i < 256; i++) {
         uint32_t c = i;
         for (int j = 0; j < 8; j++)
             c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-        t[i] = c;
+        t[0][i] = c;
     }
+    for (uint32_t i = 0; i < 256; i++)
+        for (int k = 1; k < 8; k++)
+            t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
 }
 
-uint32_t ns_crc32(const uint32_t t[256], uint32_t init, const uint8_t *p, size_t n)
+uint32_t ns_crc32(const uint32_t t[8][256], uint32_t init, const uint8_t *p, size_t n)
 {
     uint32_t c = ~init;
-    for (size_t i = 0; i < n; i++)
-        c = t[(c ^ p[i]) & 0xff] ^ (c >> 8);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint32_t a = c ^ le32(p + i), b = le32(p + i + 4);
+        c = t[7][a & 0xff] ^ t[6][(a >> 8) & 0xff] ^ t[5][(a >> 16) & 0xff] ^ t[4][a >> 24] ^
+            t[3][b & 0xff] ^ t[2][(b >> 8) & 0xff] ^ t[1][(b >> 16) & 0xff] ^ t[0][b >> 24];
+    }
+    for (; i < n; i++)
+        c = t[0][(c ^ p[i]) & 0xff] ^ (c >> 8);
     return ~c;
 }
 

@@ -22,7 +22,7 @@
  *  - CRC-32: the IEEE 802.3 polynomial 0x04C11DB7 in its reflected form
  *    (0xEDB88320), as zlib and Ethernet compute it; the initializer value
  *    is the CRC of what came before, so ns_crc32(t, init, p, n) equals
- *    Python's zlib.crc32(p, init).  The table is built by the caller into
+ *    Python's zlib.crc32(p, init).  The tables are built by the caller into
  *    its own memory (no global state in the library).
  *  - SipHash-2-4 (Aumasson & Bernstein 2012) with a secret 128-bit key:
  *    the hashes above are public functions, so whoever knows the
@@ -42,8 +42,10 @@
 uint32_t ns_hash_bob(const uint8_t *k, size_t len, uint32_t init);
 uint32_t ns_hash_ipsx(const uint8_t *k, size_t len, uint32_t init);
 
-void ns_crc32_table(uint32_t t[256]);
-uint32_t ns_crc32(const uint32_t t[256], uint32_t init, const uint8_t *p, size_t n);
+/* Tables for slicing-by-8 (Intel's method: eight bytes per step through
+ * eight 256-entry tables), 8 KiB; t[0] is the classic byte-wise table. */
+void ns_crc32_table(uint32_t t[8][256]);
+uint32_t ns_crc32(const uint32_t t[8][256], uint32_t init, const uint8_t *p, size_t n);
 
 uint64_t ns_siphash24(const uint8_t key[16], const uint8_t *m, size_t len);
 

@@ -51,9 +51,9 @@ static int hash_one(const char *fn, const char *init_s, const char *hex)
     else if (strcmp(fn, "ipsx") == 0)
         h = ns_hash_ipsx(b, n, init);
     else {
-        uint32_t t[256];
+        uint32_t t[8][256];
         ns_crc32_table(t);
-        h = ns_crc32(t, init, b, n);
+        h = ns_crc32((const uint32_t(*)[256])t, init, b, n);
     }
     printf("%08x\n", h);
     free(b);
