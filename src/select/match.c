@@ -168,14 +168,12 @@ static int get_num(const struct rule *r, const struct ns_pkt *p, const uint8_t *
         *v = (p->flags & NS_PKT_F_FRAG) != 0;
         return 1;
     case MF_ENCRYPTED: {
-        uint64_t e = 0;
-        if (ip && p->proto == 50)
-            e = 1;
-        else if (ip && p->proto == 17 && (p->flags & NS_PKT_F_L4) &&
-                 (p->sport == 4500 || p->dport == 4500) && p->payload && p->payload_caplen >= 4 &&
-                 (p->payload[0] | p->payload[1] | p->payload[2] | p->payload[3]))
-            e = 1; /* RFC 3948 §2.2: a zero first word is the non-ESP marker (IKE) */
-        *v = e;
+        /* ESP, or UDP-encapsulated ESP: RFC 3948 §2.2, a zero first word
+         * is the non-ESP marker (IKE) */
+        int natt = ip && p->proto == 17 && (p->flags & NS_PKT_F_L4) &&
+                   (p->sport == 4500 || p->dport == 4500) && p->payload && p->payload_caplen >= 4 &&
+                   (p->payload[0] | p->payload[1] | p->payload[2] | p->payload[3]);
+        *v = (ip && p->proto == 50) || natt;
         return 1;
     }
     case MF_RAW: {
@@ -563,8 +561,8 @@ static int parse_prefix(const char *s, size_t len, uint8_t addr[16], uint8_t *al
     else
         return -1;
     if (pl < 0)
-        pl = *alen * 8;
-    if (pl > *alen * 8)
+        pl = (long)*alen * 8;
+    if (pl > (long)*alen * 8)
         return -1;
     *plen = (uint8_t)pl;
     for (int i = 0; i < *alen; i++) {
@@ -724,7 +722,7 @@ static int comparison(struct parser *p, struct rule *r, uint64_t max)
 {
     if (p->tok.type == T_AMP) {
         advance(p);
-        uint64_t m;
+        uint64_t m = 0;
         int rc = tok_u64(p, max, "a mask", &m);
         if (rc < 0)
             return rc;
@@ -734,7 +732,7 @@ static int comparison(struct parser *p, struct rule *r, uint64_t max)
         return expected(p, "a relation (==, !=, <, <=, >, >=)");
     r->rel = (uint8_t)p->tok.rel;
     advance(p);
-    uint64_t v;
+    uint64_t v = 0;
     int rc = tok_u64(p, max, "a number", &v);
     if (rc < 0)
         return rc;

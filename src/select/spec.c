@@ -104,7 +104,7 @@ static int hexkey(const char *s, size_t n, uint8_t key[16])
         return -1;
     for (int i = 0; i < 16; i++) {
         unsigned v;
-        char b[3] = {s[2 * i], s[2 * i + 1], 0};
+        char b[3] = {s[2 * (size_t)i], s[2 * (size_t)i + 1], 0};
         if (!isxdigit((unsigned char)b[0]) || !isxdigit((unsigned char)b[1]) ||
             sscanf(b, "%2x", &v) != 1)
             return -1;

@@ -186,6 +186,7 @@ int main(int argc, char **argv)
             }
             break;
         case 'H':
+            ns_sel_chain_free(c);
             if (argc - optind != 3)
                 return 2;
             return hash_one(argv[optind], argv[optind + 1], argv[optind + 2]);
