@@ -85,17 +85,31 @@ uint32_t ns_hash_bob(const uint8_t *k, size_t len, uint32_t init)
     return c;
 }
 
+static inline uint32_t be32(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static inline uint32_t ipsx_step(uint32_t h, uint32_t w)
+{
+    h ^= w;
+    h ^= h << 13;
+    h ^= h >> 17;
+    h ^= h << 5;
+    return h;
+}
+
 uint32_t ns_hash_ipsx(const uint8_t *k, size_t len, uint32_t init)
 {
     uint32_t h = init ^ (uint32_t)len;
-    for (size_t i = 0; i < len; i += 4) {
+    size_t i = 0;
+    for (; i + 4 <= len; i += 4)
+        h = ipsx_step(h, be32(k + i));
+    if (i < len) { /* the last word, zero-padded */
         uint32_t w = 0;
         for (size_t j = 0; j < 4; j++)
             w = w << 8 | (i + j < len ? k[i + j] : 0);
-        h ^= w;
-        h ^= h << 13;
-        h ^= h >> 17;
-        h ^= h << 5;
+        h = ipsx_step(h, w);
     }
     return h;
 }
