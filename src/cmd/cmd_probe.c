@@ -34,6 +34,12 @@ static void help(FILE *out)
           "                   used flow is exported early (flowEndReason 5,\n"
           "                   lackOfResources) and counted; nothing is lost\n"
           "  --domain N       IPFIX observation domain id (default 0)\n"
+          "  --select SPEC    packet selection (PSAMP, RFC 5475) in front of the meter;\n"
+          "                   repeat to chain selectors, each seeing what the one before\n"
+          "                   selected: count:1/100, time:1ms/100ms, nofn:10/1000,\n"
+          "                   random:p=0.01, size:z=1500, hash:bob,frac=0.01,\n"
+          "                   match:'tcp and port 179', iface:1 (netsift-select(7));\n"
+          "                   records then carry samplingProbability\n"
           "  -q               no summary on stderr\n"
           "  -h, --help       this text\n"
           "\n"
@@ -66,6 +72,28 @@ static void warn(void *ctx, const char *msg)
         u->shown = 0;
     }
     fprintf(stderr, "netsift probe: warning: %s\n", msg);
+}
+
+/* Per-selector counts (RFC 5477 selectorIdTotalPktsObserved/Selected) and
+ * the Horvitz-Thompson estimate of what entered the chain. */
+static void select_summary(const struct ns_sel_chain *sel)
+{
+    for (size_t i = 0; i < ns_sel_chain_len(sel); i++) {
+        struct ns_sel_info in;
+        ns_sel_chain_info(sel, i, &in);
+        fprintf(stderr,
+                "  selector %" PRIu64 " %s: observed %" PRIu64 ", selected %" PRIu64 " (%.4g%%)\n",
+                in.id, in.desc, in.observed, in.selected,
+                in.observed ? 100.0 * (double)in.selected / (double)in.observed : 0.0);
+    }
+    struct ns_sel_estimate e;
+    ns_sel_chain_estimate(sel, &e);
+    if (ns_sel_chain_fraction(sel) < 1)
+        fprintf(stderr,
+                "  estimated from %" PRIu64
+                " selected: %.0f packets +- %.0f, %.0f layer-2 octets +- %.0f"
+                " (99%% intervals, 2.576 standard errors)\n",
+                e.selected, e.packets, 2.576 * e.packets_se, e.octets, 2.576 * e.octets_se);
 }
 
 static void summary(const struct ns_probe_stats *st)
@@ -109,12 +137,13 @@ int cmd_probe(int argc, char **argv)
     const char *out = NULL;
     int quiet = 0, zstd = -1;
     uint64_t v;
-    enum { O_STATUS = 256, O_IDLE, O_TCPIDLE, O_MAXFLOWS, O_DOMAIN, O_ZSTD };
+    struct ns_sel_chain *sel = NULL;
+    struct ns_error serr;
+    enum { O_STATUS = 256, O_IDLE, O_TCPIDLE, O_MAXFLOWS, O_DOMAIN, O_ZSTD, O_SELECT };
     static const struct option opts[] = {
-        {"status", 1, 0, O_STATUS},    {"idle", 1, 0, O_IDLE},
-        {"tcp-idle", 1, 0, O_TCPIDLE}, {"max-flows", 1, 0, O_MAXFLOWS},
-        {"domain", 1, 0, O_DOMAIN},    {"zstd", 2, 0, O_ZSTD},
-        {"help", 0, 0, 'h'},           {0, 0, 0, 0}};
+        {"status", 1, 0, O_STATUS},      {"idle", 1, 0, O_IDLE},     {"tcp-idle", 1, 0, O_TCPIDLE},
+        {"max-flows", 1, 0, O_MAXFLOWS}, {"domain", 1, 0, O_DOMAIN}, {"zstd", 2, 0, O_ZSTD},
+        {"select", 1, 0, O_SELECT},      {"help", 0, 0, 'h'},        {0, 0, 0, 0}};
     int o;
     while ((o = cmd_getopt(argc, argv, "+r:w:qh", opts, &in)) != -1) {
         switch (o) {
@@ -158,6 +187,11 @@ int cmd_probe(int argc, char **argv)
             if (optarg)
                 zstd = (int)v;
             break;
+        case O_SELECT:
+            if ((!sel && ns_sel_chain_create(&sel, &serr) < 0) ||
+                ns_sel_chain_add_spec(sel, optarg, &serr) < 0)
+                cmd_die("probe", "%s", serr.msg);
+            break;
         default:
             help(stderr);
             return 2;
@@ -183,6 +217,7 @@ int cmd_probe(int argc, char **argv)
     c.progress = progress;
     c.warn = warn;
     c.ctx = &u;
+    c.select = sel;
 
     struct ns_probe_stats st;
     struct ns_error err = {0};
@@ -190,10 +225,14 @@ int cmd_probe(int argc, char **argv)
     if (u.shown)
         fputc('\n', stderr);
     /* the summary tells what was measured; after a failure to start there is none */
-    if (!quiet && (rc >= 0 || st.packets))
+    if (!quiet && (rc >= 0 || st.packets)) {
         summary(&st);
+        if (sel)
+            select_summary(sel);
+    }
     if (rc < 0)
         fprintf(stderr, "netsift probe: %s\n", err.msg);
+    ns_sel_chain_free(sel);
     free(bpf);
     free(in.paths);
     return rc < 0 ? 1 : 0;

@@ -81,7 +81,10 @@ int ns_pkt_decode(struct ns_pkt *p, int linktype, const uint8_t *data)
     memset(r + 128, 0, N - 128);
 
     struct ns_cur c = ns_cur_make(data, data ? p->caplen : 0);
-    switch (ns_pkt_link(p, linktype, &c)) {
+    uint16_t et = ns_pkt_link(p, linktype, &c);
+    size_t l3 = data ? (size_t)(c.base - data) : 0;
+    p->l3_off = (uint16_t)(l3 < 0xffff ? l3 : 0xffff);
+    switch (et) {
     case NS_ETH_IP4:
         ns_pkt_ip4(p, c);
         break;

@@ -113,6 +113,9 @@ struct ns_pkt {
     uint8_t vlan_count;              /* total tags seen (may exceed NS_PKT_MAX_VLANS) */
     uint16_t vlan[NS_PKT_MAX_VLANS]; /* 12-bit VIDs, outermost first */
     uint8_t mpls_count;              /* labels in the stack */
+    uint16_t l3_off;                 /* offset of the IP header in the frame (with
+                                        NS_PKT_F_IP; 0xffff: beyond 64 KiB), so
+                                        selection can read raw header bytes */
     uint32_t mpls_top;               /* top label entry (20-bit label << 12 | tc | s | ttl) */
     uint16_t pppoe_session;          /* PPPoE session id when present */
 

@@ -11,11 +11,20 @@
 struct sink_ctx {
     struct ns_ipfix_writer *w;
     uint64_t records;
+    int sampled;      /* packets were sampled in front of the meter */
+    double samp_frac; /* ... keeping this fraction (0: varies by packet) */
 };
 
 static int write_record(void *ctx, const struct ns_record *rec, struct ns_error *err)
 {
     struct sink_ctx *s = ctx;
+    struct ns_record sr;
+    if (s->sampled) { /* say how the packets were sampled (RFC 5477, samplingProbability) */
+        sr = *rec;
+        sr.present |= NS_RG_SAMP;
+        sr.samp_frac = s->samp_frac;
+        rec = &sr;
+    }
     int rc = ns_ipfix_writer_add(s->w, rec, err);
     if (rc >= 0)
         s->records++;
@@ -33,6 +42,7 @@ void ns_probe_config_default(struct ns_probe_config *c)
 
 struct reader {
     struct ns_capture *cap;
+    struct ns_sel_chain *sel; /* packet selection before copying, or NULL */
     uint64_t hash_seed;
     struct ns_batch_ring ring;
     uint64_t cpu_ns; /* of the reading thread, when it ends */
@@ -85,6 +95,11 @@ static void *reader_main(void *arg)
             ns_batch_put_full(&rd->ring, b);
             return NULL;
         }
+        int decoded = 0; /* unselected packets are neither copied nor metered */
+        if (rd->sel && !ns_sel_chain_run(rd->sel, &p, frame, linktype, &decoded, NULL)) {
+            note_capture_state(rd->cap, b, ++packets);
+            continue;
+        }
         if (b->n == NS_BATCH_PKTS || b->used + p.caplen > NS_BATCH_ARENA) {
             ns_batch_put_full(&rd->ring, b);
             if (!(b = ns_batch_take_free(&rd->ring)))
@@ -136,6 +151,9 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
         (rc = ns_batch_ring_init(&rd.ring, err)) < 0)
         goto out;
     rd.hash_seed = ns_meter_hash_seed(m);
+    rd.sel = c->select;
+    sink.samp_frac = ns_sel_chain_fraction(c->select);
+    sink.sampled = c->select && sink.samp_frac < 1;
     pthread_t th;
     if (pthread_create(&th, NULL, reader_main, &rd) != 0) {
         rc = ns_error_set(err, NS_ENOMEM, "cannot start the reading thread");

@@ -20,6 +20,7 @@
 
 #include "meter/meter.h"
 #include "pkt/pkt.h"
+#include "select/select.h"
 #include "util/err.h"
 
 struct ns_probe_config {
@@ -30,6 +31,10 @@ struct ns_probe_config {
     int zstd_level;     /* 0 = uncompressed */
     uint32_t observation_domain;
     struct ns_meter_config meter;
+    /* Packet selection in front of the meter (select/select.h), or NULL.
+     * Owned by the caller, who reads its counters and estimates after the
+     * run; records then carry the chain's sampling fraction (NS_RG_SAMP). */
+    struct ns_sel_chain *select;
     /* Called now and then with progress (may be NULL). */
     void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total, uint64_t packets);
     /* Called for each non-fatal problem (damaged input file). */

@@ -1,0 +1,116 @@
+/*
+ * ns_reroute — the same traffic as seen one router further on: rewrites
+ * an Ethernet capture as a router forwarding it would.  Test tool only.
+ *
+ *   ns_reroute IN.pcap OUT.pcap
+ *
+ * For every Ethernet frame: new source and destination MACs; a VLAN tag
+ * removed when there is one, else one added (VID 42), padding the frame to
+ * the Ethernet minimum of 60 bytes when it shrinks below; IPv4 TTL and
+ * IPv6 hop limit decremented (not below 0), the IPv4 header checksum
+ * recomputed; the DSCP re-marked (ECN bits kept), as a DiffServ boundary
+ * may.  Anything else (other link types, non-IP) is copied unchanged.
+ */
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+
+static void ip4_checksum(uint8_t *h, unsigned hl)
+{
+    h[10] = h[11] = 0;
+    uint32_t s = 0;
+    for (unsigned i = 0; i < hl; i += 2)
+        s += (uint32_t)h[i] << 8 | h[i + 1];
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    s = ~s & 0xffff;
+    h[10] = (uint8_t)(s >> 8);
+    h[11] = (uint8_t)s;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: ns_reroute IN.pcap OUT.pcap\n");
+        return 2;
+    }
+    char eb[PCAP_ERRBUF_SIZE];
+    pcap_t *in = pcap_open_offline_with_tstamp_precision(argv[1], PCAP_TSTAMP_PRECISION_NANO, eb);
+    if (!in) {
+        fprintf(stderr, "ns_reroute: %s\n", eb);
+        return 2;
+    }
+    int lt = pcap_datalink(in);
+    pcap_t *dead = pcap_open_dead_with_tstamp_precision(lt, 262144, PCAP_TSTAMP_PRECISION_NANO);
+    pcap_dumper_t *out = dead ? pcap_dump_open(dead, argv[2]) : NULL;
+    if (!out) {
+        fprintf(stderr, "ns_reroute: cannot write %s\n", argv[2]);
+        return 2;
+    }
+    static uint8_t buf[262144 + 64];
+    struct pcap_pkthdr *ph;
+    const u_char *d;
+    int r;
+    while ((r = pcap_next_ex(in, &ph, &d)) == 1) {
+        struct pcap_pkthdr oh = *ph;
+        uint32_t n = ph->caplen;
+        memcpy(buf, d, n);
+        if (lt == DLT_EN10MB && n >= 14) {
+            static const uint8_t mac_d[6] = {0x02, 0, 0, 0, 0, 0x2d},
+                                 mac_s[6] = {0x02, 0, 0, 0, 0, 0x5e};
+            memcpy(buf, mac_d, 6);
+            memcpy(buf + 6, mac_s, 6);
+            uint16_t et = (uint16_t)(buf[12] << 8 | buf[13]);
+            if (et == 0x8100 && n >= 18) { /* remove the outer tag */
+                memmove(buf + 12, buf + 16, n - 16);
+                n -= 4;
+                oh.len -= 4;
+                if (n < 60 && oh.len == n + 0 && oh.len < 60) {
+                    memset(buf + n, 0, 60 - n);
+                    oh.len = 60;
+                    n = 60;
+                }
+            } else { /* add one */
+                memmove(buf + 16, buf + 12, n - 12);
+                buf[12] = 0x81;
+                buf[13] = 0x00;
+                buf[14] = 0x00;
+                buf[15] = 42;
+                n += 4;
+                oh.len += 4;
+            }
+            uint32_t o = 12;
+            et = (uint16_t)(buf[o] << 8 | buf[o + 1]);
+            while ((et == 0x8100 || et == 0x88a8) && o + 6 <= n) {
+                o += 4;
+                et = (uint16_t)(buf[o] << 8 | buf[o + 1]);
+            }
+            o += 2;
+            if (et == 0x0800 && o + 20 <= n && (buf[o] >> 4) == 4) {
+                uint8_t *h = buf + o;
+                unsigned hl = (h[0] & 0x0f) * 4u;
+                if (hl >= 20 && o + hl <= n) {
+                    if (h[8])
+                        h[8]--;
+                    h[1] = (uint8_t)((h[1] & 0x03) | 0x28); /* DSCP AF11 */
+                    ip4_checksum(h, hl);
+                }
+            } else if (et == 0x86dd && o + 40 <= n && (buf[o] >> 4) == 6) {
+                uint8_t *h = buf + o;
+                if (h[7])
+                    h[7]--;
+                /* traffic class: DSCP in bits 4..9 of the first word */
+                h[0] = (uint8_t)((h[0] & 0xf0) | 0x0a);
+                h[1] = (uint8_t)((h[1] & 0x3f) | 0x00);
+            }
+        }
+        oh.caplen = n;
+        if (oh.len < n)
+            oh.len = n;
+        pcap_dump((u_char *)out, &oh, buf);
+    }
+    pcap_dump_close(out);
+    pcap_close(dead);
+    pcap_close(in);
+    return r == -2 ? 0 : 1;
+}
