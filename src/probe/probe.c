@@ -116,11 +116,15 @@ static void *reader_main(void *arg)
             bytes = copy;
         }
         struct ns_pkt *q = &b->pkts[b->n++];
-        q->ts_ns = p.ts_ns;
-        q->caplen = p.caplen;
-        q->wirelen = p.wirelen;
-        q->ifindex = p.ifindex;
-        ns_pkt_decode(q, linktype, bytes);
+        if (decoded && bytes == frame) {
+            *q = p; /* a selector decoded it already, where it lies */
+        } else {
+            q->ts_ns = p.ts_ns;
+            q->caplen = p.caplen;
+            q->wirelen = p.wirelen;
+            q->ifindex = p.ifindex;
+            ns_pkt_decode(q, linktype, bytes);
+        }
         ns_meter_prepare(q, rd->hash_seed, &b->prep[b->n - 1]);
         b->malformed[q->malformed]++;
         note_capture_state(rd->cap, b, ++packets);
