@@ -387,6 +387,11 @@ def check_pinned(path, pinned):
         elif n is None:
             print("GONE     %s %s: pinned %s" % (k[0], k[1], " ".join(w[2:len(PIN_COLS)])))
             bad += 1
+        elif "A-NONDET" in w[-1] and all(w[i] == n[i] for i in range(2, len(PIN_COLS))
+                                         if PIN_COLS[i].startswith("ns_")):
+            # argus's own numbers vary from run to run on this capture
+            # (report.md, A-NONDET): netsift's are still held to the pin
+            continue
         elif w[2:len(PIN_COLS)] != n[2:]:
             kind = "STATUS  " if w[len(PIN_COLS) - 1] != n[-1] else "NUMBERS "
             diffs = ["%s %s->%s" % (PIN_COLS[i], w[i], n[i]) for i in range(2, len(PIN_COLS))
