@@ -119,7 +119,8 @@ int ns_tpring_next(struct ns_tpring *r, struct ns_tpring_frame *f)
             release_block(r);
             continue;
         }
-        const struct sockaddr_ll *sll = (const struct sockaddr_ll *)(const void *)(base + off + hdr3);
+        const struct sockaddr_ll *sll =
+            (const struct sockaddr_ll *)(const void *)(base + off + hdr3);
         f->data = base + off + h->tp_mac;
         f->caplen = h->tp_snaplen;
         f->wirelen = h->tp_len < h->tp_snaplen ? h->tp_snaplen : h->tp_len;
@@ -342,8 +343,7 @@ int ns_live_open(struct ns_live **out, const struct ns_live_config *c, struct ns
         return ns_error_set(err, NS_EINVAL, "ring of %u blocks: 2 or more, at most 2 GiB in all",
                             c->ring_blocks);
     if (c->block_timeout_ms == 0 || c->block_timeout_ms > 60000)
-        return ns_error_set(err, NS_EINVAL, "block timeout %u ms: 1..60000",
-                            c->block_timeout_ms);
+        return ns_error_set(err, NS_EINVAL, "block timeout %u ms: 1..60000", c->block_timeout_ms);
     if (c->snaplen < 64 || c->snaplen > 262144)
         return ns_error_set(err, NS_EINVAL, "snaplen %u: 64..262144", c->snaplen);
 

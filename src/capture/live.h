@@ -125,16 +125,17 @@ void ns_live_close(struct ns_live *l);
  * tp_next_offset).  ns_tpring_next() gives the next frame of the current
  * block when the block belongs to user space (TP_STATUS_USER); at the call after the
  * one that gave out a block's last frame (so that frame stays readable
- * until then) it hands the block back (TP_STATUS_KERNEL) and moves on.  Offsets the block claims are checked against the block's size: a
- * block that does not add up is handed back and counted in `bad_blocks`.
+ * until then) it hands the block back (TP_STATUS_KERNEL) and moves on.  Offsets the block claims
+ * are checked against the block's size: a block that does not add up is handed back and counted in
+ * `bad_blocks`.
  */
 struct ns_tpring {
     uint8_t *map;
     uint32_t block_size, nblocks;
-    uint32_t cur;       /* block being read */
-    uint32_t left;      /* frames left in it; 0 = not started */
-    uint32_t off;       /* offset of the next frame in it */
-    int release;        /* hand the block back at the next call */
+    uint32_t cur;  /* block being read */
+    uint32_t left; /* frames left in it; 0 = not started */
+    uint32_t off;  /* offset of the next frame in it */
+    int release;   /* hand the block back at the next call */
     uint64_t bad_blocks;
 };
 

@@ -124,7 +124,10 @@ enum { O_CAPTURE = 512, O_RINGBLOCKS, O_BLOCKSIZE, O_BLOCKTMO, O_SNAPLEN, O_DURA
 #define LIVE_OPTIONS                                                                               \
     {"capture", 1, 0, O_CAPTURE}, {"ring-blocks", 1, 0, O_RINGBLOCKS},                             \
         {"block-size", 1, 0, O_BLOCKSIZE}, {"block-timeout", 1, 0, O_BLOCKTMO},                    \
-        {"snaplen", 1, 0, O_SNAPLEN}, {"duration", 1, 0, O_DURATION}, {"count", 1, 0, O_COUNT}
+        {"snaplen", 1, 0, O_SNAPLEN}, {"duration", 1, 0, O_DURATION},                              \
+    {                                                                                              \
+        "count", 1, 0, O_COUNT                                                                     \
+    }
 
 static volatile sig_atomic_t stop_flag;
 
@@ -205,12 +208,15 @@ int cmd_probe(int argc, char **argv)
     int quiet = 0, zstd = -1;
     uint64_t v;
     enum { O_STATUS = 256, O_IDLE, O_TCPIDLE, O_MAXFLOWS, O_DOMAIN, O_ZSTD };
-    static const struct option opts[] = {
-        {"status", 1, 0, O_STATUS},    {"idle", 1, 0, O_IDLE},
-        {"tcp-idle", 1, 0, O_TCPIDLE}, {"max-flows", 1, 0, O_MAXFLOWS},
-        {"domain", 1, 0, O_DOMAIN},    {"zstd", 2, 0, O_ZSTD},
-        {"help", 0, 0, 'h'},           LIVE_OPTIONS,
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"status", 1, 0, O_STATUS},
+                                         {"idle", 1, 0, O_IDLE},
+                                         {"tcp-idle", 1, 0, O_TCPIDLE},
+                                         {"max-flows", 1, 0, O_MAXFLOWS},
+                                         {"domain", 1, 0, O_DOMAIN},
+                                         {"zstd", 2, 0, O_ZSTD},
+                                         {"help", 0, 0, 'h'},
+                                         LIVE_OPTIONS,
+                                         {0, 0, 0, 0}};
     int o;
     while ((o = cmd_getopt(argc, argv, "+r:w:i:qh", opts, &in)) != -1) {
         if (live_option(o, &c, &ifs))
