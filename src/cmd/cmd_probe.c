@@ -146,9 +146,12 @@ static int live_option(int o, struct ns_probe_config *c, struct cmd_inputs *ifs)
         cmd_inputs_add(ifs, optarg);
         return 1;
     case O_CAPTURE:
-        if (strcmp(optarg, "tpacket") && strcmp(optarg, "pcap"))
-            cmd_die("probe", "--capture is tpacket or pcap, not '%s'", optarg);
-        c->live.backend = strcmp(optarg, "pcap") ? NS_LIVE_TPACKET : NS_LIVE_PCAP;
+        if (optarg && strcmp(optarg, "pcap") == 0)
+            c->live.backend = NS_LIVE_PCAP;
+        else if (optarg && strcmp(optarg, "tpacket") == 0)
+            c->live.backend = NS_LIVE_TPACKET;
+        else
+            cmd_die("probe", "--capture is tpacket or pcap, not '%s'", optarg ? optarg : "");
         return 1;
     case O_RINGBLOCKS:
         if (cmd_parse_u64(optarg, &v) || v < 2 || v > 65536)

@@ -9,7 +9,7 @@
 /* Wait per poll: bounds how long a stop request goes unnoticed. */
 #define POLL_MS 50
 /* A batch waiting for more packets leaves after this long (ns). */
-#define BATCH_AGE_NS (100u * 1000000u)
+#define BATCH_AGE_NS (100ull * 1000000u)
 
 static uint64_t clock_ns(clockid_t id)
 {
