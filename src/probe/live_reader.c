@@ -35,10 +35,12 @@ void *ns_live_reader_main(void *arg)
     if (!b)
         return NULL;
     uint64_t start = clock_ns(CLOCK_MONOTONIC), born = start, packets = 0;
+    uint64_t drain_until = 0; /* stopping: take what the kernel already has until then */
+    uint64_t block_ns = (uint64_t)rd->block_timeout_ms * 1000000u;
     int rc = 0;
     for (;;) {
-        if (rd->stop && *rd->stop)
-            break;
+        if (!drain_until && rd->stop && *rd->stop)
+            drain_until = clock_ns(CLOCK_MONOTONIC) + 2 * block_ns;
         if (rd->max_packets && packets >= rd->max_packets)
             break;
         if (b->n == NS_BATCH_PKTS || NS_BATCH_ARENA - b->used < maxf) {
@@ -49,8 +51,15 @@ void *ns_live_reader_main(void *arg)
         }
         struct ns_pkt *q = &b->pkts[b->n];
         int linktype;
-        rc = ns_live_next(rd->live, q, b->arena + b->used, &linktype, POLL_MS, &b->err);
+        /* Stopping: the packets already in the ring (and the block the
+         * kernel is filling, handed over within one block timeout) are
+         * still metered, for at most two block timeouts, so that a stop
+         * right after traffic loses none of it. */
+        int wait = drain_until ? (int)(block_ns / 1000000u) + 10 : POLL_MS;
+        rc = ns_live_next(rd->live, q, b->arena + b->used, &linktype, wait, &b->err);
         if (rc < 0)
+            break;
+        if (rc == 0 && drain_until)
             break;
         if (rc == 1) {
             const uint8_t *bytes = b->arena + b->used;
@@ -60,21 +69,22 @@ void *ns_live_reader_main(void *arg)
             ns_meter_prepare(q, rd->hash_seed, &b->prep[b->n - 1]);
             b->malformed[q->malformed]++;
             packets++;
+            if (drain_until && clock_ns(CLOCK_MONOTONIC) >= drain_until)
+                break;
             if ((packets & 63u) != 0)
                 continue;
         }
         uint64_t now = clock_ns(CLOCK_MONOTONIC);
-        if (rd->duration_ns && now - start >= rd->duration_ns)
-            break;
+        if (!drain_until && rd->duration_ns && now - start >= rd->duration_ns)
+            drain_until = now + 2 * block_ns;
         if (rc == 0 || now - born >= BATCH_AGE_NS) {
             /* Nothing waiting, or a batch old enough: hand it over, and on
              * an idle link let the meter's clock follow the wall clock,
              * minus the longest a packet can sit in a ring block (the
              * kernel's timestamps are CLOCK_REALTIME too). */
             if (rc == 0) {
-                uint64_t lag = (uint64_t)rd->block_timeout_ms * 1000000u;
                 uint64_t wall = clock_ns(CLOCK_REALTIME);
-                b->clock_ns = wall > lag ? wall - lag : 0;
+                b->clock_ns = wall > block_ns ? wall - block_ns : 0;
             }
             if (b->n || b->clock_ns) {
                 ns_batch_put_full(rd->ring, b);

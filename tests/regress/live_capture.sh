@@ -54,19 +54,32 @@ flows() {
 }
 TIMEOUTS=(--status 0 --idle 1h --tcp-idle 1h)
 
-# wait until the probe's capture is open: its ring exists once the socket
-# is bound; give it a moment (opening takes well under a second)
+# Wait until the probe's packet sockets are bound (they show in the
+# receiving namespace's /proc/net/packet; from then on the kernel queues
+# every frame for it), plus a moment for libpcap to set its filter.
+wait_capture() { # sockets log
+    local i
+    for i in $(seq 200); do
+        kill -0 $probe 2>/dev/null || { cat "$2" >&2; fail "probe did not start"; }
+        if [ "$(inr cat /proc/net/packet | tail -n +2 | wc -l)" -ge "$1" ]; then
+            sleep 0.2
+            return 0
+        fi
+        sleep 0.05
+    done
+    fail "probe's capture not open after 10 s"
+}
 start_probe() { # out log args...
     local out=$1 log=$2
     shift 2
     ip netns exec $R "$NS_BIN" probe "${TIMEOUTS[@]}" -w "$out" --ring-blocks 8 "$@" 2>"$log" &
     probe=$!
     pids+=("$probe")
-    sleep 0.7
-    kill -0 $probe 2>/dev/null || { cat "$log" >&2; fail "probe did not start: $*"; }
+    wait_capture "$(grep -o -- '-i ' <<<"$*" | wc -l)" "$log"
 }
 stop_probe() { # log
-    sleep 0.5 # the last ring block retires after --block-timeout (100 ms)
+    # on SIGTERM the probe still takes what the kernel has (the last ring
+    # block is handed over within --block-timeout, 100 ms)
     kill -TERM $probe
     local rc=0
     wait $probe || rc=$?
@@ -89,7 +102,7 @@ compare() { # name pcap backend [filter...]
     flows "$TMP/$name.live.ipfix" >"$TMP/$name.live"
     [ -s "$TMP/$name.file" ] || fail "$name: no flows from the file"
     diff "$TMP/$name.file" "$TMP/$name.live" >"$TMP/$name.diff" ||
-        { head -20 "$TMP/$name.diff" >&2; fail "$name ($be): live flows differ from the file's"; }
+        { head -20 "$TMP/$name.diff" "$TMP/$name.log" >&2; fail "$name ($be): live flows differ from the file's"; }
     # the kernel saw exactly the frames sent (after the filter), none dropped
     local sent
     sent=$("$NS_BIN" probe "${TIMEOUTS[@]}" -r "$pcap" -w /dev/null -- "$@" 2>&1 |
@@ -130,7 +143,7 @@ wait $r1
 stop_probe "$TMP/two.log"
 flows "$TMP/two.file.ipfix" >"$TMP/two.file"
 flows "$TMP/two.live.ipfix" >"$TMP/two.live"
-diff "$TMP/two.file" "$TMP/two.live" >/dev/null || fail "two interfaces: flows differ"
+diff "$TMP/two.file" "$TMP/two.live" >/dev/null || { cat "$TMP/two.log" >&2; fail "two interfaces: flows differ"; }
 grep -q "kernel r0 (ifindex $(ifindex r0)): 751 received, 0 dropped" "$TMP/two.log" ||
     { cat "$TMP/two.log" >&2; fail "two interfaces: r0 counters"; }
 grep -q "kernel r1 (ifindex $(ifindex r1)): 142 received, 0 dropped" "$TMP/two.log" ||
@@ -170,7 +183,7 @@ ip netns exec $R "$NS_BIN" probe "${TIMEOUTS[@]}" -w "$TMP/count.ipfix" --ring-b
     2>"$TMP/count.log" &
 probe=$!
 pids+=("$probe")
-sleep 0.7
+wait_capture 1 "$TMP/count.log"
 replay s0 "$A"
 wait $probe || fail "--count: exit $?"
 grep -q "^netsift probe: 100 packets" "$TMP/count.log" || { cat "$TMP/count.log" >&2; fail "--count 100"; }
