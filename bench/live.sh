@@ -14,7 +14,9 @@
 #       (83 779 packets), replayed 5 times in a row (tcpreplay --loop) so
 #       that no program's buffer can hold a whole run
 #
-# Each program runs with its defaults (netsift: 64 MiB ring).  The sender
+# Each program runs with its defaults (netsift: 64 MiB ring; NS_OPTS adds
+# options, e.g. NS_OPTS="--ring-blocks 2" for a 2 MiB ring like libpcap's
+# default buffer; TOOLS picks the programs).  The sender
 # shares the machine's cores with the capturing program, so on a small VM
 # tcpreplay itself tops out: the achieved rate (tcpreplay's own report) is
 # printed next to the requested one.  Nothing leaves the namespaces;
@@ -59,7 +61,8 @@ ip netns exec $R ip link set r0 up
 start() {
     case $1 in
     netsift)
-        ip netns exec $R "$NS" probe -i r0 -w /dev/null 2>"$TMPD/log" &
+        # shellcheck disable=SC2086
+        ip netns exec $R "$NS" probe -i r0 ${NS_OPTS:-} -w /dev/null 2>"$TMPD/log" &
         ;;
     argus)
         rm -f "$TMPD/a.argus"
@@ -107,7 +110,7 @@ stop() {
 
 printf '%-10s %10s %12s %10s %10s %s\n' program requested achieved seen drops zero-loss
 declare -A best worst
-for tool in netsift argus softflowd; do
+for tool in ${TOOLS:-netsift argus softflowd}; do
     command -v "${tool%% *}" >/dev/null || [ "$tool" = netsift ] || { echo "$tool: not installed"; continue; }
     best[$tool]="0 pps"
     for rate in $RATES; do
@@ -130,6 +133,6 @@ for tool in netsift argus softflowd; do
 done
 echo
 echo "highest achieved rate with zero drops (lowest rate that lost packets):"
-for tool in netsift argus softflowd; do
+for tool in ${TOOLS:-netsift argus softflowd}; do
     [ -n "${best[$tool]:-}" ] && printf '  %-10s %s (%s)\n' "$tool" "${best[$tool]}" "${worst[$tool]:-none}"
 done
