@@ -1,6 +1,7 @@
 /* netsift probe — capture files → flow meter → IPFIX. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 static void help(FILE *out)
 {
     fputs("usage: netsift probe -r FILE [FILE...] [-w OUT] [options] [--] [capture filter]\n"
+          "       netsift probe -i IFACE [-i IFACE...] [-w OUT] [options] [--] [capture filter]\n"
           "\n"
           "Meters the packets of pcap/pcapng files into biflow records (RFC 5103) and\n"
           "writes them as an IPFIX file (RFC 5655). Files are read in the order given;\n"
@@ -40,6 +42,14 @@ static void help(FILE *out)
           "                   random:p=0.01, size:z=1500, hash:bob,frac=0.01,\n"
           "                   match:'tcp and port 179', iface:1 (netsift-select(7));\n"
           "                   records then carry samplingProbability\n"
+          "live capture (runs until SIGINT/SIGTERM, then flushes every flow):\n"
+          "  -i IFACE         capture on IFACE, promiscuous (repeatable)\n"
+          "  --capture tpacket|pcap  AF_PACKET TPACKET_V3 ring (default) or libpcap\n"
+          "  --ring-blocks N  ring blocks per interface (default 64)\n"
+          "  --block-size KIB ring block size in KiB, a power of two (default 1024)\n"
+          "  --block-timeout MS  hand over a partly filled block after MS (default 100)\n"
+          "  --snaplen N      bytes kept of each frame (default 65535)\n"
+          "  --duration SEC   stop after SEC;  --count N  stop after N packets\n"
           "  -q               no summary on stderr\n"
           "  -h, --help       this text\n"
           "\n"
@@ -108,6 +118,13 @@ static void summary(const struct ns_probe_stats *st)
             ", end of input %" PRIu64 ", cache full %" PRIu64 "\n",
             m->records[NS_END_IDLE], m->records[NS_END_ACTIVE], m->records[NS_END_EOF],
             m->records[NS_END_FORCED], m->records[NS_END_RESOURCE]);
+    for (uint32_t i = 0; i < st->live.nifaces; i++) {
+        const struct ns_live_if_stats *f = &st->live.ifs[i];
+        fprintf(stderr,
+                "  kernel %s (ifindex %" PRIu32 "): %" PRIu64 " received, %" PRIu64
+                " dropped (ring full %" PRIu64 " times, interface drops %" PRIu64 ")\n",
+                f->name, f->ifindex, f->kernel_seen, f->drops, f->freeze_q, f->if_drops);
+    }
     fprintf(stderr, "  cpu: reading %.2f s, metering %.2f s\n", (double)st->cpu_read_ns / 1e9,
             (double)st->cpu_meter_ns / 1e9);
     if (m->frag_hits || m->frag_misses || m->frag_orphans)
@@ -129,23 +146,115 @@ static void summary(const struct ns_probe_stats *st)
         fputc('\n', stderr);
 }
 
+/* ---- live capture options (-i and friends) ---- */
+
+enum { O_CAPTURE = 512, O_RINGBLOCKS, O_BLOCKSIZE, O_BLOCKTMO, O_SNAPLEN, O_DURATION, O_COUNT };
+#define LIVE_OPTIONS                                                                               \
+    {"capture", 1, 0, O_CAPTURE}, {"ring-blocks", 1, 0, O_RINGBLOCKS},                             \
+        {"block-size", 1, 0, O_BLOCKSIZE}, {"block-timeout", 1, 0, O_BLOCKTMO},                    \
+        {"snaplen", 1, 0, O_SNAPLEN}, {"duration", 1, 0, O_DURATION},                              \
+    {                                                                                              \
+        "count", 1, 0, O_COUNT                                                                     \
+    }
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+/* 1 when `o` was a live capture option (applied to c), 0 otherwise. */
+static int live_option(int o, struct ns_probe_config *c, struct cmd_inputs *ifs)
+{
+    uint64_t v = 0;
+    switch (o) {
+    case 'i':
+        cmd_inputs_add(ifs, optarg);
+        return 1;
+    case O_CAPTURE:
+        if (optarg && strcmp(optarg, "pcap") == 0)
+            c->live.backend = NS_LIVE_PCAP;
+        else if (optarg && strcmp(optarg, "tpacket") == 0)
+            c->live.backend = NS_LIVE_TPACKET;
+        else
+            cmd_die("probe", "--capture is tpacket or pcap, not '%s'", optarg ? optarg : "");
+        return 1;
+    case O_RINGBLOCKS:
+        if (cmd_parse_u64(optarg, &v) || v < 2 || v > 65536)
+            cmd_die("probe", "--ring-blocks wants 2..65536, not '%s'", optarg);
+        c->live.ring_blocks = (uint32_t)v;
+        return 1;
+    case O_BLOCKSIZE:
+        if (cmd_parse_u64(optarg, &v) || v < 4 || v > (1u << 20) || (v & (v - 1)))
+            cmd_die("probe", "--block-size wants KiB, a power of two 4..1048576, not '%s'", optarg);
+        c->live.block_kib = (uint32_t)v;
+        return 1;
+    case O_BLOCKTMO:
+        if (cmd_parse_u64(optarg, &v) || v < 1 || v > 60000)
+            cmd_die("probe", "--block-timeout wants milliseconds 1..60000, not '%s'", optarg);
+        c->live.block_timeout_ms = (uint32_t)v;
+        return 1;
+    case O_SNAPLEN:
+        if (cmd_parse_u64(optarg, &v) || v < 64 || v > 262144)
+            cmd_die("probe", "--snaplen wants 64..262144, not '%s'", optarg);
+        c->live.snaplen = (uint32_t)v;
+        return 1;
+    case O_DURATION:
+        if (cmd_parse_seconds(optarg, &c->duration_ns) || !c->duration_ns)
+            cmd_die("probe", "--duration wants a positive time such as 10 or 2m, not '%s'", optarg);
+        return 1;
+    case O_COUNT:
+        if (cmd_parse_u64(optarg, &c->max_packets) || !c->max_packets)
+            cmd_die("probe", "--count wants a positive number, not '%s'", optarg);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Live capture ends on SIGINT/SIGTERM: the reader sees the flag within
+ * 50 ms and everything is flushed; a second signal kills as usual. */
+static void live_setup(struct ns_probe_config *c, const struct cmd_inputs *ifs)
+{
+    c->live.ifaces = ifs->paths;
+    c->live.nifaces = ifs->n;
+    c->stop = &stop_flag;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = (int)SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 int cmd_probe(int argc, char **argv)
 {
     struct ns_probe_config c;
     ns_probe_config_default(&c);
-    struct cmd_inputs in = {0};
+    struct cmd_inputs in = {0}, ifs = {0};
     const char *out = NULL;
     int quiet = 0, zstd = -1;
     uint64_t v;
     struct ns_sel_chain *sel = NULL;
     struct ns_error serr;
     enum { O_STATUS = 256, O_IDLE, O_TCPIDLE, O_MAXFLOWS, O_DOMAIN, O_ZSTD, O_SELECT };
-    static const struct option opts[] = {
-        {"status", 1, 0, O_STATUS},      {"idle", 1, 0, O_IDLE},     {"tcp-idle", 1, 0, O_TCPIDLE},
-        {"max-flows", 1, 0, O_MAXFLOWS}, {"domain", 1, 0, O_DOMAIN}, {"zstd", 2, 0, O_ZSTD},
-        {"select", 1, 0, O_SELECT},      {"help", 0, 0, 'h'},        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"status", 1, 0, O_STATUS},
+                                         {"idle", 1, 0, O_IDLE},
+                                         {"tcp-idle", 1, 0, O_TCPIDLE},
+                                         {"max-flows", 1, 0, O_MAXFLOWS},
+                                         {"domain", 1, 0, O_DOMAIN},
+                                         {"zstd", 2, 0, O_ZSTD},
+                                         {"select", 1, 0, O_SELECT},
+                                         {"help", 0, 0, 'h'},
+                                         LIVE_OPTIONS,
+                                         {0, 0, 0, 0}};
     int o;
-    while ((o = cmd_getopt(argc, argv, "+r:w:qh", opts, &in)) != -1) {
+    while ((o = cmd_getopt(argc, argv, "+r:w:i:qh", opts, &in)) != -1) {
+        if (live_option(o, &c, &ifs))
+            continue;
         switch (o) {
         case 'w':
             out = optarg;
@@ -197,7 +306,12 @@ int cmd_probe(int argc, char **argv)
             return 2;
         }
     }
-    cmd_need_inputs("probe", &in);
+    if (ifs.n && in.n)
+        cmd_die("probe", "give -r FILE or -i IFACE, not both");
+    if (ifs.n)
+        live_setup(&c, &ifs);
+    else
+        cmd_need_inputs("probe", &in);
     char *bpf = cmd_join(argc, argv, optind);
     if (!out) {
         if (isatty(STDOUT_FILENO))
@@ -235,5 +349,6 @@ int cmd_probe(int argc, char **argv)
     ns_sel_chain_free(sel);
     free(bpf);
     free(in.paths);
+    free(ifs.paths);
     return rc < 0 ? 1 : 0;
 }

@@ -47,6 +47,9 @@ struct ns_batch {
     /* a non-fatal problem met while filling this batch */
     int has_warning;
     char warning[512];
+    /* live capture with nothing to read: the meter's clock may move to
+     * here (0 = no news), so idle flows expire on a quiet link */
+    uint64_t clock_ns;
     /* last batch: reading is over; rc < 0 with err when it failed */
     int end;
     int rc;

@@ -7,6 +7,7 @@
 #include "capture/capture.h"
 #include "ipfix/file.h"
 #include "probe/batch.h"
+#include "probe/live_reader.h"
 
 struct sink_ctx {
     struct ns_ipfix_writer *w;
@@ -36,6 +37,7 @@ void ns_probe_config_default(struct ns_probe_config *c)
     memset(c, 0, sizeof *c);
     c->output = "-";
     ns_meter_config_default(&c->meter);
+    ns_live_config_default(&c->live);
 }
 
 /* ---- the reading thread: capture, decode (copying only libpcap's frames) ---- */
@@ -141,7 +143,20 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
     struct ns_meter *m = NULL;
     struct sink_ctx sink = {0};
     int started = 0, damaged = 0;
-    int rc = ns_capture_open_files(&rd.cap, c->inputs, c->ninputs, c->bpf, err);
+    /* live capture: its own reading thread (live_reader.h), same batches */
+    struct ns_live_reader lr = {.ring = &rd.ring, .stop = c->stop};
+    int live = c->live.nifaces > 0;
+    int rc;
+    if (live) {
+        struct ns_live_config lc = c->live;
+        lc.bpf = c->bpf;
+        rc = ns_live_open(&lr.live, &lc, err);
+        lr.duration_ns = c->duration_ns;
+        lr.max_packets = c->max_packets;
+        lr.block_timeout_ms = lc.block_timeout_ms;
+    } else {
+        rc = ns_capture_open_files(&rd.cap, c->inputs, c->ninputs, c->bpf, err);
+    }
     if (rc < 0)
         return rc;
 
@@ -158,8 +173,11 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
     rd.sel = c->select;
     sink.samp_frac = ns_sel_chain_fraction(c->select);
     sink.sampled = c->select && sink.samp_frac < 1;
+    lr.hash_seed = rd.hash_seed;
+    lr.sel = c->select;
     pthread_t th;
-    if (pthread_create(&th, NULL, reader_main, &rd) != 0) {
+    if (pthread_create(&th, NULL, live ? ns_live_reader_main : reader_main,
+                       live ? (void *)&lr : (void *)&rd) != 0) {
         rc = ns_error_set(err, NS_ENOMEM, "cannot start the reading thread");
         goto out;
     }
@@ -182,6 +200,8 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
                 ns_meter_hint_flow(m, &b->prep[i + HINT_F]);
             rc = ns_meter_packet_prepared(m, &b->pkts[i], &b->prep[i], err);
         }
+        if (b->clock_ns && rc >= 0)
+            rc = ns_meter_advance(m, b->clock_ns, err);
         for (int i = 0; i < NS_MAL__COUNT; i++)
             st->malformed[i] += b->malformed[i];
         if (b->has_warning) {
@@ -218,8 +238,12 @@ out:
     st->cpu_meter_ns = thread_cpu_ns();
     if (started)
         pthread_join(th, NULL);
-    st->cpu_read_ns = rd.cpu_ns;
+    st->cpu_read_ns = live ? lr.cpu_ns : rd.cpu_ns;
     ns_batch_ring_fini(&rd.ring);
+    if (lr.live) {
+        ns_live_get_stats(lr.live, &st->live);
+        ns_live_close(lr.live);
+    }
     if (rd.cap) {
         struct ns_capture_stats cs;
         ns_capture_get_stats(rd.cap, &cs);

@@ -15,9 +15,11 @@
 #ifndef NS_PROBE_PROBE_H
 #define NS_PROBE_PROBE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capture/live.h"
 #include "meter/meter.h"
 #include "pkt/pkt.h"
 #include "select/select.h"
@@ -40,6 +42,14 @@ struct ns_probe_config {
     /* Called for each non-fatal problem (damaged input file). */
     void (*warn)(void *ctx, const char *msg);
     void *ctx;
+    /* Live capture (capture/live.h): used instead of `inputs` when
+     * live.nifaces > 0 (live.bpf is taken from `bpf`).  It runs until *stop
+     * becomes non-zero (a signal handler sets it), duration_ns passed or
+     * max_packets were read (0 = no limit); then every flow is flushed and
+     * the output closed as at the end of a file. */
+    struct ns_live_config live;
+    const volatile sig_atomic_t *stop;
+    uint64_t duration_ns, max_packets;
 };
 
 struct ns_probe_stats {
@@ -55,6 +65,7 @@ struct ns_probe_stats {
      * operator sees which side limits the rate. */
     uint64_t cpu_read_ns, cpu_meter_ns;
     struct ns_meter_stats meter;
+    struct ns_live_stats live; /* live capture: per-interface kernel counters, drops */
 };
 
 void ns_probe_config_default(struct ns_probe_config *c);
