@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/export_opts.h"
 #include "probe/probe.h"
 
 static void help(FILE *out)
@@ -33,7 +34,7 @@ static void help(FILE *out)
           "                   TCP); when full, a closed TCP flow or else the least recently\n"
           "                   used flow is exported early (flowEndReason 5,\n"
           "                   lackOfResources) and counted; nothing is lost\n"
-          "  --domain N       IPFIX observation domain id (default 0)\n"
+          "  --domain N       IPFIX observation domain id (default 0)\n" CMD_EXPORT_HELP
           "  -q               no summary on stderr\n"
           "  -h, --help       this text\n"
           "\n"
@@ -114,7 +115,10 @@ int cmd_probe(int argc, char **argv)
         {"status", 1, 0, O_STATUS},    {"idle", 1, 0, O_IDLE},
         {"tcp-idle", 1, 0, O_TCPIDLE}, {"max-flows", 1, 0, O_MAXFLOWS},
         {"domain", 1, 0, O_DOMAIN},    {"zstd", 2, 0, O_ZSTD},
-        {"help", 0, 0, 'h'},           {0, 0, 0, 0}};
+        {"help", 0, 0, 'h'},           CMD_EXPORT_LONGOPTS,
+        {0, 0, 0, 0}};
+    struct cmd_export ex;
+    cmd_export_init(&ex);
     int o;
     while ((o = cmd_getopt(argc, argv, "+r:w:qh", opts, &in)) != -1) {
         switch (o) {
@@ -159,18 +163,20 @@ int cmd_probe(int argc, char **argv)
                 zstd = (int)v;
             break;
         default:
+            if (cmd_export_option(&ex, "probe", o, optarg))
+                break;
             help(stderr);
             return 2;
         }
     }
     cmd_need_inputs("probe", &in);
     char *bpf = cmd_join(argc, argv, optind);
-    if (!out) {
+    if (!out && !ex.c.ndests) {
         if (isatty(STDOUT_FILENO))
             cmd_die("probe", "IPFIX is binary: give -w FILE, or pipe into 'netsift read -r -'");
         out = "-";
     }
-    size_t ol = strlen(out);
+    size_t ol = out ? strlen(out) : 0;
     if (zstd < 0)
         zstd = ol > 4 && !strcmp(out + ol - 4, ".zst") ? 3 : 0;
 
@@ -184,9 +190,17 @@ int cmd_probe(int argc, char **argv)
     c.warn = warn;
     c.ctx = &u;
 
+    struct ns_probe_sink xs = {ns_exporter_sink, NULL};
+    if (cmd_export_start(&ex, "probe", c.observation_domain)) {
+        xs.ctx = ex.x;
+        c.sinks = &xs;
+        c.nsinks = 1;
+    }
+
     struct ns_probe_stats st;
     struct ns_error err = {0};
     int rc = ns_probe_run(&c, &st, &err);
+    cmd_export_finish(&ex, "probe", quiet);
     if (u.shown)
         fputc('\n', stderr);
     /* the summary tells what was measured; after a failure to start there is none */
