@@ -43,7 +43,8 @@ static void help(FILE *out)
           "current file is completed.  Each exporter's records are written under an\n"
           "observation domain of their own, announced by an options record with the\n"
           "exporter's address, port and original domain (RFC 7119 elements).\n"
-          "Example: netsift collect --listen udp://[::]:4739,tcp://[::]:4739 -w flows/%Y%m%d-%H%M.ipfix\n",
+          "Example: netsift collect --listen udp://[::]:4739,tcp://[::]:4739 -w "
+          "flows/%Y%m%d-%H%M.ipfix\n",
           out);
 }
 

@@ -101,17 +101,19 @@ int cmd_export_finish(struct cmd_export *e, const char *cmd, int quiet)
     e->x = NULL;
     int dropped = 0;
     for (size_t i = 0; i < n; i++) {
-        uint64_t d = st[i].c.dropped_records + st[i].rate_dropped;
+        uint64_t d = st[i].c.dropped_flows + st[i].rate_dropped;
         dropped |= d > 0;
         if (quiet && !d)
             continue;
         fprintf(stderr,
-                "netsift %s: export %s: %" PRIu64 " messages, %" PRIu64 " records, %" PRIu64
-                " octets delivered; %" PRIu64 " records dropped (%" PRIu64
-                " by the transport in %" PRIu64 " messages, %" PRIu64 " by the rate limit); %" PRIu64
-                " sessions, %" PRIu64 " template sends, %zu templates\n",
-                cmd, e->urls[i], st[i].c.messages, st[i].c.records, st[i].c.octets, d,
-                st[i].c.dropped_records, st[i].c.dropped_messages, st[i].rate_dropped,
+                "netsift %s: export %s: delivered %" PRIu64 " flow records (%" PRIu64
+                " data records with options, %" PRIu64 " messages, %" PRIu64
+                " octets); dropped %" PRIu64 " flow records (%" PRIu64
+                " by the transport in %" PRIu64 " messages, %" PRIu64
+                " by the rate limit); %" PRIu64 " sessions, %" PRIu64
+                " template sends, %zu templates\n",
+                cmd, e->urls[i], st[i].c.flows, st[i].c.records, st[i].c.messages, st[i].c.octets,
+                d, st[i].c.dropped_flows, st[i].c.dropped_messages, st[i].rate_dropped,
                 st[i].c.connects, st[i].refreshes, st[i].templates);
     }
     return dropped;

@@ -30,7 +30,10 @@ enum {
         {"export-delay", 1, 0, CMD_O_XDELAY}, {"export-rate", 1, 0, CMD_O_XRATE},                  \
         {"export-rate-drop", 0, 0, CMD_O_XRATE_DROP},                                              \
         {"export-one-per-message", 0, 0, CMD_O_XONE}, {"export-buffer", 1, 0, CMD_O_XBUFFER},      \
-        {"export-stats", 1, 0, CMD_O_XSTATS}, {"export-linger", 1, 0, CMD_O_XLINGER}
+        {"export-stats", 1, 0, CMD_O_XSTATS},                                                      \
+    {                                                                                              \
+        "export-linger", 1, 0, CMD_O_XLINGER                                                       \
+    }
 
 #define CMD_EXPORT_HELP                                                                            \
     "  --export URL     also (or, without -w, only) send the records to an IPFIX\n"                \

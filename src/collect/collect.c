@@ -90,7 +90,8 @@ static uint64_t mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void logf_(struct ns_collector *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(struct ns_collector *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void logf_(struct ns_collector *c, const char *fmt, ...)
 {
     if (!c->cfg.log)
@@ -136,16 +137,18 @@ static int exists(const char *p)
     return stat(p, &sb) == 0;
 }
 
-static int file_emit(void *ctx, uint8_t *msg, size_t len, uint32_t nrec, struct ns_error *err)
+static int file_emit(void *ctx, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow,
+                     struct ns_error *err)
 {
     struct ns_collector *c = ctx;
     return ns_zout_write(c->out.z, msg, len, err);
 }
 
-static int stream_emit(void *ctx, uint8_t *msg, size_t len, uint32_t nrec, struct ns_error *err)
+static int stream_emit(void *ctx, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow,
+                       struct ns_error *err)
 {
     struct stream *st = ctx;
-    return file_emit(st->c, msg, len, nrec, err);
+    return file_emit(st->c, msg, len, nrec, nflow, err);
 }
 
 static int open_file(struct ns_collector *c, struct ns_error *err)
@@ -157,7 +160,8 @@ static int open_file(struct ns_collector *c, struct ns_error *err)
     localtime_r(&start, &tm);
     char base[PATH_MAX];
     if (!strftime(base, sizeof base, c->cfg.pattern, &tm))
-        return ns_error_set(err, NS_EINVAL, "file pattern '%s' gives an empty name", c->cfg.pattern);
+        return ns_error_set(err, NS_EINVAL, "file pattern '%s' gives an empty name",
+                            c->cfg.pattern);
     snprintf(c->out.path, sizeof c->out.path, "%s", base);
     for (int k = 1;; k++) {
         snprintf(c->out.part, sizeof c->out.part, "%s.part", c->out.path);
@@ -166,8 +170,7 @@ static int open_file(struct ns_collector *c, struct ns_error *err)
         /* never overwrite: NAME-k.EXT */
         const char *slash = strrchr(base, '/'), *dot = strrchr(base, '.');
         if (dot && (!slash || dot > slash + 1))
-            snprintf(c->out.path, sizeof c->out.path, "%.*s-%d%s", (int)(dot - base), base, k,
-                     dot);
+            snprintf(c->out.path, sizeof c->out.path, "%.*s-%d%s", (int)(dot - base), base, k, dot);
         else
             snprintf(c->out.path, sizeof c->out.path, "%s-%d", base, k);
     }
@@ -306,12 +309,12 @@ static int store(void *ctx, struct ns_coll_session *cs, struct ns_coll_domain *d
             return rc;
         st->gen = c->out.gen;
         static const struct ns_field_spec f[] = {
-            {0, 149, 4}, /* observationDomainId (scope): the stream's in this file */
-            {0, 403, 4}, /* originalExporterIPv4Address */
+            {0, 149, 4},  /* observationDomainId (scope): the stream's in this file */
+            {0, 403, 4},  /* originalExporterIPv4Address */
             {0, 404, 16}, /* originalExporterIPv6Address */
-            {0, 217, 2}, /* exporterTransportPort */
-            {0, 405, 4}, /* originalObservationDomainId */
-            {0, 4, 1},   /* protocolIdentifier: the transport */
+            {0, 217, 2},  /* exporterTransportPort */
+            {0, 405, 4},  /* originalObservationDomainId */
+            {0, 4, 1},    /* protocolIdentifier: the transport */
         };
         int idx = ns_msgb_opt_register(st->b, NS_COLLECT_EXPORTER_TID, 1, f, 6, err);
         if (idx < 0)
@@ -431,8 +434,8 @@ static int listen_on(struct ns_collector *c, const char *url, struct ns_error *e
     if (rc < 0)
         return rc;
     int udp = l->ep.kind == NS_TP_UDP;
-    l->fd = socket(ss.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                   0);
+    l->fd =
+        socket(ss.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (l->fd < 0)
         return ns_error_set(err, NS_EIO, "%s: %s", url, strerror(errno));
     int one = 1;
@@ -493,7 +496,7 @@ int ns_collector_local(const struct ns_collector *c, size_t i, struct sockaddr_s
 {
     socklen_t sl = sizeof *ss;
     return i < c->nl && getsockname(c->l[i].fd, (struct sockaddr *)ss, &sl) == 0 ? NS_OK
-                                                                                  : NS_EINVAL;
+                                                                                 : NS_EINVAL;
 }
 
 static int read_udp(struct ns_collector *c, struct listener *l, uint64_t now, struct ns_error *err)
@@ -501,8 +504,8 @@ static int read_udp(struct ns_collector *c, struct listener *l, uint64_t now, st
     for (int k = 0; k < UDP_BATCH; k++) {
         struct sockaddr_storage peer;
         socklen_t pl = sizeof peer;
-        ssize_t n = recvfrom(l->fd, c->dgram, sizeof c->dgram, MSG_DONTWAIT,
-                             (struct sockaddr *)&peer, &pl);
+        ssize_t n =
+            recvfrom(l->fd, c->dgram, sizeof c->dgram, MSG_DONTWAIT, (struct sockaddr *)&peer, &pl);
         if (n < 0)
             return NS_OK;
         struct sess *s = NULL;
@@ -561,8 +564,8 @@ static int read_tcp(struct ns_collector *c, struct sess *s, uint64_t now, struct
                  * re-framed; the session ends */
                 s->s.st.malformed++;
                 c->tot.framing_errors++;
-                logf_(c, "%s: not an IPFIX stream (version %u, length %u): closing", s->name,
-                      ver, len);
+                logf_(c, "%s: not an IPFIX stream (version %u, length %u): closing", s->name, ver,
+                      len);
                 return 0;
             }
             if (len > s->rlen - off)
@@ -583,7 +586,8 @@ static int timers(struct ns_collector *c, uint64_t now, struct ns_error *err)
     int rc = NS_OK;
     if (c->out.open && time(NULL) >= c->out.end)
         rc = close_file(c, err);
-    if (rc == NS_OK && c->out.open && now - c->last_flush >= (c->cfg.flush_ns ? c->cfg.flush_ns : 1000000000u)) {
+    if (rc == NS_OK && c->out.open &&
+        now - c->last_flush >= (c->cfg.flush_ns ? c->cfg.flush_ns : 1000000000u)) {
         c->last_flush = now;
         for (size_t i = 0; i < c->nsess && rc == NS_OK; i++)
             rc = flush_session(c, c->sess[i], 0, err);

@@ -52,7 +52,7 @@
 #include "collect/session.h"
 #include "util/err.h"
 
-#define NS_COLLECT_MAX_LISTEN    16
+#define NS_COLLECT_MAX_LISTEN   16
 #define NS_COLLECT_EXPORTER_TID 0xFF01u
 
 struct ns_collect_config {

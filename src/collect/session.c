@@ -108,8 +108,8 @@ static void check_seq(struct ns_coll_session *s, struct ns_coll_domain *d, uint3
           d->next_seq, seq);
 }
 
-int ns_coll_session_message(struct ns_coll_session *s, const uint8_t *msg, size_t len,
-                            uint64_t now, const struct ns_coll_handler *h, struct ns_error *err)
+int ns_coll_session_message(struct ns_coll_session *s, const uint8_t *msg, size_t len, uint64_t now,
+                            const struct ns_coll_handler *h, struct ns_error *err)
 {
     struct ns_msg_hdr hdr;
     struct ns_set_iter it;

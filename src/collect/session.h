@@ -100,8 +100,8 @@ void ns_coll_session_fini(struct ns_coll_session *s);
  * for UDP: the datagram) at time now (ns, monotonic).  Returns the flow
  * records delivered, NS_EFORMAT/NS_ETRUNC when the message (or its rest)
  * was dropped as malformed (err says why), or the handler's error. */
-int ns_coll_session_message(struct ns_coll_session *s, const uint8_t *msg, size_t len,
-                            uint64_t now, const struct ns_coll_handler *h, struct ns_error *err);
+int ns_coll_session_message(struct ns_coll_session *s, const uint8_t *msg, size_t len, uint64_t now,
+                            const struct ns_coll_handler *h, struct ns_error *err);
 size_t ns_coll_session_templates(const struct ns_coll_session *s);
 
 #endif

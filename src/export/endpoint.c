@@ -21,8 +21,8 @@ int ns_endpoint_parse(const char *url, struct ns_endpoint *ep, struct ns_error *
         ep->kind = NS_TP_TCP;
     else if ((sl == 4 && (!strncmp(url, "sctp", 4) || !strncmp(url, "dtls", 4))) ||
              (sl == 3 && !strncmp(url, "tls", 3)))
-        return ns_error_set(err, NS_EUNSUP, "'%s': transport %.*s is not built yet (udp, tcp)",
-                            url, (int)sl, url);
+        return ns_error_set(err, NS_EUNSUP, "'%s': transport %.*s is not built yet (udp, tcp)", url,
+                            (int)sl, url);
     else
         return ns_error_set(err, NS_EINVAL, "'%s': unknown transport '%.*s' (udp, tcp)", url,
                             (int)sl, url);
@@ -41,8 +41,8 @@ int ns_endpoint_parse(const char *url, struct ns_endpoint *ep, struct ns_error *
     } else {
         const char *c = strchr(h, ':');
         if (c && strchr(c + 1, ':'))
-            return ns_error_set(err, NS_EINVAL, "'%s': write IPv6 addresses in brackets, [::1]:4739",
-                                url);
+            return ns_error_set(err, NS_EINVAL,
+                                "'%s': write IPv6 addresses in brackets, [::1]:4739", url);
         hl = c ? (size_t)(c - h) : strlen(h);
         port = c ? c + 1 : NULL;
     }

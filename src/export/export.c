@@ -64,14 +64,14 @@ void ns_export_config_default(struct ns_export_config *c)
 
 /* A finished message: stamp the export time (RFC 7011 §3.1: when the
  * message leaves the exporter) and hand it to the transport. */
-static int emit(void *ctx, uint8_t *msg, size_t len, uint32_t nrec, struct ns_error *err)
+static int emit(void *ctx, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow,
+                struct ns_error *err)
 {
     struct dest *d = ctx;
     ns_msgb_put_export_time(msg, (uint32_t)time(NULL));
-    if (d->ops->send(d->t, msg, len, nrec) == NS_EFULL)
+    if (d->ops->send(d->t, msg, len, nrec, nflow) == NS_EFULL)
         ns_msgb_forget(d->b); /* the message may have held a template */
-    if (d->ops->datagram && d->x->c.refresh_msgs &&
-        ++d->msgs_since_refresh >= d->x->c.refresh_msgs)
+    if (d->ops->datagram && d->x->c.refresh_msgs && ++d->msgs_since_refresh >= d->x->c.refresh_msgs)
         d->refresh_due = 1;
     return NS_OK;
 }
@@ -98,7 +98,7 @@ static int add_stats(struct dest *d, struct ns_error *err)
     ns_put64(p + 4, c->messages);
     ns_put64(p + 12, c->records);
     ns_put64(p + 20, c->octets);
-    ns_put64(p + 28, c->dropped_records + d->rate_dropped);
+    ns_put64(p + 28, c->dropped_flows + d->rate_dropped);
     ns_put64(p + 36, (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
     int rc = ns_msgb_opt_add(d->b, d->stats_idx, rec, err);
     if (rc == NS_OK)
@@ -302,8 +302,7 @@ void ns_exporter_stats(const struct ns_exporter *x, size_t i, struct ns_export_d
         fill_stats(&x->d[i], st);
 }
 
-int ns_exporter_close(struct ns_exporter *x, struct ns_export_dest_stats *st,
-                      struct ns_error *err)
+int ns_exporter_close(struct ns_exporter *x, struct ns_export_dest_stats *st, struct ns_error *err)
 {
     if (!x)
         return NS_OK;

@@ -88,8 +88,7 @@ void ns_export_config_default(struct ns_export_config *c);
 
 struct ns_exporter;
 
-int ns_exporter_new(struct ns_exporter **x, const struct ns_export_config *c,
-                    struct ns_error *err);
+int ns_exporter_new(struct ns_exporter **x, const struct ns_export_config *c, struct ns_error *err);
 int ns_exporter_add(struct ns_exporter *x, const struct ns_record *r, struct ns_error *err);
 /* Run timers and transports without a record (e.g. while idle). */
 int ns_exporter_poll(struct ns_exporter *x, struct ns_error *err);
@@ -98,8 +97,7 @@ void ns_exporter_stats(const struct ns_exporter *x, size_t i, struct ns_export_d
 /* Send the final statistics, flush, deliver for up to linger_ns, close;
  * st (may be NULL, else ns_exporter_ndests entries) gets the final
  * counts.  Frees x always. */
-int ns_exporter_close(struct ns_exporter *x, struct ns_export_dest_stats *st,
-                      struct ns_error *err);
+int ns_exporter_close(struct ns_exporter *x, struct ns_export_dest_stats *st, struct ns_error *err);
 
 /* Record sink adaptor (meter.h ns_record_sink signature). */
 int ns_exporter_sink(void *x, const struct ns_record *r, struct ns_error *err);

@@ -36,7 +36,7 @@
 enum { DOWN, CONNECTING, UP };
 
 struct qent {
-    uint32_t off, len, nrec;
+    uint32_t off, len, nrec, nflow;
 };
 
 struct tcp {
@@ -106,6 +106,7 @@ static void trim(struct tcp *t)
     while (k < t->nent && t->ent[k].off + t->ent[k].len <= t->acked) {
         t->c.messages++;
         t->c.records += t->ent[k].nrec;
+        t->c.flows += t->ent[k].nflow;
         t->c.octets += t->ent[k].len;
         bytes += t->ent[k].len;
         k++;
@@ -188,12 +189,13 @@ static void drop_tail(struct tcp *t)
     struct qent *e = &t->ent[--t->nent];
     t->c.dropped_messages++;
     t->c.dropped_records += e->nrec;
+    t->c.dropped_flows += e->nflow;
     t->len = e->off;
     if (t->seq_ent > t->nent)
         t->seq_ent = t->nent;
 }
 
-static int tcp_send(struct ns_xport *x, uint8_t *msg, size_t len, uint32_t nrec)
+static int tcp_send(struct ns_xport *x, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow)
 {
     struct tcp *t = (struct tcp *)x;
     uint64_t deadline = 0;
@@ -212,6 +214,7 @@ static int tcp_send(struct ns_xport *x, uint8_t *msg, size_t len, uint32_t nrec)
         if (t->st != UP || now >= deadline) {
             t->c.dropped_messages++;
             t->c.dropped_records += nrec;
+            t->c.dropped_flows += nflow;
             return NS_EFULL;
         }
         struct pollfd p = {t->fd, POLLOUT, 0};
@@ -227,7 +230,7 @@ static int tcp_send(struct ns_xport *x, uint8_t *msg, size_t len, uint32_t nrec)
             t->ent[i].off += (uint32_t)len;
     }
     memcpy(t->buf + at, msg, len);
-    t->ent[ei] = (struct qent){(uint32_t)at, (uint32_t)len, nrec};
+    t->ent[ei] = (struct qent){(uint32_t)at, (uint32_t)len, nrec, nflow};
     t->nent++;
     t->len += len;
     if (t->front) {

@@ -37,14 +37,16 @@
 #include "util/err.h"
 
 struct ns_xport_counts {
-    uint64_t messages, records, octets;          /* delivered */
-    uint64_t dropped_messages, dropped_records;  /* never delivered */
+    uint64_t messages, records, octets;         /* delivered (records: data records) */
+    uint64_t flows;                             /* of the records, flow records */
+    uint64_t dropped_messages, dropped_records; /* never delivered */
+    uint64_t dropped_flows;
     uint64_t connects, disconnects, send_errors; /* sessions and trouble */
 };
 
 struct ns_xport_opts {
-    size_t buffer;            /* stream transports: queue bytes */
-    uint64_t backoff_min_ns;  /* first reconnect delay, doubled up to max */
+    size_t buffer;           /* stream transports: queue bytes */
+    uint64_t backoff_min_ns; /* first reconnect delay, doubled up to max */
     uint64_t backoff_max_ns;
     uint64_t send_timeout_ns; /* connected but slow peer: wait this long for room */
 };
@@ -56,10 +58,10 @@ struct ns_xport_ops {
     int datagram; /* 1: unreliable, MTU-bound (refresh templates) */
     int (*open)(struct ns_xport **t, const struct ns_endpoint *ep, const struct ns_xport_opts *o,
                 struct ns_error *err);
-    /* A finished message with nrec data records; msg may be modified
+    /* A finished message with nrec data records (nflow flow records); msg may be modified
      * (sequence number per session).  NS_OK: delivered or queued;
      * NS_EFULL: refused (counted as dropped by the transport). */
-    int (*send)(struct ns_xport *t, uint8_t *msg, size_t len, uint32_t nrec);
+    int (*send)(struct ns_xport *t, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow);
     /* Make progress at time now (ns, monotonic).  Returns 1 when a new
      * transport session started (the caller then sends templates), else 0. */
     int (*poll)(struct ns_xport *t, uint64_t now);

@@ -39,13 +39,14 @@ static int udp_open(struct ns_xport **out, const struct ns_endpoint *ep,
     return NS_OK;
 }
 
-static int udp_send(struct ns_xport *t, uint8_t *msg, size_t len, uint32_t nrec)
+static int udp_send(struct ns_xport *t, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow)
 {
     struct udp *u = (struct udp *)t;
     for (int tries = 0; tries < 2; tries++) {
         if (send(u->fd, msg, len, 0) == (ssize_t)len) {
             u->c.messages++;
             u->c.records += nrec;
+            u->c.flows += nflow;
             u->c.octets += len;
             return NS_OK;
         }
@@ -58,6 +59,7 @@ static int udp_send(struct ns_xport *t, uint8_t *msg, size_t len, uint32_t nrec)
     u->c.send_errors++;
     u->c.dropped_messages++;
     u->c.dropped_records += nrec;
+    u->c.dropped_flows += nflow;
     return NS_EFULL;
 }
 
@@ -71,9 +73,7 @@ static int udp_idle(const struct ns_xport *t)
     return 1;
 }
 
-static void udp_set_front(struct ns_xport *t, int front)
-{
-}
+static void udp_set_front(struct ns_xport *t, int front) {}
 
 static int udp_up(const struct ns_xport *t)
 {

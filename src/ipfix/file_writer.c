@@ -13,7 +13,8 @@ struct ns_ipfix_writer {
     struct ns_error ferr;
 };
 
-static int emit(void *ctx, uint8_t *msg, size_t len, uint32_t nrec, struct ns_error *err)
+static int emit(void *ctx, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow,
+                struct ns_error *err)
 {
     struct ns_ipfix_writer *w = ctx;
     return ns_zout_write(w->out, msg, len, err);

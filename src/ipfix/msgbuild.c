@@ -25,6 +25,7 @@ struct ns_msgb {
     int one_per_msg;
     uint32_t seq;         /* data records emitted before the current message */
     uint32_t nrec;        /* data records in the current message */
+    uint32_t nflow;       /* of them, flow records */
     uint32_t export_time; /* newest record end (s) in the current message */
     int open;             /* a message is being built */
     uint16_t data_tid;    /* template of the open data set, 0 when none */
@@ -95,13 +96,13 @@ int ns_msgb_flush(struct ns_msgb *b, struct ns_error *err)
     if (!b->open)
         return NS_OK;
     size_t n = ns_msg_enc_finish(&b->m, b->export_time);
-    uint32_t nrec = b->nrec;
+    uint32_t nrec = b->nrec, nflow = b->nflow;
     b->open = 0;
     b->data_tid = 0;
     b->seq += nrec; /* RFC 7011 §3.1: mod 2^32 by unsigned wrap */
-    b->nrec = 0;
+    b->nrec = b->nflow = 0;
     b->export_time = 0;
-    return b->emit(b->ctx, b->buf, n, nrec, err);
+    return b->emit(b->ctx, b->buf, n, nrec, nflow, err);
 }
 
 static int begin(struct ns_msgb *b, struct ns_error *err)
@@ -214,6 +215,7 @@ int ns_msgb_add(struct ns_msgb *b, const struct ns_record *r, struct ns_error *e
         return rc;
     ns_flowrec_encode(t, r, p);
     b->nrec++;
+    b->nflow++;
     uint64_t end_s = ns_record_end_ns(r) / 1000000000u;
     if (end_s > b->export_time)
         b->export_time = end_s > UINT32_MAX ? UINT32_MAX : (uint32_t)end_s;
@@ -275,8 +277,7 @@ int ns_msgb_opt_add(struct ns_msgb *b, int idx, const uint8_t *rec, struct ns_er
     struct opt_tmpl *o = &b->opt[idx];
     int rc;
     if (!o->announced) {
-        rc = put_template(b, o->tid, o->f, o->n, o->scope_count, NS_SET_HDR_LEN + o->rec_len,
-                              err);
+        rc = put_template(b, o->tid, o->f, o->n, o->scope_count, NS_SET_HDR_LEN + o->rec_len, err);
         if (rc < 0)
             return rc;
         o->announced = 1;

@@ -46,8 +46,9 @@
 #define NS_MSGB_MAX_OPTS 4
 
 /* A finished message of len octets holding nrec data records (options
- * records included).  msg may be modified by the callee. */
-typedef int (*ns_msgb_emit_fn)(void *ctx, uint8_t *msg, size_t len, uint32_t nrec,
+ * records included), nflow of them flow records.  msg may be modified by
+ * the callee. */
+typedef int (*ns_msgb_emit_fn)(void *ctx, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow,
                                struct ns_error *err);
 
 struct ns_msgb_opts {

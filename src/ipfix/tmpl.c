@@ -289,6 +289,6 @@ void ns_tmpl_store_set_now(struct ns_tmpl_store *s, uint64_t now)
 
 void ns_tmpl_store_set_max_fields(struct ns_tmpl_store *s, size_t max_fields)
 {
-    s->max_fields = max_fields && max_fields < NS_TMPL_MAX_TOTAL_FIELDS ? max_fields
-                                                                         : NS_TMPL_MAX_TOTAL_FIELDS;
+    s->max_fields =
+        max_fields && max_fields < NS_TMPL_MAX_TOTAL_FIELDS ? max_fields : NS_TMPL_MAX_TOTAL_FIELDS;
 }

@@ -32,11 +32,11 @@ struct ns_probe_sink {
 struct ns_probe_config {
     const char *const *inputs; /* pcap/pcapng paths, "-" = stdin */
     size_t ninputs;
-    const char *bpf;    /* capture filter, may be NULL */
-    const char *output; /* IPFIX file path, "-" = stdout, NULL = none */
+    const char *bpf;                   /* capture filter, may be NULL */
+    const char *output;                /* IPFIX file path, "-" = stdout, NULL = none */
     const struct ns_probe_sink *sinks; /* more consumers of the records */
     size_t nsinks;
-    int zstd_level;     /* 0 = uncompressed */
+    int zstd_level; /* 0 = uncompressed */
     uint32_t observation_domain;
     struct ns_meter_config meter;
     /* Called now and then with progress (may be NULL). */

@@ -15,7 +15,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int sink(void *ctx, uint8_t *msg, size_t len, uint32_t nrec, struct ns_error *err)
+static int sink(void *ctx, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow,
+                struct ns_error *err)
 {
     return NS_OK;
 }
@@ -23,7 +24,8 @@ static int sink(void *ctx, uint8_t *msg, size_t len, uint32_t nrec, struct ns_er
 static int store(void *ctx, struct ns_coll_session *s, struct ns_coll_domain *d,
                  const struct ns_record *r, struct ns_error *err)
 {
-    (void)ns_msgb_add(ctx, r, err); /* records a netsift file could not hold are the input's fault */
+    (void)ns_msgb_add(ctx, r,
+                      err); /* records a netsift file could not hold are the input's fault */
     return NS_OK;
 }
 

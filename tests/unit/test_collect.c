@@ -22,7 +22,8 @@ struct msgs {
     uint8_t *m[MAXM];
 };
 
-static int keep(void *ctx, uint8_t *msg, size_t len, uint32_t nrec, struct ns_error *err)
+static int keep(void *ctx, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow,
+                struct ns_error *err)
 {
     struct msgs *x = ctx;
     assert_true(x->n < MAXM);
@@ -317,9 +318,12 @@ static void test_malformed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_all_records_in_order), cmocka_unit_test(test_gap_counts_lost_records),
-        cmocka_unit_test(test_late_and_restart),     cmocka_unit_test(test_templates_scoped),
-        cmocka_unit_test(test_withdrawal_and_lifetime), cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_all_records_in_order),
+        cmocka_unit_test(test_gap_counts_lost_records),
+        cmocka_unit_test(test_late_and_restart),
+        cmocka_unit_test(test_templates_scoped),
+        cmocka_unit_test(test_withdrawal_and_lifetime),
+        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,7 +32,8 @@ struct capture {
     uint64_t flows;
 };
 
-static int cap_emit(void *ctx, uint8_t *msg, size_t len, uint32_t nrec, struct ns_error *err)
+static int cap_emit(void *ctx, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow,
+                    struct ns_error *err)
 {
     struct capture *c = ctx;
     assert_true(len <= c->max);
@@ -346,6 +347,7 @@ static void test_tcp_down_counts_drops(void **state)
     assert_int_equal(st.c.connects, 0);
     /* every flow record (plus the final statistics record) is dropped and counted */
     assert_int_equal(st.c.dropped_records, 20000 + 1);
+    assert_int_equal(st.c.dropped_flows, 20000);
 }
 
 struct reader {
