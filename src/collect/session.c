@@ -82,30 +82,50 @@ static struct ns_coll_domain *domain(struct ns_coll_session *s, uint32_t id)
     return d;
 }
 
-/* RFC 7011 §3.1: compare the message's sequence number with the expected. */
-static void check_seq(struct ns_coll_session *s, struct ns_coll_domain *d, uint32_t seq,
-                      const struct ns_coll_handler *h)
+enum { MODE_UNKNOWN, MODE_RFC, MODE_INCLUSIVE };
+
+/* RFC 7011 §3.1: a message's sequence number counts the data records sent
+ * before it.  n: data records of this message (countable: all decoded). */
+static void check_seq(struct ns_coll_session *s, struct ns_coll_domain *d, uint32_t seq, uint32_t n,
+                      int countable, const struct ns_coll_handler *h)
 {
-    if (!d->valid || seq == d->next_seq)
+    if (!d->valid)
         return;
-    uint32_t ahead = seq - d->next_seq;
+    uint32_t rfc = d->prev_seq + d->prev_n, incl = d->prev_seq + n;
+    if (d->mode == MODE_UNKNOWN && countable && rfc != incl) {
+        if (seq == incl) {
+            d->mode = MODE_INCLUSIVE;
+            logf_(h, s,
+                  "domain %u: sequence numbers count their own message's records too (not RFC "
+                  "7011 §3.1); checked that way",
+                  d->id);
+        } else if (seq == rfc) {
+            d->mode = MODE_RFC;
+        }
+    }
+    if (d->mode == MODE_INCLUSIVE && !countable)
+        return;
+    uint32_t expect = d->mode == MODE_INCLUSIVE ? incl : rfc;
+    if (seq == expect)
+        return;
+    uint32_t ahead = seq - expect;
     if (ahead < 0x80000000u) {
         s->st.lost_records += ahead;
         s->st.gaps++;
         logf_(h, s,
               "domain %u: sequence gap: expected %u, got %u: %u records lost "
               "(%llu so far)",
-              d->id, d->next_seq, seq, ahead, (unsigned long long)s->st.lost_records);
+              d->id, expect, seq, ahead, (unsigned long long)s->st.lost_records);
         return;
     }
-    uint32_t behind = d->next_seq - seq;
+    uint32_t behind = expect - seq;
     if (s->datagram && behind <= LATE_WINDOW) {
         s->st.late++;
         return;
     }
     s->st.resets++;
     logf_(h, s, "domain %u: sequence number went back from %u to %u: exporter restarted", d->id,
-          d->next_seq, seq);
+          expect, seq);
 }
 
 int ns_coll_session_message(struct ns_coll_session *s, const uint8_t *msg, size_t len, uint64_t now,
@@ -127,7 +147,6 @@ int ns_coll_session_message(struct ns_coll_session *s, const uint8_t *msg, size_
         return ns_error_set(err, NS_EFULL, "observation domain %u: over the limit of %zu domains",
                             hdr.obs_domain, s->lim.max_domains);
     }
-    check_seq(s, d, hdr.seq, h);
 
     struct ns_ipfix_stats before = s->dec.st;
     ns_ipfix_dec_set_now(&s->dec, now);
@@ -154,11 +173,15 @@ int ns_coll_session_message(struct ns_coll_session *s, const uint8_t *msg, size_
         else
             s->st.malformed++;
         logf_(h, s, "domain %u: rest of message dropped: %s", d->id, err ? err->msg : "");
+        check_seq(s, d, hdr.seq, 0, 0, h);
         d->valid = 0;
         return rc == NS_EFULL ? NS_EFORMAT : rc;
     }
     /* the next number is known only when every data set was decodable */
-    d->valid = a->skipped_sets == before.skipped_sets;
-    d->next_seq = hdr.seq + (uint32_t)data;
+    int countable = a->skipped_sets == before.skipped_sets;
+    check_seq(s, d, hdr.seq, (uint32_t)data, countable, h);
+    d->valid = countable;
+    d->prev_seq = hdr.seq;
+    d->prev_n = (uint32_t)data;
     return n;
 }

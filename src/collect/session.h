@@ -23,6 +23,10 @@
  * (reset): logged, counted, and the new number taken as the base.  When a
  * message holds data sets that cannot be decoded (unknown template) its
  * record count is unknown, and the next message sets a new base.
+ * Some exporters (softflowd 1.x) put in each message the count of records
+ * sent *including* that message's own; the first messages whose record
+ * counts differ tell the two rules apart, the domain is checked by the
+ * rule its exporter follows, and the non-standard one is logged once.
  *
  * Bad input — wrong version, a length beyond the bytes held, a set or
  * template that overruns its container — drops the rest of that message
@@ -66,10 +70,12 @@ struct ns_coll_stats {
 
 struct ns_coll_domain {
     uint32_t id;
-    uint32_t next_seq;
-    int valid;       /* next_seq known */
-    uint64_t stream; /* the owner's: e.g. an output stream id (0: none yet) */
-    void *user;      /* the owner's */
+    uint32_t prev_seq; /* of the last message */
+    uint32_t prev_n;   /* data records in it */
+    int valid;         /* prev_* known and countable */
+    int mode;          /* 0 unknown, 1 RFC 7011, 2 counts its own message too */
+    uint64_t stream;   /* the owner's: e.g. an output stream id (0: none yet) */
+    void *user;        /* the owner's */
 };
 
 struct ns_coll_session {

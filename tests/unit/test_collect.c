@@ -139,6 +139,38 @@ static void test_gap_counts_lost_records(void **state)
     free_msgs(&x);
 }
 
+/* softflowd-style numbering: each message counts its own records too */
+static void test_inclusive_sequence(void **state)
+{
+    struct msgs x = {0};
+    make_stream(&x, 7, 300, 12);
+    uint32_t seq = 0;
+    for (int i = 0; i < x.n; i++) {
+        seq += x.nrec[i];
+        ns_put32(x.m[i] + 8, seq);
+    }
+    struct ns_coll_session s;
+    struct ns_coll_limits l;
+    struct ns_error err;
+    ns_coll_limits_default(&l);
+    assert_int_equal(ns_coll_session_init(&s, 1, 1, &l, &err), 0);
+    struct logbook lb = {0};
+    uint64_t lost = 0;
+    for (int i = 0; i < x.n; i++) {
+        if (i == 7) {
+            lost = x.nrec[i];
+            continue;
+        }
+        feed(&s, &x, i, 0, &lb);
+    }
+    assert_int_equal(s.st.lost_records, lost);
+    assert_int_equal(s.st.gaps, 1);
+    assert_int_equal(s.st.late, 0);
+    assert_int_equal(lb.lines, 2); /* the numbering rule, once; the gap */
+    ns_coll_session_fini(&s);
+    free_msgs(&x);
+}
+
 static void test_late_and_restart(void **state)
 {
     struct msgs x = {0};
@@ -321,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_all_records_in_order),
         cmocka_unit_test(test_gap_counts_lost_records),
         cmocka_unit_test(test_late_and_restart),
+        cmocka_unit_test(test_inclusive_sequence),
         cmocka_unit_test(test_templates_scoped),
         cmocka_unit_test(test_withdrawal_and_lifetime),
         cmocka_unit_test(test_limits),
