@@ -6,6 +6,9 @@
 #include <string.h>
 
 #define LATE_WINDOW 65536u /* UDP: a datagram this far behind is late, not a restart */
+/* A forward jump this large is no outage (2^28 records: over two minutes
+ * at 2 M records/s) but a restart with a new number (or garbage). */
+#define MAX_GAP (1u << 28)
 
 void ns_coll_limits_default(struct ns_coll_limits *l)
 {
@@ -109,7 +112,7 @@ static void check_seq(struct ns_coll_session *s, struct ns_coll_domain *d, uint3
     if (seq == expect)
         return;
     uint32_t ahead = seq - expect;
-    if (ahead < 0x80000000u) {
+    if (ahead < MAX_GAP) {
         s->st.lost_records += ahead;
         s->st.gaps++;
         logf_(h, s,

@@ -17,7 +17,8 @@
  *
  * Sequence numbers (§3.1) are tracked per (session, domain): the next
  * message should carry the previous one's number plus its data records.
- * A forward jump is a gap: its size is added to lost_records and logged.
+ * A forward jump is a gap: its size is added to lost_records and logged
+ * (up to 2^28 records; a larger jump is taken as a restart).
  * A backward jump within 64 Ki records on UDP is a late (reordered or
  * duplicated) datagram; any other backward jump is an exporter restart
  * (reset): logged, counted, and the new number taken as the base.  When a
