@@ -17,6 +17,14 @@ need python3
 total=$("$NS_BIN" read -r "$TMP/ref.ipfix" -s flowid -F csv | tail -n +2 | wc -l)
 [ "$total" -ge 6000 ] || fail "only $total records"
 
+wait_log() { # NAME REGEX: until the collector's log shows it (10 s at most)
+    for _ in $(seq 200); do
+        grep -qE "$2" "$TMP/$1.log" && return 0
+        sleep 0.05
+    done
+    fail "$1: no '$2' in its log: $(cat "$TMP/$1.log")"
+}
+
 count() { # records in the files under a directory (0 when none)
     local f
     f=$(find "$1" -name '*.ipfix*' 2>/dev/null)
@@ -33,7 +41,8 @@ restart_run() { # NAME OUTAGE_S EXTRA_PROBE_ARGS...
         --export-linger 10s "$@" 2>"$TMP/$name.probe" &
     local pp=$!
     PIDS="$PIDS $pp"
-    sleep 0.7
+    wait_log ${name}a writing
+    sleep 0.5
     stop_collect ${name}a TERM
     sleep "$outage"
     start_collect ${name}b 1 --listen "tcp://127.0.0.1:$port" -w "$TMP/${name}b/f.ipfix" --rotate 0
@@ -64,7 +73,8 @@ start_collect k 1 --listen tcp://127.0.0.1:0 -w "$TMP/k/%H%M%S.ipfix" --rotate 1
     --export-delay 100ms --export-linger 0 2>/dev/null &
 pp=$!
 PIDS="$PIDS $pp"
-sleep 2.6
+wait_log k writing
+sleep 2
 stop_collect k KILL
 wait $pp 2>/dev/null || true
 done_files=$(find "$TMP/k" -name '*.ipfix' | wc -l)
