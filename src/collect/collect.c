@@ -90,9 +90,8 @@ static uint64_t mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void logf_(struct ns_collector *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void logf_(struct ns_collector *c, const char *fmt, ...)
+static __attribute__((format(printf, 2, 3))) void logf_(struct ns_collector *c, const char *fmt,
+                                                        ...)
 {
     if (!c->cfg.log)
         return;
@@ -427,8 +426,8 @@ static int listen_on(struct ns_collector *c, const char *url, struct ns_error *e
 {
     struct listener *l = &c->l[c->nl];
     int rc = ns_endpoint_parse(url, &l->ep, err);
-    struct sockaddr_storage ss;
-    socklen_t sl;
+    struct sockaddr_storage ss = {0};
+    socklen_t sl = 0;
     if (rc == NS_OK)
         rc = ns_endpoint_resolve(&l->ep, 1, &ss, &sl, err);
     if (rc < 0)
@@ -473,7 +472,7 @@ int ns_collector_new(struct ns_collector **out, const struct ns_collect_config *
         return ns_error_set(err, NS_ENOMEM, "out of memory");
     c->cfg = *cfg;
     size_t ms = cfg->max_sessions ? cfg->max_sessions : 256;
-    c->sess = calloc(ms, sizeof *c->sess);
+    c->sess = calloc(ms, sizeof *c->sess); // NOLINT(bugprone-sizeof-expression)
     c->ep = epoll_create1(EPOLL_CLOEXEC);
     if (!c->sess || c->ep < 0) {
         free(c->sess);
@@ -560,7 +559,7 @@ static int read_tcp(struct ns_collector *c, struct sess *s, uint64_t now, struct
             const uint8_t *m = s->rbuf + off;
             uint16_t ver = ns_be16(m), len = ns_be16(m + 2);
             if (ver != NS_IPFIX_VERSION || len < NS_MSG_HDR_LEN) {
-                /* RFC 7011 §10.4.1: a stream that is not IPFIX cannot be
+                /* RFC 7011 §10.4: a stream that is not IPFIX cannot be
                  * re-framed; the session ends */
                 s->s.st.malformed++;
                 c->tot.framing_errors++;

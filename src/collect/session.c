@@ -58,15 +58,15 @@ size_t ns_coll_session_templates(const struct ns_coll_session *s)
     return s->dec.store ? ns_tmpl_store_count(s->dec.store) : 0;
 }
 
-static void logf_(const struct ns_coll_handler *h, struct ns_coll_session *s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void logf_(const struct ns_coll_handler *h, struct ns_coll_session *s, const char *fmt, ...)
+static __attribute__((format(printf, 3, 4))) void
+logf_(const struct ns_coll_handler *h, struct ns_coll_session *s, const char *fmt, ...)
 {
     if (!h->log)
         return;
     char buf[600];
     va_list ap;
     va_start(ap, fmt);
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is just above
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     h->log(h->ctx, s, buf);

@@ -1,7 +1,7 @@
 /*
  * endpoint.h — IPFIX transport endpoints written as URLs: `udp://H:P`,
  * `tcp://H:P` (H: IPv4 literal, [IPv6 literal] or a name; P: port, 4739
- * when left out, RFC 7011 §10.3.4 / §10.4.4).  Shared by the exporting
+ * when left out, RFC 7011 §10.3 and §10.4).  Shared by the exporting
  * process (export/) and the collecting process (collect/), so both spell
  * endpoints the same way; sctp, tls and dtls are reserved scheme names
  * for transports still to come.

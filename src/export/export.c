@@ -192,7 +192,7 @@ int ns_exporter_new(struct ns_exporter **out, const struct ns_export_config *c,
         d->v6 = ss.ss_family == AF_INET6;
         d->ops = ns_xport_for(d->ep.kind);
         struct ns_msgb_opts bo = {.obs_domain = c->obs_domain, .one_per_msg = c->one_per_msg};
-        /* RFC 7011 §10.3.3: a UDP message fits the path MTU */
+        /* RFC 7011 §10.3: a UDP message fits the path MTU */
         bo.max_msg = d->ops->datagram ? mtu - (d->v6 ? 40u : 20u) - 8u : NS_MSG_MAX;
         if ((rc = ns_msgb_new(&d->b, &bo, emit, d, err)) < 0)
             break;

@@ -12,7 +12,7 @@
  *
  * Policies, all per exporting process:
  *  - message size: UDP messages never exceed the path MTU less the IP and
- *    UDP headers (RFC 7011 §10.3.3; 1500 → 1472 octets over IPv4, 1452
+ *    UDP headers (RFC 7011 §10.3; 1500 → 1472 octets over IPv4, 1452
  *    over IPv6); TCP messages are up to 65535 octets.
  *  - template refresh over UDP (RFC 7011 §8.4, §10.3.6): every
  *    refresh_ns and every refresh_msgs messages, the type records and all

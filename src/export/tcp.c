@@ -86,11 +86,12 @@ static int tcp_open(struct ns_xport **out, const struct ns_endpoint *ep,
     t->buf = malloc(t->cap);
     t->ent = calloc(t->ent_cap, sizeof *t->ent);
     if (!t->buf || !t->ent) {
+        size_t cap = t->cap;
         free(t->buf);
         free(t->ent);
         free(t);
         return ns_error_set(err, NS_ENOMEM, "%s: out of memory for a %zu-octet buffer", ep->url,
-                            t->cap);
+                            cap);
     }
     t->fd = -1;
     t->st = DOWN;
