@@ -96,7 +96,7 @@ static int add_stats(struct dest *d, struct ns_error *err)
     clock_gettime(CLOCK_REALTIME, &ts);
     ns_put32(p, d->process_id);
     ns_put64(p + 4, c->messages);
-    ns_put64(p + 12, c->records);
+    ns_put64(p + 12, c->flows);
     ns_put64(p + 20, c->octets);
     ns_put64(p + 28, c->dropped_flows + d->rate_dropped);
     ns_put64(p + 36, (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);

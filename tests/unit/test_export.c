@@ -281,6 +281,67 @@ static void test_delay_and_one_per_message(void **state)
     close(fd);
 }
 
+/* RFC 7011 §4.3 statistics: sent when due, counting what went before */
+static void test_stats_records(void **state)
+{
+    int port, fd = udp_sink(&port);
+    char url[64];
+    snprintf(url, sizeof url, "udp://127.0.0.1:%d", port);
+    const char *urls[] = {url};
+    struct ns_export_config c;
+    base_config(&c, urls, 1);
+    c.stats_ns = 1000000000u;
+    c.delay_ns = 0;
+    c.refresh_ns = 0;
+    c.refresh_msgs = 0;
+    fake_now = 1;
+    struct ns_exporter *x;
+    struct ns_error err;
+    assert_int_equal(ns_exporter_new(&x, &c, &err), 0);
+    uint64_t seed = 9;
+    struct ns_record r;
+    for (int i = 0; i < 25; i++) {
+        rr_record(&seed, &r, NS_RG_KEY | NS_RG_COUNT);
+        assert_int_equal(ns_exporter_add(x, &r, &err), 0);
+    }
+    struct ns_export_dest_stats st;
+    ns_exporter_stats(x, 0, &st);
+    uint64_t before = st.c.flows; /* full messages went; the rest is open */
+    assert_true(before < 25);
+    fake_now += 1500000000u;
+    assert_int_equal(ns_exporter_poll(x, &err), 0);
+    ns_exporter_stats(x, 0, &st);
+    assert_int_equal(st.stats_records, 1);
+    assert_int_equal(st.c.flows, 25); /* the flush after the statistics */
+    /* find the statistics record on the wire */
+    uint8_t buf[65536];
+    int found = 0;
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 50) <= 0)
+            break;
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        struct ns_msg_hdr h;
+        struct ns_set_iter it;
+        struct ns_set set;
+        assert_int_equal(ns_msg_parse(buf, (size_t)n, &h, &it, &err), 0);
+        while (ns_set_next(&it, &set, &err) > 0) {
+            if (set.id != NS_EXPORT_STATS_TID)
+                continue;
+            const uint8_t *q = set.body + 4 + 4;      /* exporter address, process id */
+            assert_int_equal(ns_be64(q + 8), before); /* flows sent before it */
+            assert_true(ns_be64(q) >= 1);             /* messages: the type records */
+            assert_int_equal(ns_be64(q + 24), 0);     /* notSentFlowTotalCount */
+            assert_int_equal(ns_be32(set.body), INADDR_LOOPBACK);
+            found++;
+        }
+    }
+    assert_int_equal(found, 1);
+    assert_int_equal(ns_exporter_close(x, &st, &err), 0);
+    assert_int_equal(st.stats_records, 2); /* and one at the end */
+    close(fd);
+}
+
 static void test_rate_drop(void **state)
 {
     int port, fd = udp_sink(&port);
@@ -456,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_builder_one_per_msg),
         cmocka_unit_test(test_udp_refresh_and_mtu),
         cmocka_unit_test(test_delay_and_one_per_message),
+        cmocka_unit_test(test_stats_records),
         cmocka_unit_test(test_rate_drop),
         cmocka_unit_test(test_tcp_down_counts_drops),
         cmocka_unit_test(test_tcp_session),
