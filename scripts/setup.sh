@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 build_deps="build-essential cmake pkg-config libpcap-dev libzstd-dev libcmocka-dev"
 # Independent peers the tests compare against, and clang for the sanitizer build.
-test_deps="clang libclang-rt-dev clang-format clang-tidy cppcheck tshark libfixbuf-tools argus-server argus-client softflowd nfdump tcpdump python3"
+test_deps="clang libclang-rt-dev clang-format clang-tidy cppcheck tshark libfixbuf-tools argus-server argus-client softflowd nfdump tcpdump python3 pmacct"
 
 install() {
     missing=""

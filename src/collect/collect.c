@@ -98,6 +98,7 @@ static __attribute__((format(printf, 2, 3))) void logf_(struct ns_collector *c, 
     char buf[800];
     va_list ap;
     va_start(ap, fmt);
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is just above
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     c->cfg.log(c->cfg.log_ctx, buf);
