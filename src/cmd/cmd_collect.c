@@ -65,16 +65,34 @@ static void log_line(void *ctx, const char *msg)
     fprintf(stderr, "netsift collect: %s\n", msg);
 }
 
-static void print_stats(struct ns_collector *c, double interval_s, uint64_t *last_records,
-                        size_t *nlast)
+struct seen {
+    uint32_t id;
+    uint64_t records;
+};
+
+/* Per-exporter lines; records/s over the time since the last print (or
+ * since the session began), matched by session id. */
+static void print_stats(struct ns_collector *c, double interval_s, struct seen *last, size_t *nlast)
 {
     struct ns_collect_exporter ex[64];
+    struct seen now[64];
     size_t n = ns_collector_exporters(c, ex, 64);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t mono = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     for (size_t i = 0; i < n; i++) {
         const struct ns_coll_stats *s = &ex[i].st;
-        double rate = 0;
-        if (interval_s > 0 && i < *nlast && s->records >= last_records[i])
-            rate = (double)(s->records - last_records[i]) / interval_s;
+        uint64_t prev = 0;
+        double dt = interval_s, age = (double)(mono - ex[i].since_ns) / 1e9;
+        int found = 0;
+        for (size_t k = 0; k < *nlast && !found; k++)
+            if (last[k].id == ex[i].id) {
+                prev = last[k].records;
+                found = 1;
+            }
+        if (!found && age < dt)
+            dt = age;
+        double rate = dt > 0 ? (double)(s->records - prev) / dt : 0;
         fprintf(stderr,
                 "netsift collect: %s: %" PRIu64 " records (%.1f/s), %" PRIu64
                 " options records, %" PRIu64 " messages, lost %" PRIu64 " (%" PRIu64
@@ -83,8 +101,9 @@ static void print_stats(struct ns_collector *c, double interval_s, uint64_t *las
                 ex[i].name, s->records, rate, s->options_records, s->messages, s->lost_records,
                 s->gaps, s->resets, s->late, ex[i].templates, ex[i].domains, s->malformed,
                 s->unknown_sets, s->expired_sets);
-        last_records[i] = s->records;
+        now[i] = (struct seen){ex[i].id, s->records};
     }
+    memcpy(last, now, n * sizeof *now);
     *nlast = n;
 }
 
@@ -240,7 +259,7 @@ int cmd_collect(int argc, char **argv)
     sigaction(SIGUSR1, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    uint64_t last_records[64] = {0};
+    struct seen last[64];
     size_t nlast = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -251,7 +270,7 @@ int cmd_collect(int argc, char **argv)
         double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         if (stats_flag || (stats_ns && dt * 1e9 >= (double)stats_ns)) {
             stats_flag = 0;
-            print_stats(col, dt, last_records, &nlast);
+            print_stats(col, dt, last, &nlast);
             t0 = t1;
         }
     }
