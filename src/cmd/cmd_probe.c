@@ -111,19 +111,15 @@ int cmd_probe(int argc, char **argv)
     int quiet = 0, zstd = -1;
     uint64_t v;
     enum { O_STATUS = 256, O_IDLE, O_TCPIDLE, O_MAXFLOWS, O_DOMAIN, O_ZSTD };
-    static const struct option opts[] = {{"status", 1, 0, O_STATUS},
-                                         {"idle", 1, 0, O_IDLE},
-                                         {"tcp-idle", 1, 0, O_TCPIDLE},
-                                         {"max-flows", 1, 0, O_MAXFLOWS},
-                                         {"domain", 1, 0, O_DOMAIN},
-                                         {"zstd", 2, 0, O_ZSTD},
-                                         {"help", 0, 0, 'h'},
-                                         CMD_EXPORT_LONGOPTS,
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"status", 1, 0, O_STATUS},    {"idle", 1, 0, O_IDLE},
+        {"tcp-idle", 1, 0, O_TCPIDLE}, {"max-flows", 1, 0, O_MAXFLOWS},
+        {"domain", 1, 0, O_DOMAIN},    {"zstd", 2, 0, O_ZSTD},
+        {"help", 0, 0, 'h'},           {0, 0, 0, 0}};
     struct cmd_export ex;
     cmd_export_init(&ex);
     int o;
-    while ((o = cmd_getopt(argc, argv, "+r:w:qh", opts, &in)) != -1) {
+    while ((o = cmd_getopt(argc, argv, "+r:w:qh", cmd_export_longopts(opts), &in)) != -1) {
         switch (o) {
         case 'w':
             out = optarg;

@@ -13,6 +13,21 @@ void cmd_export_init(struct cmd_export *e)
     e->x = NULL;
 }
 
+const struct option *cmd_export_longopts(const struct option *own)
+{
+    static const struct option mine[] = {CMD_EXPORT_LONGOPTS};
+    static struct option all[96];
+    size_t n = 0;
+    while (own[n].name && n < 96 - 1 - sizeof mine / sizeof mine[0]) {
+        all[n] = own[n];
+        n++;
+    }
+    for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++)
+        all[n++] = mine[i];
+    all[n] = (struct option){0};
+    return all;
+}
+
 static uint64_t seconds(const char *cmd, const char *opt, const char *arg)
 {
     uint64_t ns;

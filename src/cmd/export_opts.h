@@ -7,6 +7,8 @@
 #ifndef NS_CMD_EXPORT_OPTS_H
 #define NS_CMD_EXPORT_OPTS_H
 
+#include <getopt.h>
+
 #include "export/export.h"
 
 enum {
@@ -58,6 +60,9 @@ struct cmd_export {
 };
 
 void cmd_export_init(struct cmd_export *e);
+/* The command's long options followed by the export options (a static
+ * array: call once per command run). */
+const struct option *cmd_export_longopts(const struct option *own);
 /* 1 when `opt` was an export option (dies on a bad value), else 0. */
 int cmd_export_option(struct cmd_export *e, const char *cmd, int opt, const char *arg);
 /* Start exporting (dies on failure); 0 when no --export was given. */
