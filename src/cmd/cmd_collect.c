@@ -75,7 +75,7 @@ struct seen {
 static void print_stats(struct ns_collector *c, double interval_s, struct seen *last, size_t *nlast)
 {
     struct ns_collect_exporter ex[64];
-    struct seen now[64];
+    struct seen now[64] = {{0, 0}};
     size_t n = ns_collector_exporters(c, ex, 64);
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -18,7 +18,7 @@ const struct option *cmd_export_longopts(const struct option *own)
     static const struct option mine[] = {CMD_EXPORT_LONGOPTS};
     static struct option all[96];
     size_t n = 0;
-    while (own[n].name && n < 96 - 1 - sizeof mine / sizeof mine[0]) {
+    while (n < 96 - 1 - sizeof mine / sizeof mine[0] && own[n].name) {
         all[n] = own[n];
         n++;
     }
