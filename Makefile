@@ -44,12 +44,15 @@ fuzz:
 	CC=clang cmake -S . -B build-fuzz -DNS_FUZZ=ON -DNS_SANITIZE=ON
 	@$(MAKE) --no-print-directory -C build-fuzz -j$(JOBS)
 
-# A short run of every fuzz target from an empty corpus (CI); a crash fails.
+# A short run of every fuzz target (CI), seeded from tests/fuzz/corpus/NAME
+# when the repository has seeds for it; a crash fails.
 FUZZ_SECONDS ?= 30
 fuzz-smoke: fuzz
 	@for f in build-fuzz/fuzz_*; do \
 	  echo "$$f: $(FUZZ_SECONDS) s"; \
 	  mkdir -p build-fuzz/corpus-$$(basename $$f); \
+	  if [ -d tests/fuzz/corpus/$$(basename $$f) ]; then \
+	    cp -n tests/fuzz/corpus/$$(basename $$f)/* build-fuzz/corpus-$$(basename $$f)/; fi; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -print_final_stats=1 \
 	      build-fuzz/corpus-$$(basename $$f) 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY" ; \
 	  test $${PIPESTATUS[0]:-0} -eq 0 || exit 1; \

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/export_opts.h"
 #include "probe/probe.h"
 
 static void help(FILE *out)
@@ -41,7 +42,7 @@ static void help(FILE *out)
           "                   selected: count:1/100, time:1ms/100ms, nofn:10/1000,\n"
           "                   random:p=0.01, size:z=1500, hash:bob,frac=0.01,\n"
           "                   match:'tcp and port 179', iface:1 (netsift-select(7));\n"
-          "                   records then carry samplingProbability\n"
+          "                   records then carry samplingProbability\n" CMD_EXPORT_HELP
           "live capture (runs until SIGINT/SIGTERM, then flushes every flow):\n"
           "  -i IFACE         capture on IFACE, promiscuous (repeatable)\n"
           "  --capture tpacket|pcap  AF_PACKET TPACKET_V3 ring (default) or libpcap\n"
@@ -251,8 +252,10 @@ int cmd_probe(int argc, char **argv)
                                          {"help", 0, 0, 'h'},
                                          LIVE_OPTIONS,
                                          {0, 0, 0, 0}};
+    struct cmd_export ex;
+    cmd_export_init(&ex);
     int o;
-    while ((o = cmd_getopt(argc, argv, "+r:w:i:qh", opts, &in)) != -1) {
+    while ((o = cmd_getopt(argc, argv, "+r:w:i:qh", cmd_export_longopts(opts), &in)) != -1) {
         if (live_option(o, &c, &ifs))
             continue;
         switch (o) {
@@ -302,6 +305,8 @@ int cmd_probe(int argc, char **argv)
                 cmd_die("probe", "%s", serr.msg);
             break;
         default:
+            if (cmd_export_option(&ex, "probe", o, optarg))
+                break;
             help(stderr);
             return 2;
         }
@@ -313,12 +318,12 @@ int cmd_probe(int argc, char **argv)
     else
         cmd_need_inputs("probe", &in);
     char *bpf = cmd_join(argc, argv, optind);
-    if (!out) {
+    if (!out && !ex.c.ndests) {
         if (isatty(STDOUT_FILENO))
             cmd_die("probe", "IPFIX is binary: give -w FILE, or pipe into 'netsift read -r -'");
         out = "-";
     }
-    size_t ol = strlen(out);
+    size_t ol = out ? strlen(out) : 0;
     if (zstd < 0)
         zstd = ol > 4 && !strcmp(out + ol - 4, ".zst") ? 3 : 0;
 
@@ -333,9 +338,17 @@ int cmd_probe(int argc, char **argv)
     c.ctx = &u;
     c.select = sel;
 
+    struct ns_probe_sink xs = {ns_exporter_sink, NULL};
+    if (cmd_export_start(&ex, "probe", c.observation_domain)) {
+        xs.ctx = ex.x;
+        c.sinks = &xs;
+        c.nsinks = 1;
+    }
+
     struct ns_probe_stats st;
     struct ns_error err = {0};
     int rc = ns_probe_run(&c, &st, &err);
+    cmd_export_finish(&ex, "probe", quiet);
     if (u.shown)
         fputc('\n', stderr);
     /* the summary tells what was measured; after a failure to start there is none */

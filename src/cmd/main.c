@@ -14,6 +14,7 @@ static const struct {
     {"aggregate", cmd_aggregate, "merge records that share a key (Argus racluster)"},
     {"sort", cmd_sort, "order records by fields; --top N for top talkers (Argus rasort)"},
     {"bins", cmd_bins, "records in time bins, split in proportion (Argus rabins)"},
+    {"collect", cmd_collect, "receive IPFIX over UDP/TCP from exporters into rotated files"},
     {"cull", cmd_cull, "BGP session culling (RFC 8327): filters, plan, monitor"},
     {"gen", cmd_gen, "write a deterministic synthetic capture (and its ground truth)"},
 };

@@ -30,6 +30,12 @@ int ns_ipfix_dec_message(struct ns_ipfix_dec *d, const uint8_t *msg, size_t len,
     return NS_OK;
 }
 
+void ns_ipfix_dec_set_now(struct ns_ipfix_dec *d, uint64_t now)
+{
+    d->now = now;
+    ns_tmpl_store_set_now(d->store, now);
+}
+
 const struct ns_msg_hdr *ns_ipfix_dec_header(const struct ns_ipfix_dec *d)
 {
     return &d->hdr;
@@ -103,6 +109,10 @@ int ns_ipfix_dec_next(struct ns_ipfix_dec *d, struct ns_record *out, struct ns_e
                                        &(struct ns_tmpl_scope){d->session, d->hdr.obs_domain},
                                        d->set.id)
                    : NULL;
+        if (d->t && d->tmpl_lifetime && d->now - d->t->stamp > d->tmpl_lifetime) {
+            d->t = NULL;
+            d->st.expired_sets++;
+        }
         if (!d->t) {
             d->st.skipped_sets++;
             continue;

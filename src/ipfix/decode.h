@@ -39,6 +39,7 @@ struct ns_ipfix_stats {
     uint64_t unknown_ies;     /* template fields without a record mapping */
     uint64_t templates;       /* template records applied */
     uint64_t withdrawals;     /* template withdrawal records applied */
+    uint64_t expired_sets;    /* data sets whose template outlived tmpl_lifetime */
 };
 
 struct ns_ipfix_dec {
@@ -50,6 +51,8 @@ struct ns_ipfix_dec {
     const struct ns_tmpl *t;
     size_t pos; /* in the current data set body */
     int in_set, in_msg;
+    uint64_t now;           /* caller's clock (ns_ipfix_dec_set_now) */
+    uint64_t tmpl_lifetime; /* UDP template lifetime (RFC 7011 §8.4), 0: none */
     struct ns_ipfix_stats st;
     struct ns_field_spec fields[NS_TMPL_MAX_FIELDS];
 };
@@ -64,6 +67,11 @@ int ns_ipfix_dec_message(struct ns_ipfix_dec *d, const uint8_t *msg, size_t len,
                          struct ns_error *err);
 /* 1: *out holds the next flow record; 0: message done; <0: error. */
 int ns_ipfix_dec_next(struct ns_ipfix_dec *d, struct ns_record *out, struct ns_error *err);
+/* Collectors: the clock for template lifetimes.  A data set whose
+ * template was last (re)defined more than tmpl_lifetime before `now` is
+ * skipped and counted as expired (RFC 7011 §8.4: a UDP template not
+ * refreshed within its lifetime is no longer valid). */
+void ns_ipfix_dec_set_now(struct ns_ipfix_dec *d, uint64_t now);
 /* Header of the current message (observation domain, export time, seq). */
 const struct ns_msg_hdr *ns_ipfix_dec_header(const struct ns_ipfix_dec *d);
 

@@ -13,7 +13,9 @@ struct ns_tmpl_store {
     struct ns_tmpl **slot;
     size_t nslots; /* power of two, ≥ 2 × max */
     size_t count, tombs, max;
-    size_t fields; /* total over live templates, bounded by NS_TMPL_MAX_TOTAL_FIELDS */
+    size_t fields; /* total over live templates, bounded by max_fields */
+    size_t max_fields;
+    uint64_t now;
     ns_tmpl_resolve_fn resolve;
     void *ctx;
 };
@@ -52,6 +54,7 @@ int ns_tmpl_store_new(struct ns_tmpl_store **out, size_t max_templates, ns_tmpl_
         return ns_error_set(err, NS_ENOMEM, "template store: out of memory");
     }
     s->max = max_templates;
+    s->max_fields = NS_TMPL_MAX_TOTAL_FIELDS;
     s->resolve = resolve;
     s->ctx = ctx;
     *out = s;
@@ -225,13 +228,14 @@ int ns_tmpl_store_add(struct ns_tmpl_store *s, const struct ns_tmpl_scope *sc, u
     if (!found && s->count >= s->max)
         return ns_error_set(err, NS_EFULL, "template store full (%zu templates)", s->max);
     size_t old_n = found ? s->slot[i]->nfields : 0;
-    if (s->fields - old_n + n > NS_TMPL_MAX_TOTAL_FIELDS)
-        return ns_error_set(err, NS_EFULL, "template store full (%d fields in all)",
-                            NS_TMPL_MAX_TOTAL_FIELDS);
+    if (s->fields - old_n + n > s->max_fields)
+        return ns_error_set(err, NS_EFULL, "template store full (%zu fields in all)",
+                            s->max_fields);
     struct ns_tmpl *t = compile(s, sc, tid, scope_count, f, n, err);
     if (!t)
         return err ? err->code : NS_EFORMAT;
     s->fields = s->fields - old_n + n;
+    t->stamp = s->now;
     if (found) {
         free(s->slot[i]); /* §8.1: a new definition replaces the old one */
     } else {
@@ -276,4 +280,15 @@ int ns_tmpl_store_withdraw(struct ns_tmpl_store *s, const struct ns_tmpl_scope *
     s->count--;
     s->tombs++;
     return 1;
+}
+
+void ns_tmpl_store_set_now(struct ns_tmpl_store *s, uint64_t now)
+{
+    s->now = now;
+}
+
+void ns_tmpl_store_set_max_fields(struct ns_tmpl_store *s, size_t max_fields)
+{
+    s->max_fields =
+        max_fields && max_fields < NS_TMPL_MAX_TOTAL_FIELDS ? max_fields : NS_TMPL_MAX_TOTAL_FIELDS;
 }

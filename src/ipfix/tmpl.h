@@ -75,6 +75,7 @@ struct ns_tmpl {
     uint16_t unknown; /* fields the resolver did not map */
     const struct ns_field_spec *fields;
     const struct ns_plan_step *steps;
+    uint64_t stamp; /* store clock when (re)defined (ns_tmpl_store_set_now) */
 };
 
 struct ns_tmpl_store;
@@ -95,5 +96,11 @@ int ns_tmpl_store_withdraw(struct ns_tmpl_store *s, const struct ns_tmpl_scope *
 const struct ns_tmpl *ns_tmpl_store_get(const struct ns_tmpl_store *s,
                                         const struct ns_tmpl_scope *sc, uint16_t tid);
 size_t ns_tmpl_store_count(const struct ns_tmpl_store *s);
+/* Clock stamped on templates as they are added (a collector's template
+ * lifetime, RFC 7011 §8.4); 0 unless set. */
+void ns_tmpl_store_set_now(struct ns_tmpl_store *s, uint64_t now);
+/* Lower the bound on fields over all templates (per-exporter memory
+ * budget of a collector); 0 keeps NS_TMPL_MAX_TOTAL_FIELDS. */
+void ns_tmpl_store_set_max_fields(struct ns_tmpl_store *s, size_t max_fields);
 
 #endif

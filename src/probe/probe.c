@@ -10,7 +10,8 @@
 #include "probe/live_reader.h"
 
 struct sink_ctx {
-    struct ns_ipfix_writer *w;
+    struct ns_ipfix_writer *w; /* NULL: no file */
+    const struct ns_probe_config *c;
     uint64_t records;
     int sampled;      /* packets were sampled in front of the meter */
     double samp_frac; /* ... keeping this fraction (0: varies by packet) */
@@ -26,7 +27,9 @@ static int write_record(void *ctx, const struct ns_record *rec, struct ns_error 
         sr.samp_frac = s->samp_frac;
         rec = &sr;
     }
-    int rc = ns_ipfix_writer_add(s->w, rec, err);
+    int rc = s->w ? ns_ipfix_writer_add(s->w, rec, err) : NS_OK;
+    for (size_t i = 0; i < s->c->nsinks && rc >= 0; i++)
+        rc = s->c->sinks[i].add(s->c->sinks[i].ctx, rec, err);
     if (rc >= 0)
         s->records++;
     return rc;
@@ -141,7 +144,7 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
     memset(st, 0, sizeof *st);
     struct reader rd = {0};
     struct ns_meter *m = NULL;
-    struct sink_ctx sink = {0};
+    struct sink_ctx sink = {.c = c};
     int started = 0, damaged = 0;
     /* live capture: its own reading thread (live_reader.h), same batches */
     struct ns_live_reader lr = {.ring = &rd.ring, .stop = c->stop};
@@ -165,7 +168,7 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
     wo.obs_domain = c->observation_domain;
     wo.zstd = c->zstd_level > 0;
     wo.zstd_level = c->zstd_level;
-    if ((rc = ns_ipfix_writer_open(&sink.w, c->output, &wo, err)) < 0 ||
+    if ((c->output && (rc = ns_ipfix_writer_open(&sink.w, c->output, &wo, err)) < 0) ||
         (rc = ns_meter_create(&m, &c->meter, write_record, &sink, err)) < 0 ||
         (rc = ns_batch_ring_init(&rd.ring, err)) < 0)
         goto out;

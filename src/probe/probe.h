@@ -25,12 +25,21 @@
 #include "select/select.h"
 #include "util/err.h"
 
+/* A further consumer of every record (network export, ...): called after
+ * the file writer, in the order listed; an error stops the run. */
+struct ns_probe_sink {
+    int (*add)(void *ctx, const struct ns_record *rec, struct ns_error *err);
+    void *ctx;
+};
+
 struct ns_probe_config {
     const char *const *inputs; /* pcap/pcapng paths, "-" = stdin */
     size_t ninputs;
-    const char *bpf;    /* capture filter, may be NULL */
-    const char *output; /* IPFIX file path, "-" = stdout */
-    int zstd_level;     /* 0 = uncompressed */
+    const char *bpf;                   /* capture filter, may be NULL */
+    const char *output;                /* IPFIX file path, "-" = stdout, NULL = none */
+    const struct ns_probe_sink *sinks; /* more consumers of the records */
+    size_t nsinks;
+    int zstd_level; /* 0 = uncompressed */
     uint32_t observation_domain;
     struct ns_meter_config meter;
     /* Packet selection in front of the meter (select/select.h), or NULL.

@@ -1,0 +1,38 @@
+/*
+ * endpoint.h — IPFIX transport endpoints written as URLs: `udp://H:P`,
+ * `tcp://H:P` (H: IPv4 literal, [IPv6 literal] or a name; P: port, 4739
+ * when left out, RFC 7011 §10.3 and §10.4).  Shared by the exporting
+ * process (export/) and the collecting process (collect/), so both spell
+ * endpoints the same way; sctp, tls and dtls are reserved scheme names
+ * for transports still to come.
+ *
+ * Errors: NS_EINVAL with a message quoting the URL; resolution failures
+ * name the host and getaddrinfo's reason.  Nothing allocates.
+ */
+#ifndef NS_EXPORT_ENDPOINT_H
+#define NS_EXPORT_ENDPOINT_H
+
+#include <sys/socket.h>
+
+#include "util/err.h"
+
+#define NS_IPFIX_PORT "4739"
+
+enum ns_transport_kind { NS_TP_UDP = 1, NS_TP_TCP = 2 };
+
+struct ns_endpoint {
+    enum ns_transport_kind kind;
+    char host[256]; /* without brackets */
+    char port[8];
+    char url[300]; /* as given, for messages */
+};
+
+int ns_endpoint_parse(const char *url, struct ns_endpoint *ep, struct ns_error *err);
+/* Resolve to one socket address (the first getaddrinfo answer); passive
+ * for a listening socket ("" or "*" host = any address). */
+int ns_endpoint_resolve(const struct ns_endpoint *ep, int passive, struct sockaddr_storage *ss,
+                        socklen_t *len, struct ns_error *err);
+/* "192.0.2.1:4739" / "[2001:db8::1]:4739" into buf. */
+const char *ns_sockaddr_str(const struct sockaddr *sa, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,379 @@
+/*
+ * TCP export (RFC 7011 §10.4): a non-blocking connection with a bounded
+ * queue of whole messages.
+ *
+ * Messages stay queued until the peer's TCP has acknowledged them
+ * (SIOCOUTQ tells how much of what was written is still unacknowledged),
+ * so when the collector goes away the unacknowledged ones are sent again
+ * on the next connection instead of vanishing in a dead socket's buffer.
+ * Each connection is a new transport session: sequence numbers start at 0
+ * (RFC 7011 §3.1 counts per stream) and are written into each message as
+ * it is first written on that connection; the exporter puts the type
+ * records and all templates in front of the queue.  A collector that
+ * half-closes (FIN) is shutting down in order: what was written is let
+ * drain for up to two seconds and then counts as delivered.
+ *
+ * Reconnects back off exponentially from backoff_min to backoff_max.  A
+ * message that finds the queue full waits up to send_timeout for the
+ * connected peer to take data, else it is dropped and counted; while
+ * disconnected it is dropped at once.
+ */
+#include <errno.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "export/transport.h"
+#include "ipfix/be.h"
+
+enum { DOWN, CONNECTING, UP };
+
+struct qent {
+    uint32_t off, len, nrec, nflow;
+};
+
+struct tcp {
+    struct ns_endpoint ep;
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    struct ns_xport_opts o;
+    int fd, st;
+    uint64_t next_try, backoff;
+    uint8_t *buf;
+    size_t cap, len;
+    struct qent *ent;
+    size_t nent, ent_cap;
+    size_t wr;      /* buf[0, wr) written on the current connection */
+    size_t acked;   /* buf[0, acked) acknowledged by the peer */
+    size_t seq_ent; /* entries [0, seq_ent) carry this session's numbers */
+    uint32_t sess_seq;
+    int front;
+    size_t front_at, front_ent;
+    struct ns_xport_counts c;
+};
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int tcp_open(struct ns_xport **out, const struct ns_endpoint *ep,
+                    const struct ns_xport_opts *o, struct ns_error *err)
+{
+    struct tcp *t = calloc(1, sizeof *t);
+    if (!t)
+        return ns_error_set(err, NS_ENOMEM, "out of memory");
+    int rc = ns_endpoint_resolve(ep, 0, &t->ss, &t->sl, err);
+    if (rc < 0) {
+        free(t);
+        return rc;
+    }
+    t->ep = *ep;
+    t->o = *o;
+    t->cap = o->buffer ? o->buffer : (4u << 20);
+    if (t->cap < (256u << 10))
+        t->cap = (256u << 10);
+    t->ent_cap = t->cap / 16 + 1;
+    t->buf = malloc(t->cap);
+    t->ent = calloc(t->ent_cap, sizeof *t->ent);
+    if (!t->buf || !t->ent) {
+        size_t cap = t->cap;
+        free(t->buf);
+        free(t->ent);
+        free(t);
+        return ns_error_set(err, NS_ENOMEM, "%s: out of memory for a %zu-octet buffer", ep->url,
+                            cap);
+    }
+    t->fd = -1;
+    t->st = DOWN;
+    t->backoff = o->backoff_min_ns;
+    *out = (struct ns_xport *)t;
+    return NS_OK;
+}
+
+/* Remove the acknowledged messages from the front of the queue. */
+static void trim(struct tcp *t)
+{
+    size_t k = 0, bytes = 0;
+    while (k < t->nent && t->ent[k].off + t->ent[k].len <= t->acked) {
+        t->c.messages++;
+        t->c.records += t->ent[k].nrec;
+        t->c.flows += t->ent[k].nflow;
+        t->c.octets += t->ent[k].len;
+        bytes += t->ent[k].len;
+        k++;
+    }
+    if (!k)
+        return;
+    memmove(t->buf, t->buf + bytes, t->len - bytes);
+    memmove(t->ent, t->ent + k, (t->nent - k) * sizeof *t->ent);
+    t->nent -= k;
+    for (size_t i = 0; i < t->nent; i++)
+        t->ent[i].off -= (uint32_t)bytes;
+    t->len -= bytes;
+    t->wr -= bytes;
+    t->acked -= bytes;
+    t->seq_ent = t->seq_ent > k ? t->seq_ent - k : 0;
+}
+
+static void update_acked(struct tcp *t)
+{
+    int outq = 0;
+    if (t->st == UP && ioctl(t->fd, SIOCOUTQ, &outq) == 0 && outq >= 0 && (size_t)outq <= t->wr)
+        t->acked = t->wr - (size_t)outq;
+}
+
+/* The connection is gone: keep what was not acknowledged for the next one. */
+static void disconnect(struct tcp *t, uint64_t now)
+{
+    trim(t);
+    close(t->fd);
+    t->fd = -1;
+    if (t->st == UP)
+        t->c.disconnects++;
+    t->st = DOWN;
+    t->wr = t->acked = 0;
+    t->seq_ent = 0;
+    t->next_try = now + t->backoff;
+    t->backoff = t->backoff * 2 > t->o.backoff_max_ns ? t->o.backoff_max_ns : t->backoff * 2;
+}
+
+/* The collector half-closed: let what was written drain, then close. */
+static void orderly_close(struct tcp *t, uint64_t now)
+{
+    shutdown(t->fd, SHUT_WR);
+    uint64_t until = mono_ns() + 2000000000u;
+    for (;;) {
+        int outq = 0;
+        if (ioctl(t->fd, SIOCOUTQ, &outq) != 0 || outq <= 0 || mono_ns() > until)
+            break;
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+    update_acked(t);
+    disconnect(t, now);
+}
+
+static void write_some(struct tcp *t, uint64_t now)
+{
+    if (t->st != UP || t->front)
+        return;
+    for (; t->seq_ent < t->nent; t->seq_ent++) {
+        ns_put32(t->buf + t->ent[t->seq_ent].off + 8, t->sess_seq);
+        t->sess_seq += t->ent[t->seq_ent].nrec;
+    }
+    while (t->wr < t->len) {
+        ssize_t n = send(t->fd, t->buf + t->wr, t->len - t->wr, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            t->wr += (size_t)n;
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        t->c.send_errors++;
+        disconnect(t, now);
+        return;
+    }
+}
+
+static void drop_tail(struct tcp *t)
+{
+    struct qent *e = &t->ent[--t->nent];
+    t->c.dropped_messages++;
+    t->c.dropped_records += e->nrec;
+    t->c.dropped_flows += e->nflow;
+    t->len = e->off;
+    if (t->seq_ent > t->nent)
+        t->seq_ent = t->nent;
+}
+
+static int tcp_send(struct ns_xport *x, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow)
+{
+    struct tcp *t = (struct tcp *)x;
+    uint64_t deadline = 0;
+    while (t->len + len > t->cap || t->nent == t->ent_cap) {
+        update_acked(t);
+        trim(t);
+        if (t->len + len <= t->cap && t->nent < t->ent_cap)
+            break;
+        if (t->front && t->nent > 0 && t->front_ent < t->nent) {
+            drop_tail(t); /* templates of a new session go before data */
+            continue;
+        }
+        uint64_t now = mono_ns();
+        if (!deadline)
+            deadline = now + t->o.send_timeout_ns;
+        if (t->st != UP || now >= deadline) {
+            t->c.dropped_messages++;
+            t->c.dropped_records += nrec;
+            t->c.dropped_flows += nflow;
+            return NS_EFULL;
+        }
+        struct pollfd p = {t->fd, POLLOUT, 0};
+        poll(&p, 1, 10);
+        write_some(t, now);
+    }
+    size_t at = t->front ? t->front_at : t->len;
+    size_t ei = t->front ? t->front_ent : t->nent;
+    if (at < t->len) {
+        memmove(t->buf + at + len, t->buf + at, t->len - at);
+        memmove(t->ent + ei + 1, t->ent + ei, (t->nent - ei) * sizeof *t->ent);
+        for (size_t i = ei + 1; i <= t->nent; i++)
+            t->ent[i].off += (uint32_t)len;
+    }
+    memcpy(t->buf + at, msg, len);
+    t->ent[ei] = (struct qent){(uint32_t)at, (uint32_t)len, nrec, nflow};
+    t->nent++;
+    t->len += len;
+    if (t->front) {
+        t->front_at += len;
+        t->front_ent++;
+    }
+    write_some(t, mono_ns());
+    return NS_OK;
+}
+
+static int try_connect(struct tcp *t, uint64_t now)
+{
+    t->fd = socket(t->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (t->fd < 0) {
+        t->next_try = now + t->backoff;
+        return 0;
+    }
+    int one = 1;
+    setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(t->fd, (struct sockaddr *)&t->ss, t->sl) == 0) {
+        t->st = UP;
+        return 1;
+    }
+    if (errno == EINPROGRESS) {
+        t->st = CONNECTING;
+        return 0;
+    }
+    t->st = CONNECTING; /* so disconnect() backs off without counting */
+    disconnect(t, now);
+    return 0;
+}
+
+static int session_up(struct tcp *t)
+{
+    t->st = UP;
+    t->c.connects++;
+    t->backoff = t->o.backoff_min_ns;
+    t->wr = t->acked = 0;
+    t->seq_ent = 0;
+    t->sess_seq = 0;
+    return 1;
+}
+
+static int tcp_poll(struct ns_xport *x, uint64_t now)
+{
+    struct tcp *t = (struct tcp *)x;
+    if (t->st == DOWN && now >= t->next_try && try_connect(t, now))
+        return session_up(t);
+    if (t->st == CONNECTING) {
+        struct pollfd p = {t->fd, POLLOUT, 0};
+        if (poll(&p, 1, 0) <= 0)
+            return 0;
+        int e = 0;
+        socklen_t el = sizeof e;
+        if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0 || e != 0) {
+            disconnect(t, now);
+            return 0;
+        }
+        return session_up(t);
+    }
+    if (t->st != UP)
+        return 0;
+    char junk[512];
+    ssize_t n = recv(t->fd, junk, sizeof junk, MSG_DONTWAIT);
+    if (n == 0) {
+        orderly_close(t, now);
+        return 0;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        disconnect(t, now);
+        return 0;
+    }
+    write_some(t, now);
+    if (t->st == UP) {
+        update_acked(t);
+        if (t->acked >= t->cap / 8 || t->acked == t->len)
+            trim(t);
+    }
+    return 0;
+}
+
+static int tcp_idle(const struct ns_xport *x)
+{
+    const struct tcp *t = (const struct tcp *)x;
+    return t->nent == 0;
+}
+
+static void tcp_set_front(struct ns_xport *x, int front)
+{
+    struct tcp *t = (struct tcp *)x;
+    t->front = front;
+    t->front_at = 0;
+    t->front_ent = 0;
+    if (!front)
+        write_some(t, mono_ns());
+}
+
+static int tcp_up(const struct ns_xport *x)
+{
+    return ((const struct tcp *)x)->st == UP;
+}
+
+static int tcp_local(const struct ns_xport *x, struct sockaddr_storage *ss)
+{
+    const struct tcp *t = (const struct tcp *)x;
+    socklen_t sl = sizeof *ss;
+    return t->fd >= 0 && getsockname(t->fd, (struct sockaddr *)ss, &sl) == 0;
+}
+
+static const struct ns_xport_counts *tcp_counts(const struct ns_xport *x)
+{
+    return &((const struct tcp *)x)->c;
+}
+
+static void tcp_close(struct ns_xport *x, struct ns_xport_counts *final)
+{
+    struct tcp *t = (struct tcp *)x;
+    if (t->st == UP) {
+        update_acked(t);
+        trim(t);
+    }
+    while (t->nent)
+        drop_tail(t);
+    if (t->fd >= 0)
+        close(t->fd);
+    if (final)
+        *final = t->c;
+    free(t->buf);
+    free(t->ent);
+    free(t);
+}
+
+const struct ns_xport_ops ns_xport_tcp = {
+    .scheme = "tcp",
+    .datagram = 0,
+    .open = tcp_open,
+    .send = tcp_send,
+    .poll = tcp_poll,
+    .idle = tcp_idle,
+    .set_front = tcp_set_front,
+    .up = tcp_up,
+    .local = tcp_local,
+    .counts = tcp_counts,
+    .close = tcp_close,
+};
