@@ -10,53 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- deterministic PRNG (xoshiro256**, seeded by splitmix64) ---- */
+#include "util/rng.h"
 
-struct rng {
-    uint64_t s[4];
-};
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static void rng_seed(struct rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(struct rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return res;
-}
+/* ---- deterministic PRNG (util/rng.h) ---- */
 
 /* uniform in [lo, hi] */
-static uint32_t rng_range(struct rng *r, uint32_t lo, uint32_t hi)
+static uint32_t rng_range(struct ns_rng *r, uint32_t lo, uint32_t hi)
 {
-    return lo + (uint32_t)(rng_next(r) % ((uint64_t)hi - lo + 1));
+    return lo + (uint32_t)(ns_rng_next(r) % ((uint64_t)hi - lo + 1));
 }
 
-static double rng_unit(struct rng *r)
+static double rng_unit(struct ns_rng *r)
 {
-    return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+    return ns_rng_unit(r);
 }
 
 /* ---- flows ---- */
@@ -100,7 +66,7 @@ struct heap {
 struct gen {
     const struct ns_gen_config *cfg;
     struct ns_gen_truth *truth;
-    struct rng rng;
+    struct ns_rng rng;
     struct gflow *flows;
     uint32_t *free_slots;
     uint32_t nfree;
@@ -360,7 +326,7 @@ static void set_addr(struct gen *g, struct gflow *f)
 static void start_flow(struct gen *g, struct gflow *f, uint64_t t)
 {
     memset(f, 0, sizeof *f);
-    struct rng *r = &g->rng;
+    struct ns_rng *r = &g->rng;
     uint32_t pick = rng_range(r, 0, 999);
     if (pick < 60)
         f->type = G_TCP_BULK;
@@ -389,8 +355,8 @@ static void start_flow(struct gen *g, struct gflow *f, uint64_t t)
         g->truth->tcp_flows++;
         f->sport = f->type == G_TCP_SYN ? (uint16_t)rng_range(r, 1, 1024)
                                         : (rng_range(r, 0, 1) ? 443 : 80);
-        f->cseq = (uint32_t)rng_next(r);
-        f->sseq = (uint32_t)rng_next(r);
+        f->cseq = (uint32_t)ns_rng_next(r);
+        f->sseq = (uint32_t)ns_rng_next(r);
         f->phase = P_SYN;
         f->req_len = (uint16_t)rng_range(r, 200, 900);
         f->remaining = f->type == G_TCP_BULK ? rng_range(r, 20, 400) : rng_range(r, 1, 6);
@@ -405,14 +371,14 @@ static void start_flow(struct gen *g, struct gflow *f, uint64_t t)
         g->truth->rtp_flows++;
         f->cport = (uint16_t)(16384 + 2 * (g->flow_seq % 8000));
         f->sport = (uint16_t)(20000 + 2 * rng_range(r, 0, 4000));
-        f->rtp_seq = (uint16_t)rng_next(r);
-        f->rtp_ts = (uint32_t)rng_next(r);
-        f->rtp_ssrc = (uint32_t)rng_next(r);
+        f->rtp_seq = (uint16_t)ns_rng_next(r);
+        f->rtp_ts = (uint32_t)ns_rng_next(r);
+        f->rtp_ssrc = (uint32_t)ns_rng_next(r);
         f->remaining = 2 * rng_range(r, 100, 600); /* both directions, 2..12 s */
         break;
     default:
         g->truth->icmp_flows++;
-        f->icmp_id = (uint16_t)rng_next(r);
+        f->icmp_id = (uint16_t)ns_rng_next(r);
         f->remaining = 2 * rng_range(r, 1, 4);
         break;
     }
@@ -422,7 +388,7 @@ static void start_flow(struct gen *g, struct gflow *f, uint64_t t)
 static int step_tcp(struct gen *g, struct gflow *f, uint64_t now, struct ns_error *err)
 {
     const struct ns_gen_config *c = g->cfg;
-    struct rng *r = &g->rng;
+    struct ns_rng *r = &g->rng;
     struct pktspec ps = {.proto = 6};
 
     if (f->resend_ns && f->resend_ns <= f->next_ns) {
@@ -604,7 +570,7 @@ static int step_tcp(struct gen *g, struct gflow *f, uint64_t now, struct ns_erro
 static int step_other(struct gen *g, struct gflow *f, uint64_t now, struct ns_error *err)
 {
     struct pktspec ps = {0};
-    struct rng *r = &g->rng;
+    struct ns_rng *r = &g->rng;
     int to_server = (f->remaining % 2) == 0;
     ps.from_client = to_server;
     switch (f->type) {
@@ -672,7 +638,7 @@ int ns_gen_write_pcap(const char *path, const struct ns_gen_config *c, struct ns
         return ns_error_set(err, NS_EINVAL, "generator: max_active must be > 0, snaplen 64..65535");
     struct gen g = {.cfg = c, .truth = truth};
     memset(truth, 0, sizeof *truth);
-    rng_seed(&g.rng, c->seed);
+    ns_rng_seed(&g.rng, c->seed);
     g.flows = calloc(c->max_active, sizeof *g.flows);
     g.free_slots = calloc(c->max_active, sizeof *g.free_slots);
     g.heap.idx = calloc(c->max_active, sizeof *g.heap.idx);

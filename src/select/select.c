@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "util/rng.h"
 #include "select/hash.h"
 #include "select/match.h"
 
@@ -20,7 +21,7 @@ struct prim {
     double fraction; /* nominal; 0 = per packet (size) */
     int needs_decode;
     /* state */
-    uint64_t rng[4];
+    struct ns_rng rng;
     uint64_t skip;       /* count: packets still to skip (offset) */
     uint32_t pos, taken; /* count, nofn: position in the block, taken in it */
     int started;         /* time */
@@ -40,42 +41,12 @@ struct ns_sel_chain {
     double est_pk, est_pk_var, est_oct, est_oct_var;
 };
 
-/* ---- random numbers: xoshiro256** seeded through splitmix64 ---- */
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static inline uint64_t rng_next(uint64_t s[4])
-{
-    uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return r;
-}
+/* ---- random numbers (util/rng.h) ---- */
 
 /* Uniform in [0, k) for k <= 2^32 (multiply-shift: bias below 2^-32). */
-static inline uint64_t rng_below(uint64_t s[4], uint64_t k)
+static inline uint64_t rng_below(struct ns_rng *r, uint64_t k)
 {
-    return ((rng_next(s) >> 32) * k) >> 32;
-}
-
-static inline double rng_unit(uint64_t s[4])
-{
-    return (double)(rng_next(s) >> 11) * 0x1.0p-53;
+    return ((ns_rng_next(r) >> 32) * k) >> 32;
 }
 
 /* ---- building ---- */
@@ -120,8 +91,7 @@ int ns_sel_chain_add(struct ns_sel_chain *c, const struct ns_sel_config *cfg, st
     uint64_t seed = cfg->seed;
     if (!cfg->has_seed && getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
         return ns_error_set(err, NS_EIO, "select: no random seed from the kernel");
-    for (int i = 0; i < 4; i++)
-        pr->rng[i] = splitmix64(&seed);
+    ns_rng_seed(&pr->rng, seed);
 
     switch (cfg->kind) {
     case NS_SEL_COUNT:
@@ -350,7 +320,7 @@ static int prim_run(struct prim *pr, const struct ns_pkt *p, const uint8_t *fram
     }
     case NS_SEL_NOFN: {
         uint32_t t = pr->pos++;
-        int take = pr->taken < cfg->n && rng_below(pr->rng, cfg->N - t) < cfg->n - pr->taken;
+        int take = pr->taken < cfg->n && rng_below(&pr->rng, cfg->N - t) < cfg->n - pr->taken;
         pr->taken += (uint32_t)take;
         if (pr->pos == cfg->N)
             pr->pos = pr->taken = 0;
@@ -359,13 +329,13 @@ static int prim_run(struct prim *pr, const struct ns_pkt *p, const uint8_t *fram
     }
     case NS_SEL_RANDOM:
         *pi *= pr->fraction;
-        return pr->p_all || rng_next(pr->rng) < pr->p_thresh;
+        return pr->p_all || ns_rng_next(&pr->rng) < pr->p_thresh;
     case NS_SEL_SIZE: {
         double q = (double)size_of(p) / cfg->z;
         if (q >= 1)
             return 1;
         *pi *= q;
-        return rng_unit(pr->rng) < q;
+        return ns_rng_unit(&pr->rng) < q;
     }
     case NS_SEL_MATCH:
         return ns_match_eval(pr->match, p, frame);
