@@ -82,4 +82,22 @@ void ns_batch_stop(struct ns_batch_ring *r);
 /* Reset a batch for filling. */
 void ns_batch_clear(struct ns_batch *b);
 
+/* Reader: take b->pkts[b->n] (capture metadata filled, decoded already when
+ * `decoded`, from `bytes` that stay valid until the batch is emptied) into
+ * the batch: decode it, build and hash its flow key, count its malformation.
+ * The one tail of both readers (file and live); inline, once per packet. */
+static inline void ns_batch_push(struct ns_batch *b, const uint8_t *bytes, int linktype,
+                                 int decoded, uint64_t hash_seed)
+{
+    struct ns_pkt *q = &b->pkts[b->n];
+    if (!decoded)
+        ns_pkt_decode(q, linktype, bytes);
+    ns_meter_prepare(q, hash_seed, &b->prep[b->n]);
+    b->malformed[q->malformed]++;
+    b->n++;
+}
+
+/* CPU time (user + system) the calling thread has used so far, in ns. */
+uint64_t ns_batch_thread_cpu_ns(void);
+
 #endif

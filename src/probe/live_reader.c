@@ -1,7 +1,6 @@
 #include "probe/live_reader.h"
 
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include "meter/meter.h"
@@ -16,15 +15,6 @@ static uint64_t clock_ns(clockid_t id)
     struct timespec ts;
     clock_gettime(id, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t thread_cpu(void)
-{
-    struct rusage ru;
-    if (getrusage(RUSAGE_THREAD, &ru) != 0)
-        return 0;
-    return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000u +
-           ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
 }
 
 void *ns_live_reader_main(void *arg)
@@ -67,11 +57,7 @@ void *ns_live_reader_main(void *arg)
             packets++;
             if (!rd->sel || ns_sel_chain_run(rd->sel, q, bytes, linktype, &decoded, NULL)) {
                 b->used += (q->caplen + 7u) & ~7u;
-                b->n++;
-                if (!decoded)
-                    ns_pkt_decode(q, linktype, bytes);
-                ns_meter_prepare(q, rd->hash_seed, &b->prep[b->n - 1]);
-                b->malformed[q->malformed]++;
+                ns_batch_push(b, bytes, linktype, decoded, rd->hash_seed);
             }
             if (drain_until && clock_ns(CLOCK_MONOTONIC) >= drain_until)
                 break;
@@ -100,7 +86,7 @@ void *ns_live_reader_main(void *arg)
     }
     b->end = 1;
     b->rc = rc < 0 ? rc : 0;
-    rd->cpu_ns = thread_cpu(); /* read by the meter after the join */
+    rd->cpu_ns = ns_batch_thread_cpu_ns(); /* read by the meter after the join */
     ns_batch_put_full(rd->ring, b);
     return NULL;
 }

@@ -2,7 +2,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "capture/capture.h"
 #include "ipfix/file.h"
@@ -53,16 +52,6 @@ struct reader {
     uint64_t cpu_ns; /* of the reading thread, when it ends */
 };
 
-/* CPU time the calling thread has used so far (Linux RUSAGE_THREAD). */
-static uint64_t thread_cpu_ns(void)
-{
-    struct rusage ru;
-    if (getrusage(RUSAGE_THREAD, &ru) != 0)
-        return 0;
-    return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000u +
-           ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
-}
-
 static void note_capture_state(struct ns_capture *cap, struct ns_batch *b, uint64_t packets)
 {
     const char *w = ns_capture_warning(cap);
@@ -96,7 +85,7 @@ static void *reader_main(void *arg)
             note_capture_state(rd->cap, b, 1); /* a damaged last file */
             b->end = 1;
             b->rc = rc;
-            rd->cpu_ns = thread_cpu_ns(); /* read by the meter after the join */
+            rd->cpu_ns = ns_batch_thread_cpu_ns(); /* read by the meter after the join */
             ns_batch_put_full(&rd->ring, b);
             return NULL;
         }
@@ -120,18 +109,17 @@ static void *reader_main(void *arg)
             b->used += (p.caplen + 7u) & ~7u;
             bytes = copy;
         }
-        struct ns_pkt *q = &b->pkts[b->n++];
-        if (decoded && bytes == frame) {
-            *q = p; /* a selector decoded it already, where it lies */
+        struct ns_pkt *q = &b->pkts[b->n];
+        int reuse = decoded && bytes == frame; /* a selector decoded it where it lies */
+        if (reuse) {
+            *q = p;
         } else {
             q->ts_ns = p.ts_ns;
             q->caplen = p.caplen;
             q->wirelen = p.wirelen;
             q->ifindex = p.ifindex;
-            ns_pkt_decode(q, linktype, bytes);
         }
-        ns_meter_prepare(q, rd->hash_seed, &b->prep[b->n - 1]);
-        b->malformed[q->malformed]++;
+        ns_batch_push(b, bytes, linktype, reuse, rd->hash_seed);
         note_capture_state(rd->cap, b, ++packets);
     }
     return NULL;
@@ -238,7 +226,7 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
         rc = ns_error_set(err, NS_ETRUNC,
                           "some input was damaged; every complete packet was measured");
 out:
-    st->cpu_meter_ns = thread_cpu_ns();
+    st->cpu_meter_ns = ns_batch_thread_cpu_ns();
     if (started)
         pthread_join(th, NULL);
     st->cpu_read_ns = live ? lr.cpu_ns : rd.cpu_ns;
