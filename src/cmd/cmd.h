@@ -20,6 +20,7 @@ int cmd_sort(int argc, char **argv);
 int cmd_bins(int argc, char **argv);
 int cmd_cull(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
+int cmd_trajectory(int argc, char **argv);
 /* cull subcommands: filter/apply/remove in cmd_cull_filter.c, plan/monitor in
  * cmd_cull_monitor.c */
 int cmd_cull_filter(int argc, char **argv);

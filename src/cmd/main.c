@@ -15,6 +15,7 @@ static const struct {
     {"sort", cmd_sort, "order records by fields; --top N for top talkers (Argus rasort)"},
     {"bins", cmd_bins, "records in time bins, split in proportion (Argus rabins)"},
     {"collect", cmd_collect, "receive IPFIX over UDP/TCP from exporters into rotated files"},
+    {"trajectory", cmd_trajectory, "loss and delay of hash-sampled packets between points"},
     {"cull", cmd_cull, "BGP session culling (RFC 8327): filters, plan, monitor"},
     {"gen", cmd_gen, "write a deterministic synthetic capture (and its ground truth)"},
 };
@@ -23,7 +24,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: netsift <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
     fprintf(out,
             "\n'netsift <command> --help' describes each; man netsift-<command> too.\n"
             "example: netsift probe -r trace.pcap -w flows.ipfix && netsift read -r flows.ipfix\n");

@@ -191,8 +191,8 @@ int ns_traj_compare(const struct ns_traj_point *in, const struct ns_traj_point *
     {
         struct ns_traj_obs *adig = aseq; /* reuse: sort A by digest for collisions */
         qsort(adig, in->n, sizeof *adig, cmp_digest_time);
-        r->collisions = collisions_of(adig, in->n, o->max_delay_ns) +
-                        collisions_of(b, out->n, o->max_delay_ns);
+        r->collisions =
+            collisions_of(adig, in->n, o->max_delay_ns) + collisions_of(b, out->n, o->max_delay_ns);
         qsort(adig, in->n, sizeof *adig, cmp_seq);
     }
     uint64_t dummy;
@@ -254,8 +254,7 @@ int ns_traj_compare(const struct ns_traj_point *in, const struct ns_traj_point *
         /* Could its report from B be in a hole?  Expected at B in
          * [t + dmin, t + dmax]. */
         int64_t elo = (int64_t)t + dmin, ehi = (int64_t)t + dmax;
-        while (hstart < nh && holes[hstart].t_hi != UINT64_MAX &&
-               (int64_t)holes[hstart].t_hi < elo)
+        while (hstart < nh && holes[hstart].t_hi != UINT64_MAX && (int64_t)holes[hstart].t_hi < elo)
             hstart++;
         int found = 0;
         for (size_t h = hstart; h < nh && (int64_t)holes[h].t_lo <= ehi; h++) {

@@ -2,7 +2,7 @@
  * ns_reroute — the same traffic as seen one router further on: rewrites
  * an Ethernet capture as a router forwarding it would.  Test tool only.
  *
- *   ns_reroute IN.pcap OUT.pcap
+ *   ns_reroute [--drop F] [--delay MIN:MAX] [--seed S] [--truth FILE] IN.pcap OUT.pcap
  *
  * For every Ethernet frame: new source and destination MACs; a VLAN tag
  * removed when there is one, else one added (VID 42), padding the frame to
@@ -10,10 +10,32 @@
  * IPv6 hop limit decremented (not below 0), the IPv4 header checksum
  * recomputed; the DSCP re-marked (ECN bits kept), as a DiffServ boundary
  * may.  Anything else (other link types, non-IP) is copied unchanged.
+ *
+ * As a network between two observation points (trajectory sampling
+ * tests): --drop F loses each packet with probability F, --delay MIN:MAX
+ * (ns) delays each kept one by a uniform amount, so packets may reorder
+ * (the output is sorted by the new times, as the downstream point would
+ * see them), --seed S makes it repeatable, and --truth FILE writes one
+ * line per input packet: "IP DROPPED DELAY_NS" (IP 1 for IPv4/IPv6).
  */
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "util/rng.h"
+
+struct held {
+    uint64_t t;
+    struct pcap_pkthdr h;
+    uint8_t *data;
+};
+
+static int by_time(const void *a, const void *b)
+{
+    const struct held *x = a, *y = b;
+    return (x->t > y->t) - (x->t < y->t);
+}
 
 static void ip4_checksum(uint8_t *h, unsigned hl)
 {
@@ -30,10 +52,39 @@ static void ip4_checksum(uint8_t *h, unsigned hl)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: ns_reroute IN.pcap OUT.pcap\n");
+    double drop = 0;
+    uint64_t dmin = 0, dmax = 0, seed = 1;
+    const char *truth_path = NULL;
+    int ai = 1;
+    for (; ai + 1 < argc && argv[ai][0] == '-' && argv[ai][1] == '-'; ai += 2) {
+        if (!strcmp(argv[ai], "--drop"))
+            drop = atof(argv[ai + 1]);
+        else if (!strcmp(argv[ai], "--delay") &&
+                 sscanf(argv[ai + 1], "%lu:%lu", &dmin, &dmax) == 2 && dmin <= dmax)
+            ;
+        else if (!strcmp(argv[ai], "--seed"))
+            seed = strtoull(argv[ai + 1], NULL, 10);
+        else if (!strcmp(argv[ai], "--truth"))
+            truth_path = argv[ai + 1];
+        else
+            ai = argc; /* usage */
+    }
+    if (argc - ai != 2) {
+        fprintf(stderr, "usage: ns_reroute [--drop F] [--delay MIN:MAX] [--seed S] "
+                        "[--truth FILE] IN.pcap OUT.pcap\n");
         return 2;
     }
+    argv += ai - 1;
+    struct ns_rng rng;
+    ns_rng_seed(&rng, seed);
+    FILE *truth = truth_path ? fopen(truth_path, "w") : NULL;
+    if (truth_path && !truth) {
+        fprintf(stderr, "ns_reroute: cannot write %s\n", truth_path);
+        return 2;
+    }
+    int network = drop > 0 || dmax > 0;
+    struct held *hold = NULL;
+    size_t nheld = 0, capheld = 0;
     char eb[PCAP_ERRBUF_SIZE];
     pcap_t *in = pcap_open_offline_with_tstamp_precision(argv[1], PCAP_TSTAMP_PRECISION_NANO, eb);
     if (!in) {
@@ -107,8 +158,57 @@ int main(int argc, char **argv)
         oh.caplen = n;
         if (oh.len < n)
             oh.len = n;
-        pcap_dump((u_char *)out, &oh, buf);
+        if (!network) {
+            pcap_dump((u_char *)out, &oh, buf);
+            continue;
+        }
+        int is_ip = 0;
+        if (lt == DLT_EN10MB && n >= 14) {
+            uint32_t o = 12;
+            uint16_t et = (uint16_t)(buf[o] << 8 | buf[o + 1]);
+            while ((et == 0x8100 || et == 0x88a8) && o + 6 <= n) {
+                o += 4;
+                et = (uint16_t)(buf[o] << 8 | buf[o + 1]);
+            }
+            is_ip = et == 0x0800 || et == 0x86dd;
+        }
+        int dropped = ns_rng_unit(&rng) < drop;
+        uint64_t delay = dmin + (dmax > dmin ? ns_rng_next(&rng) % (dmax - dmin + 1) : 0);
+        if (truth)
+            fprintf(truth, "%d %d %lu\n", is_ip, dropped, dropped ? 0ul : delay);
+        if (dropped)
+            continue;
+        if (nheld == capheld) {
+            capheld = capheld ? capheld * 2 : 4096;
+            hold = realloc(hold, capheld * sizeof *hold);
+            if (!hold) {
+                fprintf(stderr, "ns_reroute: out of memory\n");
+                return 2;
+            }
+        }
+        uint64_t t = (uint64_t)oh.ts.tv_sec * 1000000000ull + (uint64_t)oh.ts.tv_usec + delay;
+        oh.ts.tv_sec = (time_t)(t / 1000000000ull);
+        oh.ts.tv_usec = (suseconds_t)(t % 1000000000ull); /* nanosecond precision */
+        hold[nheld].t = t;
+        hold[nheld].h = oh;
+        hold[nheld].data = malloc(n ? n : 1);
+        if (!hold[nheld].data) {
+            fprintf(stderr, "ns_reroute: out of memory\n");
+            return 2;
+        }
+        memcpy(hold[nheld].data, buf, n);
+        nheld++;
     }
+    if (network) {
+        qsort(hold, nheld, sizeof *hold, by_time); /* what the next point sees, in order */
+        for (size_t i = 0; i < nheld; i++) {
+            pcap_dump((u_char *)out, &hold[i].h, hold[i].data);
+            free(hold[i].data);
+        }
+        free(hold);
+    }
+    if (truth)
+        fclose(truth);
     pcap_dump_close(out);
     pcap_close(dead);
     pcap_close(in);

@@ -64,9 +64,8 @@ static void simulate(struct sim *s, uint64_t seed, size_t n, double p_net, doubl
     for (size_t i = 0; i < n; i++)
         if (p[i].rep_a)
             assert_int_equal(
-                ns_traj_point_add(&s->a,
-                                  &(struct ns_traj_obs){p[i].digest, p[i].ta, (uint64_t)i + 1},
-                                  &err),
+                ns_traj_point_add(
+                    &s->a, &(struct ns_traj_obs){p[i].digest, p[i].ta, (uint64_t)i + 1}, &err),
                 0);
     /* B numbers the delivered packets in the order they arrive. */
     size_t nb = 0;
@@ -87,11 +86,10 @@ static void simulate(struct sim *s, uint64_t seed, size_t n, double p_net, doubl
         if (!b_first)
             b_first = arr[k]->tb;
         b_last = arr[k]->tb;
-        assert_int_equal(ns_traj_point_add(&s->b,
-                                           &(struct ns_traj_obs){arr[k]->digest, arr[k]->tb,
-                                                                 (uint64_t)k + 1},
-                                           &err),
-                         0);
+        assert_int_equal(
+            ns_traj_point_add(
+                &s->b, &(struct ns_traj_obs){arr[k]->digest, arr[k]->tb, (uint64_t)k + 1}, &err),
+            0);
     }
     s->b.seq_total = nb;
     s->delays = calloc(n, sizeof *s->delays);
@@ -242,15 +240,14 @@ static void edges(void **state)
     struct ns_traj_result r;
     struct ns_traj_opts o = {1000000, 0, 0.95};
     for (uint64_t i = 0; i < 10; i++)
-        assert_int_equal(ns_traj_point_add(&a, &(struct ns_traj_obs){7, 1000000000 + i, i + 1}, &err),
-                         0);
+        assert_int_equal(
+            ns_traj_point_add(&a, &(struct ns_traj_obs){7, 1000000000 + i, i + 1}, &err), 0);
     assert_int_equal(ns_traj_compare(&a, &b, &o, &r, &err), 0);
     assert_int_equal(r.considered, 0);
     assert_int_equal(r.outside, 10);
     for (uint64_t i = 0; i < 10; i++)
         assert_int_equal(
-            ns_traj_point_add(&b, &(struct ns_traj_obs){7, 1000000100 + i * 10, i + 1}, &err),
-            0);
+            ns_traj_point_add(&b, &(struct ns_traj_obs){7, 1000000100 + i * 10, i + 1}, &err), 0);
     assert_int_equal(ns_traj_compare(&a, &b, &o, &r, &err), 0);
     assert_int_equal(r.matched, 10);
     assert_true(r.collisions >= 9);
