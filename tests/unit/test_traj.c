@@ -16,9 +16,15 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "ipfix/be.h"
+#include "ipfix/msg.h"
+#include "ipfix/ntp.h"
+#include "traj/input.h"
 #include "traj/traj.h"
 #include "util/rng.h"
 #include "util/stats.h"
@@ -256,6 +262,72 @@ static void edges(void **state)
     ns_traj_point_free(&b);
 }
 
+/* The reader: a report template with a variable-length field before the
+ * digest, in two observation domains; an options template whose records
+ * are skipped; a data set of an unknown template; then a message cut
+ * short, which ends reading with an error while keeping what came before. */
+static void read_reports(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ns_traj_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    struct ns_error err;
+    uint8_t m[2048];
+    struct ns_msg_enc e;
+    static const struct ns_field_spec tf[] = {
+        {0, 315, NS_VARLEN}, {0, 326, 8}, {0, 325, 8}, {0, 319, 8}};
+    static const struct ns_field_spec of[] = {{0, 301, 8}, {0, 318, 8}};
+    for (uint32_t dom = 1; dom <= 2; dom++) {
+        assert_int_equal(ns_msg_enc_begin(&e, m, sizeof m, dom, 0, &err), 0);
+        assert_int_equal(ns_msg_enc_set_open(&e, 2, 64), 0);
+        assert_int_equal(ns_msg_enc_template(&e, 256, tf, 4, 0), 0);
+        assert_int_equal(ns_msg_enc_set_open(&e, 3, 64), 0);
+        assert_int_equal(ns_msg_enc_template(&e, 257, of, 2, 1), 0);
+        assert_int_equal(ns_msg_enc_set_open(&e, 256, 400), 0);
+        for (uint64_t i = 1; i <= 5; i++) {
+            uint8_t *p = ns_msg_enc_reserve(&e, 1 + i + 24);
+            assert_non_null(p);
+            p[0] = (uint8_t)i; /* i octets of packet section */
+            memset(p + 1, 0xab, i);
+            ns_put64(p + 1 + i, 1000 * dom + i);
+            ns_put64(p + 9 + i, ns_ntp_from_ns(1700000000000000000ull + i * 1000));
+            ns_put64(p + 17 + i, i * 2);
+        }
+        assert_int_equal(ns_msg_enc_set_open(&e, 257, 16), 0);
+        uint8_t *p = ns_msg_enc_reserve(&e, 16);
+        ns_put64(p, 1);
+        ns_put64(p + 8, 99);
+        assert_int_equal(ns_msg_enc_set_open(&e, 300, 4), 0);
+        memset(ns_msg_enc_reserve(&e, 4), 0, 4);
+        size_t len = ns_msg_enc_finish(&e, 0);
+        assert_int_equal(fwrite(m, 1, len, f), len);
+    }
+    assert_int_equal(fwrite(m, 1, 20, f), 20); /* a third message, cut short */
+    fclose(f);
+
+    struct ns_traj_point pt = {0};
+    struct ns_traj_read_stats st;
+    assert_int_equal(ns_traj_read_file(path, 2, &pt, &st, &err), NS_ETRUNC);
+    assert_non_null(strstr(err.msg, "offset"));
+    assert_int_equal(pt.n, 5);
+    assert_int_equal(st.other_domains, 1);
+    assert_int_equal(st.numbered, 5);
+    assert_int_equal(st.options_records, 1); /* domain 2 only */
+    assert_int_equal(st.unknown_sets, 2);    /* one per message, whatever the domain */
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(pt.obs[i].digest, 2000 + i + 1);
+        assert_int_equal(pt.obs[i].t_ns, 1700000000000000000ull + (i + 1) * 1000);
+        assert_int_equal(pt.obs[i].seq, (i + 1) * 2);
+    }
+    ns_traj_point_free(&pt);
+    assert_int_equal(ns_traj_read_file(path, -1, &pt, &st, &err), NS_ETRUNC);
+    assert_int_equal(pt.n, 10);
+    ns_traj_point_free(&pt);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +336,7 @@ int main(void)
         cmocka_unit_test(counts_reordered),
         cmocka_unit_test(coverage),
         cmocka_unit_test(edges),
+        cmocka_unit_test(read_reports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
