@@ -317,6 +317,18 @@ int ns_capture_next(struct ns_capture *c, struct ns_pkt *p, const uint8_t **fram
     }
 }
 
+size_t ns_capture_burst(struct ns_capture *c, struct ns_pkt *p, const uint8_t **frames, size_t max,
+                        int *linktype)
+{
+    if (!c->open || !c->map.base || c->have_prog)
+        return 0;
+    size_t n = ns_pcapmap_burst(&c->map, p, frames, max);
+    c->file_pkts += n;
+    c->st.packets += n;
+    *linktype = c->linktype;
+    return n;
+}
+
 int ns_capture_frames_stable(const struct ns_capture *c)
 {
     return c->map.base != NULL;

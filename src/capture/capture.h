@@ -67,6 +67,17 @@ int ns_capture_next(struct ns_capture *c, struct ns_pkt *p, const uint8_t **fram
  * ns_capture_close() (the file is mapped), 0 when only until the next call. */
 int ns_capture_frames_stable(const struct ns_capture *c);
 
+/*
+ * The batching fast path of ns_capture_next(): up to `max` packets of a
+ * mapped file without a BPF filter at once (p[i] capture metadata,
+ * frames[i], the link type), 0 when this source or the next record needs
+ * ns_capture_next() — libpcap input, a filter, the end of a file, a record
+ * that must be clamped or reported.  Mixing the two calls freely gives
+ * exactly the packets ns_capture_next() alone would.
+ */
+size_t ns_capture_burst(struct ns_capture *c, struct ns_pkt *p, const uint8_t **frames, size_t max,
+                        int *linktype);
+
 /* The most recent non-fatal problem (e.g. "x.pcap: truncated record after
  * packet 41"), or NULL; ns_capture_take_warning clears it. */
 const char *ns_capture_warning(const struct ns_capture *c);

@@ -1,5 +1,7 @@
 #include "capture/pcapmap.h"
 
+#include "pkt/pkt.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -17,6 +19,8 @@ static uint32_t rd32(const uint8_t *p, int swapped)
 /* Link types whose file (LINKTYPE_) number is the number libpcap reports
  * (DLT_) on every platform, so the decoder sees the same value whichever
  * reader delivered the frame. */
+static void release_behind(struct ns_pcapmap *m);
+
 static int linktype_same_as_dlt(int lt)
 {
     switch (lt) {
@@ -136,6 +140,12 @@ int ns_pcapmap_next(struct ns_pcapmap *m, const uint8_t **data, uint32_t *caplen
     m->last_frac = frac;
     m->off += 16 + (size_t)incl;
     m->records++;
+    release_behind(m);
+    return 1;
+}
+
+static void release_behind(struct ns_pcapmap *m)
+{
     /* Give back what is well behind us: file pages count in the RSS of a
      * mapping, and a capture is read once.  Frames behind `off` may still
      * be in use (handed to another thread); that is safe, as the pages of
@@ -148,7 +158,37 @@ int ns_pcapmap_next(struct ns_pcapmap *m, const uint8_t **data, uint32_t *caplen
             m->released = upto;
         }
     }
-    return 1;
+}
+
+size_t ns_pcapmap_burst(struct ns_pcapmap *m, struct ns_pkt *p, const uint8_t **frames, size_t max)
+{
+    const uint8_t *base = m->base;
+    size_t off = m->off, size = m->size;
+    uint32_t limit = m->snaplen < NS_PCAPMAP_MAX_CAPLEN ? m->snaplen : NS_PCAPMAP_MAX_CAPLEN;
+    uint32_t fmax = m->nano ? 1000000000u : 1000000u, mul = m->nano ? 1u : 1000u;
+    int sw = m->swapped;
+    size_t n = 0;
+    uint32_t frac = m->last_frac;
+    while (n < max && size - off >= 16) {
+        const uint8_t *h = base + off;
+        uint32_t sec = rd32(h, sw), fr = rd32(h + 4, sw);
+        uint32_t incl = rd32(h + 8, sw), orig = rd32(h + 12, sw);
+        if (incl > limit || size - off - 16 < incl || fr >= fmax)
+            break; /* the careful path words it */
+        frames[n] = h + 16;
+        p[n].ts_ns = (uint64_t)sec * 1000000000u + (uint64_t)fr * mul;
+        p[n].caplen = incl;
+        p[n].wirelen = orig < incl ? incl : orig;
+        p[n].ifindex = 0;
+        frac = fr;
+        off += 16 + (size_t)incl;
+        n++;
+    }
+    m->off = off;
+    m->last_frac = frac;
+    m->records += n;
+    release_behind(m);
+    return n;
 }
 
 void ns_pcapmap_close(struct ns_pcapmap *m)

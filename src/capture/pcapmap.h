@@ -62,6 +62,19 @@ int ns_pcapmap_open(struct ns_pcapmap *m, const char *path, struct ns_error *err
 int ns_pcapmap_next(struct ns_pcapmap *m, const uint8_t **data, uint32_t *caplen, uint32_t *wirelen,
                     uint64_t *ts_ns, struct ns_error *err);
 
+/*
+ * Up to `max` records at once, for batching readers: frames[i] and the
+ * capture metadata of p[i] (ts_ns, caplen, wirelen as ns_capture_next()
+ * gives them, ifindex 0).  Takes only clean records — whole, no longer
+ * than the snapshot length, a valid fraction — and stops before anything
+ * else and at the end of the file, leaving it to ns_pcapmap_next() with
+ * its exact messages.  Returns the count, 0 when the next record is not
+ * clean (or there is none).  What it delivers is exactly what as many
+ * ns_pcapmap_next() calls would.
+ */
+struct ns_pkt;
+size_t ns_pcapmap_burst(struct ns_pcapmap *m, struct ns_pkt *p, const uint8_t **frames, size_t max);
+
 void ns_pcapmap_close(struct ns_pcapmap *m);
 
 #endif

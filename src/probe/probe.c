@@ -76,7 +76,28 @@ static void *reader_main(void *arg)
     uint64_t packets = 0;
     if (!b)
         return NULL;
+    const uint8_t *frames[NS_BATCH_PKTS];
     for (;;) {
+        /* The fast path: whole runs of clean records of a mapped file go
+         * straight into the batch, decoded where they lie. */
+        if (!rd->sel) {
+            if (b->n == NS_BATCH_PKTS) {
+                ns_batch_put_full(&rd->ring, b);
+                if (!(b = ns_batch_take_free(&rd->ring)))
+                    return NULL;
+            }
+            int lt;
+            size_t n = ns_capture_burst(rd->cap, &b->pkts[b->n], frames, NS_BATCH_PKTS - b->n, &lt);
+            if (n) {
+                for (size_t i = 0; i < n; i++)
+                    ns_batch_push(b, frames[i], lt, 0, rd->hash_seed);
+                uint64_t before = packets;
+                packets += n;
+                if ((before >> 16) != (packets >> 16))
+                    note_capture_state(rd->cap, b, packets & ~(uint64_t)0xffff);
+                continue;
+            }
+        }
         struct ns_pkt p;
         const uint8_t *frame;
         int linktype;

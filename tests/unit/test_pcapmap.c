@@ -1,6 +1,7 @@
 /* pcapmap (the mapped reader) against libpcap (the reference) on every
  * shared capture and on damaged copies: same packets, same timestamps,
- * same lengths, same bytes, and the same place where a damaged file ends. */
+ * same lengths, same bytes, and the same place where a damaged file ends;
+ * and its burst path against its one-record path on the same files. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,6 +15,41 @@
 #include <unistd.h>
 
 #include "capture/pcapmap.h"
+#include "pkt/pkt.h"
+
+/* A second reader of the same file that takes records by bursts of
+ * varying size (ns_pcapmap_burst) and one at a time when a burst gives
+ * nothing, as the probe's reader does.  It must deliver exactly what
+ * ns_pcapmap_next() alone does. */
+struct mixed {
+    struct ns_pcapmap m;
+    struct ns_pkt p[64];
+    const uint8_t *f[64];
+    size_t n, i;
+    uint64_t x;
+};
+
+static int mixed_next(struct mixed *mx, const uint8_t **data, uint32_t *caplen, uint32_t *wirelen,
+                      uint64_t *ts, struct ns_error *err)
+{
+    if (mx->i == mx->n) {
+        mx->x ^= mx->x << 13, mx->x ^= mx->x >> 7, mx->x ^= mx->x << 17;
+        mx->i = 0;
+        mx->n = ns_pcapmap_burst(&mx->m, mx->p, mx->f, 1 + mx->x % 64);
+        if (!mx->n) {
+            int rc = ns_pcapmap_next(&mx->m, data, caplen, wirelen, ts, err);
+            if (rc == 1 && *wirelen < *caplen)
+                *wirelen = *caplen; /* as the burst (and ns_capture_next) give it */
+            return rc;
+        }
+    }
+    *data = mx->f[mx->i];
+    *caplen = mx->p[mx->i].caplen;
+    *wirelen = mx->p[mx->i].wirelen;
+    *ts = mx->p[mx->i].ts_ns;
+    mx->i++;
+    return 1;
+}
 
 /* Returns records compared; *mapped says whether pcapmap took the file. */
 static long compare_file(const char *path, int *mapped, int *damaged)
@@ -30,6 +66,10 @@ static long compare_file(const char *path, int *mapped, int *damaged)
     pcap_t *h = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, eb);
     assert_non_null(h);
     assert_int_equal(pcap_datalink(h), m.linktype);
+    static struct mixed mx;
+    mx.n = mx.i = 0;
+    mx.x = 0x9e3779b97f4a7c15ull;
+    assert_int_equal(ns_pcapmap_open(&mx.m, path, &err), 1);
     long n = 0;
     for (;;) {
         struct pcap_pkthdr *hdr;
@@ -39,6 +79,20 @@ static long compare_file(const char *path, int *mapped, int *damaged)
         uint32_t caplen, wirelen;
         uint64_t ts;
         int mr = ns_pcapmap_next(&m, &data, &caplen, &wirelen, &ts, &err);
+        const uint8_t *data2 = NULL;
+        uint32_t caplen2 = 0, wirelen2 = 0;
+        uint64_t ts2 = 0;
+        struct ns_error err2;
+        int mr2 = mixed_next(&mx, &data2, &caplen2, &wirelen2, &ts2, &err2);
+        assert_int_equal(mr2, mr);
+        if (mr == 1) {
+            assert_int_equal(data2 - mx.m.base, data - m.base);
+            assert_int_equal(caplen2, caplen);
+            assert_int_equal(wirelen2, wirelen < caplen ? caplen : wirelen);
+            assert_int_equal(ts2, ts);
+        } else if (mr < 0) {
+            assert_string_equal(err2.msg, err.msg);
+        }
         if (lr == 1) {
             if (mr != 1)
                 fail_msg("%s: record %ld: libpcap has it, pcapmap says %d (%s)", path, n + 1, mr,
@@ -72,6 +126,7 @@ static long compare_file(const char *path, int *mapped, int *damaged)
     }
     pcap_close(h);
     ns_pcapmap_close(&m);
+    ns_pcapmap_close(&mx.m);
     return n;
 }
 
