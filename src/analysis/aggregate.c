@@ -5,6 +5,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "record/merge.h"
 
@@ -76,19 +79,35 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
 
 static size_t pack(const struct ns_record *r, uint8_t out[PACK_MAX])
 {
-    uint32_t w[WORDS], mask[MASK_WORDS] = {0};
-    memcpy(w, r, sizeof w);
+    /* Four words at a time: which of them are non-zero is one compare and
+     * one movemask with SSE2 (baseline on x86-64), then only those words
+     * are copied.  A plain word-by-word loop over the 100 words of a record
+     * cost ~1300 instructions per store, the aggregator's largest cost. */
+    _Static_assert(WORDS % 4 == 0, "records are whole groups of four words");
+    const uint8_t *src = (const uint8_t *)r;
+    uint32_t mask[MASK_WORDS] = {0};
     uint8_t *p = out + sizeof mask;
-    for (size_t m = 0; m < MASK_WORDS; m++) {
-        size_t end = 32 * m + 32 < WORDS ? 32 * m + 32 : WORDS;
-        uint32_t bits = 0;
-        for (size_t i = 32 * m; i < end; i++) {
-            uint32_t nz = w[i] != 0;
-            memcpy(p, &w[i], 4); /* always stored, kept only when non-zero */
-            p += (size_t)4 * nz;
-            bits = bits >> 1 | nz << 31; /* constant shifts: word i ends at bit i % 32 */
+    for (size_t g = 0; g < WORDS; g += 4) {
+#ifdef __SSE2__
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + 4 * g));
+        uint32_t nz =
+            ~(uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, _mm_setzero_si128()))) &
+            0xfu;
+#else
+        uint32_t nz = 0;
+        for (size_t i = 0; i < 4; i++) {
+            uint32_t w;
+            memcpy(&w, src + 4 * (g + i), 4);
+            nz |= (uint32_t)(w != 0) << i;
         }
-        mask[m] = bits >> (32 - (end - 32 * m));
+#endif
+        if (!nz)
+            continue;
+        mask[g / 32] |= nz << (g % 32);
+        for (uint32_t b = nz; b; b &= b - 1) {
+            memcpy(p, src + 4 * (g + (size_t)__builtin_ctz(b)), 4);
+            p += 4;
+        }
     }
     memcpy(out, mask, sizeof mask);
     return (size_t)(p - out);
