@@ -16,7 +16,8 @@
  * (ns) delays each kept one by a uniform amount, so packets may reorder
  * (the output is sorted by the new times, as the downstream point would
  * see them), --seed S makes it repeatable, and --truth FILE writes one
- * line per input packet: "IP DROPPED DELAY_NS" (IP 1 for IPv4/IPv6).
+ * line per input packet: "IP DROPPED DELAY_NS OUTPOS" (IP 1 for IPv4/IPv6;
+ * OUTPOS the packet's 1-based position in OUT, 0 when dropped).
  */
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 
 struct held {
     uint64_t t;
+    size_t in; /* index of the input packet */
     struct pcap_pkthdr h;
     uint8_t *data;
 };
@@ -34,7 +36,9 @@ struct held {
 static int by_time(const void *a, const void *b)
 {
     const struct held *x = a, *y = b;
-    return (x->t > y->t) - (x->t < y->t);
+    if (x->t != y->t)
+        return (x->t > y->t) - (x->t < y->t);
+    return (x->in > y->in) - (x->in < y->in); /* equal times: sending order */
 }
 
 static void ip4_checksum(uint8_t *h, unsigned hl)
@@ -85,6 +89,11 @@ int main(int argc, char **argv)
     int network = drop > 0 || dmax > 0;
     struct held *hold = NULL;
     size_t nheld = 0, capheld = 0;
+    struct fate {
+        uint8_t ip, dropped;
+        uint64_t delay, outpos;
+    } *fate = NULL;
+    size_t nin = 0, capin = 0;
     char eb[PCAP_ERRBUF_SIZE];
     pcap_t *in = pcap_open_offline_with_tstamp_precision(argv[1], PCAP_TSTAMP_PRECISION_NANO, eb);
     if (!in) {
@@ -174,8 +183,16 @@ int main(int argc, char **argv)
         }
         int dropped = ns_rng_unit(&rng) < drop;
         uint64_t delay = dmin + (dmax > dmin ? ns_rng_next(&rng) % (dmax - dmin + 1) : 0);
-        if (truth)
-            fprintf(truth, "%d %d %lu\n", is_ip, dropped, dropped ? 0ul : delay);
+        if (nin == capin) {
+            capin = capin ? capin * 2 : 4096;
+            fate = realloc(fate, capin * sizeof *fate);
+            if (!fate) {
+                fprintf(stderr, "ns_reroute: out of memory\n");
+                return 2;
+            }
+        }
+        fate[nin] = (struct fate){(uint8_t)is_ip, (uint8_t)dropped, dropped ? 0 : delay, 0};
+        nin++;
         if (dropped)
             continue;
         if (nheld == capheld) {
@@ -190,6 +207,7 @@ int main(int argc, char **argv)
         oh.ts.tv_sec = (time_t)(t / 1000000000ull);
         oh.ts.tv_usec = (suseconds_t)(t % 1000000000ull); /* nanosecond precision */
         hold[nheld].t = t;
+        hold[nheld].in = nin - 1;
         hold[nheld].h = oh;
         hold[nheld].data = malloc(n ? n : 1);
         if (!hold[nheld].data) {
@@ -203,12 +221,18 @@ int main(int argc, char **argv)
         qsort(hold, nheld, sizeof *hold, by_time); /* what the next point sees, in order */
         for (size_t i = 0; i < nheld; i++) {
             pcap_dump((u_char *)out, &hold[i].h, hold[i].data);
+            fate[hold[i].in].outpos = i + 1;
             free(hold[i].data);
         }
         free(hold);
     }
-    if (truth)
+    if (truth) {
+        for (size_t i = 0; i < nin; i++)
+            fprintf(truth, "%d %d %lu %lu\n", fate[i].ip, fate[i].dropped, fate[i].delay,
+                    fate[i].outpos);
         fclose(truth);
+    }
+    free(fate);
     pcap_dump_close(out);
     pcap_close(dead);
     pcap_close(in);
