@@ -1,6 +1,7 @@
 #include "probe/probe.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capture/capture.h"
@@ -47,6 +48,10 @@ void ns_probe_config_default(struct ns_probe_config *c)
 struct reader {
     struct ns_capture *cap;
     struct ns_sel_chain *sel; /* packet selection before copying, or NULL */
+    /* with selection: a burst of packets selected before they are batched */
+    struct ns_pkt *sel_pkts; /* NS_BATCH_PKTS */
+    int *sel_decoded;
+    uint8_t *sel_taken;
     uint64_t hash_seed;
     struct ns_batch_ring ring;
     uint64_t cpu_ns; /* of the reading thread, when it ends */
@@ -91,6 +96,34 @@ static void *reader_main(void *arg)
             if (n) {
                 for (size_t i = 0; i < n; i++)
                     ns_batch_push(b, frames[i], lt, 0, rd->hash_seed);
+                uint64_t before = packets;
+                packets += n;
+                if ((before >> 16) != (packets >> 16))
+                    note_capture_state(rd->cap, b, packets & ~(uint64_t)0xffff);
+                continue;
+            }
+        }
+        /* With selection, bursts are selected first (ns_sel_chain_run_burst:
+         * a leading hash selector hashes four packets at once), and only
+         * what it keeps enters the batch. */
+        if (rd->sel && rd->sel_pkts) {
+            int lt;
+            size_t n = ns_capture_burst(rd->cap, rd->sel_pkts, frames, NS_BATCH_PKTS, &lt);
+            if (n) {
+                memset(rd->sel_decoded, 0, n * sizeof *rd->sel_decoded);
+                ns_sel_chain_run_burst(rd->sel, rd->sel_pkts, frames, n, lt, rd->sel_decoded,
+                                       rd->sel_taken, NULL);
+                for (size_t i = 0; i < n; i++) {
+                    if (!rd->sel_taken[i])
+                        continue;
+                    if (b->n == NS_BATCH_PKTS) {
+                        ns_batch_put_full(&rd->ring, b);
+                        if (!(b = ns_batch_take_free(&rd->ring)))
+                            return NULL;
+                    }
+                    b->pkts[b->n] = rd->sel_pkts[i]; /* metadata, and decoded if it was */
+                    ns_batch_push(b, frames[i], lt, rd->sel_decoded[i], rd->hash_seed);
+                }
                 uint64_t before = packets;
                 packets += n;
                 if ((before >> 16) != (packets >> 16))
@@ -183,6 +216,15 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
         goto out;
     rd.hash_seed = ns_meter_hash_seed(m);
     rd.sel = c->select;
+    if (rd.sel && !live) {
+        rd.sel_pkts = calloc(NS_BATCH_PKTS, sizeof *rd.sel_pkts);
+        rd.sel_decoded = calloc(NS_BATCH_PKTS, sizeof *rd.sel_decoded);
+        rd.sel_taken = calloc(NS_BATCH_PKTS, 1);
+        if (!rd.sel_pkts || !rd.sel_decoded || !rd.sel_taken) {
+            rc = ns_error_set(err, NS_ENOMEM, "out of memory for selection");
+            goto out;
+        }
+    }
     sink.samp_frac = ns_sel_chain_fraction(c->select);
     sink.sampled = c->select && sink.samp_frac < 1;
     lr.hash_seed = rd.hash_seed;
@@ -252,6 +294,9 @@ out:
         pthread_join(th, NULL);
     st->cpu_read_ns = live ? lr.cpu_ns : rd.cpu_ns;
     ns_batch_ring_fini(&rd.ring);
+    free(rd.sel_pkts);
+    free(rd.sel_decoded);
+    free(rd.sel_taken);
     if (lr.live) {
         ns_live_get_stats(lr.live, &st->live);
         ns_live_close(lr.live);

@@ -1,6 +1,10 @@
 /* hash.c — see hash.h. */
 #include "select/hash.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 static inline uint32_t le32(const uint8_t *b)
 {
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
@@ -29,6 +33,49 @@ static inline uint32_t le32(const uint8_t *b)
         c ^= b >> 15;                                                                              \
     } while (0)
 
+/* lookup2's tail: bytes 0-3 into a, 4-7 into b, 8-10 into the upper three
+ * bytes of c (its low byte holds the length, added by the caller). */
+static inline void bob_tail(const uint8_t *k, size_t left, uint32_t *a, uint32_t *b, uint32_t *c)
+{
+    switch (left) {
+    case 11:
+        *c += (uint32_t)k[10] << 24;
+        __attribute__((fallthrough));
+    case 10:
+        *c += (uint32_t)k[9] << 16;
+        __attribute__((fallthrough));
+    case 9:
+        *c += (uint32_t)k[8] << 8;
+        __attribute__((fallthrough));
+    case 8:
+        *b += (uint32_t)k[7] << 24;
+        __attribute__((fallthrough));
+    case 7:
+        *b += (uint32_t)k[6] << 16;
+        __attribute__((fallthrough));
+    case 6:
+        *b += (uint32_t)k[5] << 8;
+        __attribute__((fallthrough));
+    case 5:
+        *b += k[4];
+        __attribute__((fallthrough));
+    case 4:
+        *a += (uint32_t)k[3] << 24;
+        __attribute__((fallthrough));
+    case 3:
+        *a += (uint32_t)k[2] << 16;
+        __attribute__((fallthrough));
+    case 2:
+        *a += (uint32_t)k[1] << 8;
+        __attribute__((fallthrough));
+    case 1:
+        *a += k[0];
+        break;
+    default:
+        break;
+    }
+}
+
 uint32_t ns_hash_bob(const uint8_t *k, size_t len, uint32_t init)
 {
     uint32_t a = 0x9e3779b9u, b = 0x9e3779b9u, c = init;
@@ -41,49 +88,69 @@ uint32_t ns_hash_bob(const uint8_t *k, size_t len, uint32_t init)
         k += 12;
         left -= 12;
     }
-    /* The tail: bytes 0-3 into a, 4-7 into b, 8-10 into the upper three
-     * bytes of c (its low byte holds the length). */
     c += (uint32_t)len;
-    switch (left) {
-    case 11:
-        c += (uint32_t)k[10] << 24;
-        __attribute__((fallthrough));
-    case 10:
-        c += (uint32_t)k[9] << 16;
-        __attribute__((fallthrough));
-    case 9:
-        c += (uint32_t)k[8] << 8;
-        __attribute__((fallthrough));
-    case 8:
-        b += (uint32_t)k[7] << 24;
-        __attribute__((fallthrough));
-    case 7:
-        b += (uint32_t)k[6] << 16;
-        __attribute__((fallthrough));
-    case 6:
-        b += (uint32_t)k[5] << 8;
-        __attribute__((fallthrough));
-    case 5:
-        b += k[4];
-        __attribute__((fallthrough));
-    case 4:
-        a += (uint32_t)k[3] << 24;
-        __attribute__((fallthrough));
-    case 3:
-        a += (uint32_t)k[2] << 16;
-        __attribute__((fallthrough));
-    case 2:
-        a += (uint32_t)k[1] << 8;
-        __attribute__((fallthrough));
-    case 1:
-        a += k[0];
-        break;
-    default:
-        break;
-    }
+    bob_tail(k, left, &a, &b, &c);
     BOB_MIX(a, b, c);
     return c;
 }
+
+#ifdef __SSE2__
+/* BOB_MIX on four lanes: the same operations, lane by lane. */
+#define V_SUB(x, y) _mm_sub_epi32(x, y)
+#define V_ADD(x, y) _mm_add_epi32(x, y)
+#define V_XOR(x, y) _mm_xor_si128(x, y)
+#define V_MIXSTEP(x, y, z, sh, left)                                                               \
+    do {                                                                                           \
+        x = V_SUB(x, V_ADD(y, z));                                                                 \
+        x = V_XOR(x, (left) ? _mm_slli_epi32(z, sh) : _mm_srli_epi32(z, sh));                      \
+    } while (0)
+#define BOB_MIX4(a, b, c)                                                                          \
+    do {                                                                                           \
+        V_MIXSTEP(a, b, c, 13, 0);                                                                 \
+        V_MIXSTEP(b, c, a, 8, 1);                                                                  \
+        V_MIXSTEP(c, a, b, 13, 0);                                                                 \
+        V_MIXSTEP(a, b, c, 12, 0);                                                                 \
+        V_MIXSTEP(b, c, a, 16, 1);                                                                 \
+        V_MIXSTEP(c, a, b, 5, 0);                                                                  \
+        V_MIXSTEP(a, b, c, 3, 0);                                                                  \
+        V_MIXSTEP(b, c, a, 10, 1);                                                                 \
+        V_MIXSTEP(c, a, b, 15, 0);                                                                 \
+    } while (0)
+
+static inline __m128i lanes(const uint8_t *const k[4], size_t off)
+{
+    return _mm_set_epi32((int)le32(k[3] + off), (int)le32(k[2] + off), (int)le32(k[1] + off),
+                         (int)le32(k[0] + off));
+}
+
+void ns_hash_bob_x4(const uint8_t *const k[4], size_t len, uint32_t init, uint32_t out[4])
+{
+    __m128i a = _mm_set1_epi32((int)0x9e3779b9u), b = a, c = _mm_set1_epi32((int)init);
+    size_t off = 0;
+    for (; len - off >= 12; off += 12) {
+        a = V_ADD(a, lanes(k, off));
+        b = V_ADD(b, lanes(k, off + 4));
+        c = V_ADD(c, lanes(k, off + 8));
+        BOB_MIX4(a, b, c);
+    }
+    uint32_t ta[4] = {0}, tb[4] = {0}, tc[4];
+    for (int j = 0; j < 4; j++) {
+        tc[j] = (uint32_t)len;
+        bob_tail(k[j] + off, len - off, &ta[j], &tb[j], &tc[j]);
+    }
+    a = V_ADD(a, _mm_loadu_si128((const __m128i *)(const void *)ta));
+    b = V_ADD(b, _mm_loadu_si128((const __m128i *)(const void *)tb));
+    c = V_ADD(c, _mm_loadu_si128((const __m128i *)(const void *)tc));
+    BOB_MIX4(a, b, c);
+    _mm_storeu_si128((__m128i *)(void *)out, c);
+}
+#else
+void ns_hash_bob_x4(const uint8_t *const k[4], size_t len, uint32_t init, uint32_t out[4])
+{
+    for (int j = 0; j < 4; j++)
+        out[j] = ns_hash_bob(k[j], len, init);
+}
+#endif
 
 static inline uint32_t be32(const uint8_t *b)
 {

@@ -40,6 +40,12 @@
 #include <stdint.h>
 
 uint32_t ns_hash_bob(const uint8_t *k, size_t len, uint32_t init);
+/* Four BOB hashes at once of keys of the same length: out[j] =
+ * ns_hash_bob(k[j], len, init) exactly.  The mix is one long chain of
+ * dependent operations (three rounds of 36 for a 32-byte domain); four
+ * independent chains in the lanes of SSE2 registers (baseline on x86-64;
+ * a scalar loop elsewhere) cost about what one does. */
+void ns_hash_bob_x4(const uint8_t *const k[4], size_t len, uint32_t init, uint32_t out[4]);
 uint32_t ns_hash_ipsx(const uint8_t *k, size_t len, uint32_t init);
 
 /* Tables for slicing-by-8 (Intel's method: eight bytes per step through

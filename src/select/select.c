@@ -291,9 +291,13 @@ static inline uint32_t size_of(const struct ns_pkt *p)
     return (p->flags & NS_PKT_F_IP) ? p->ip_len : p->wirelen;
 }
 
-/* 1 selected, 0 not; *pi multiplied by the packet's inclusion probability. */
+/* A hash value computed ahead for the first primitive (ns_sel_chain_run_burst). */
+enum { PRE_NONE = 0, PRE_HASH = 1, PRE_NO_DOMAIN = 2 };
+
+/* 1 selected, 0 not; *pi multiplied by the packet's inclusion probability.
+ * pre/pre_h: the hash primitive's value when it was computed ahead. */
 static int prim_run(struct prim *pr, const struct ns_pkt *p, const uint8_t *frame, double *pi,
-                    struct ns_sel_verdict *v)
+                    struct ns_sel_verdict *v, int pre, uint32_t pre_h)
 {
     const struct ns_sel_config *cfg = &pr->cfg;
     switch (cfg->kind) {
@@ -340,11 +344,16 @@ static int prim_run(struct prim *pr, const struct ns_pkt *p, const uint8_t *fram
     case NS_SEL_MATCH:
         return ns_match_eval(pr->match, p, frame);
     case NS_SEL_HASH: {
-        uint8_t buf[DOMAIN_MAX];
-        int len = hash_domain(cfg, p, frame, buf);
-        if (len < 0)
+        uint32_t h = pre_h;
+        if (pre == PRE_NO_DOMAIN)
             return 0;
-        uint32_t h = hash_value(pr, buf, len);
+        if (pre == PRE_NONE) {
+            uint8_t buf[DOMAIN_MAX];
+            int len = hash_domain(cfg, p, frame, buf);
+            if (len < 0)
+                return 0;
+            h = hash_value(pr, buf, len);
+        }
         if (v) {
             v->digest = h;
             v->has_digest = 1;
@@ -365,8 +374,67 @@ static int prim_run(struct prim *pr, const struct ns_pkt *p, const uint8_t *fram
     }
 }
 
+static int chain_run(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *frame, int linktype,
+                     int *decoded, struct ns_sel_verdict *v, int pre, uint32_t pre_h);
+
 int ns_sel_chain_run(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *frame, int linktype,
                      int *decoded, struct ns_sel_verdict *v)
+{
+    return chain_run(c, p, frame, linktype, decoded, v, PRE_NONE, 0);
+}
+
+void ns_sel_chain_run_burst(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *const *frames,
+                            size_t n, int linktype, int *decoded, uint8_t *sel,
+                            struct ns_sel_verdict *v)
+{
+    const struct prim *h0 = c->n ? &c->prim[0] : NULL;
+    if (!h0 || h0->cfg.kind != NS_SEL_HASH) {
+        for (size_t i = 0; i < n; i++)
+            sel[i] = (uint8_t)chain_run(c, &p[i], frames[i], linktype, &decoded[i],
+                                        v ? &v[i] : NULL, PRE_NONE, 0);
+        return;
+    }
+    /* The first selector sees every packet and keeps no state but its
+     * counters: its hash values can be computed for a run of packets
+     * first.  BOB four at a time where four neighbours have domains of one
+     * length (the common case: same IP version, full payload bytes). */
+    enum { RUN = 64 };
+    uint8_t buf[RUN][DOMAIN_MAX];
+    int len[RUN];
+    uint32_t h[RUN];
+    for (size_t base = 0; base < n; base += RUN) {
+        size_t m = n - base < RUN ? n - base : RUN;
+        for (size_t j = 0; j < m; j++) {
+            size_t i = base + j;
+            if (!decoded[i]) {
+                ns_pkt_decode(&p[i], linktype, frames[i]);
+                decoded[i] = 1;
+            }
+            len[j] = hash_domain(&h0->cfg, &p[i], frames[i], buf[j]);
+        }
+        size_t j = 0;
+        while (j < m) {
+            if (h0->cfg.fn == NS_SEL_BOB && j + 4 <= m && len[j] >= 0 && len[j + 1] == len[j] &&
+                len[j + 2] == len[j] && len[j + 3] == len[j]) {
+                const uint8_t *const k[4] = {buf[j], buf[j + 1], buf[j + 2], buf[j + 3]};
+                ns_hash_bob_x4(k, (size_t)len[j], h0->cfg.init, &h[j]);
+                j += 4;
+                continue;
+            }
+            h[j] = len[j] >= 0 ? hash_value(h0, buf[j], len[j]) : 0;
+            j++;
+        }
+        for (j = 0; j < m; j++) {
+            size_t i = base + j;
+            sel[i] =
+                (uint8_t)chain_run(c, &p[i], frames[i], linktype, &decoded[i], v ? &v[i] : NULL,
+                                   len[j] < 0 ? PRE_NO_DOMAIN : PRE_HASH, h[j]);
+        }
+    }
+}
+
+static int chain_run(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *frame, int linktype,
+                     int *decoded, struct ns_sel_verdict *v, int pre, uint32_t pre_h)
 {
     double pi = 1;
     if (v) {
@@ -384,7 +452,7 @@ int ns_sel_chain_run(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *fr
             v->seq[i] = pr->observed;
             v->reached = (uint32_t)i + 1;
         }
-        if (!prim_run(pr, p, frame, &pi, v))
+        if (!prim_run(pr, p, frame, &pi, v, i == 0 ? pre : PRE_NONE, pre_h))
             return 0;
         pr->selected++;
     }

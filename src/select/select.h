@@ -215,6 +215,18 @@ struct ns_sel_verdict {
 int ns_sel_chain_run(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *frame, int linktype,
                      int *decoded, struct ns_sel_verdict *v);
 
+/*
+ * n packets in a row, exactly as n calls of ns_sel_chain_run() in order
+ * would do (same results in sel[i], counters, verdicts in v[i] when v is
+ * not NULL; decoded[i] as *decoded there).  When the chain starts with a
+ * hash selector, the hash values of the run are computed first, BOB four
+ * at a time (hash.h): the hash's long chain of dependent operations is
+ * most of a hash selector's cost, and four packets' chains overlap.
+ */
+void ns_sel_chain_run_burst(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *const *frames,
+                            size_t n, int linktype, int *decoded, uint8_t *sel,
+                            struct ns_sel_verdict *v);
+
 /* Per-primitive information, for summaries and report interpretation. */
 struct ns_sel_info {
     uint64_t id;
