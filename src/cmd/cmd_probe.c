@@ -361,10 +361,12 @@ int cmd_probe(int argc, char **argv)
         c.sinks = &xs;
         c.nsinks = 1;
     }
+    struct ns_report *interp = cmd_report_flows_start("probe", sel, &ex);
 
     struct ns_probe_stats st;
     struct ns_error err = {0};
     int rc = ns_probe_run(&c, &st, &err);
+    cmd_report_flows_end("probe", interp);
     cmd_export_finish(&ex, "probe", quiet);
     if (u.shown)
         fputc('\n', stderr);

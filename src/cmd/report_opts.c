@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "cmd/cmd.h"
 #include "ipfix/file.h"
@@ -99,4 +100,35 @@ int cmd_report_run(struct cmd_report *r, const char *cmd, const char *const *inp
         return 1;
     }
     return rv < 0 ? 1 : 0;
+}
+
+struct ns_report *cmd_report_flows_start(const char *cmd, struct ns_sel_chain *sel,
+                                         struct cmd_export *ex)
+{
+    if (!sel || !ex->x)
+        return NULL;
+    struct ns_report_config c;
+    ns_report_config_default(&c);
+    c.fields = 0; /* interpretation only */
+    struct ns_report_out o;
+    ns_report_out_exporter(&o, ex->x);
+    struct ns_report *r;
+    struct ns_error err = {0};
+    if (ns_report_new(&r, &c, sel, &o, 1, &err) < 0 ||
+        ns_report_configuration(r, (uint32_t)time(NULL), &err) < 0)
+        cmd_die(cmd, "%s", err.msg);
+    return r;
+}
+
+void cmd_report_flows_end(const char *cmd, struct ns_report *r)
+{
+    if (!r)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct ns_error err = {0};
+    if (ns_report_interpretation(r, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec,
+                                 &err) < 0)
+        fprintf(stderr, "netsift %s: export: %s\n", cmd, err.msg);
+    ns_report_free(r);
 }

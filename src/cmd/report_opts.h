@@ -48,4 +48,11 @@ int cmd_report_run(struct cmd_report *r, const char *cmd, const char *const *inp
                    size_t ninputs, const char *bpf, struct ns_sel_chain *sel, const char *out,
                    int zstd, uint32_t obs_domain, struct cmd_export *ex, int quiet);
 
+/* Sampled flows exported: the selection's interpretation on the exporter
+ * (configuration at start, statistics at the end).  NULL when there is
+ * no chain or no exporter. */
+struct ns_report *cmd_report_flows_start(const char *cmd, struct ns_sel_chain *sel,
+                                         struct cmd_export *ex);
+void cmd_report_flows_end(const char *cmd, struct ns_report *r);
+
 #endif

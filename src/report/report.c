@@ -463,7 +463,7 @@ int ns_report_new(struct ns_report **out, const struct ns_report_config *c,
     static const int ips[3] = {4, 6, 0};
     static const uint16_t tids[3] = {NS_REPORT_TID_V4, NS_REPORT_TID_V6, NS_REPORT_TID_NOIP};
     int rc = NS_OK;
-    for (int k = 0; k < 3 && rc == NS_OK; k++) {
+    for (int k = 0; k < 3 && rc == NS_OK && r->c.fields; k++) {
         build_template(r, &r->t[k], ips[k]);
         r->t[k].tid = (uint16_t)(base + tids[k]);
         rc = reg_all(r, r->t[k].tid, 0, r->t[k].f, r->t[k].n, r->t[k].idx, err);
@@ -500,23 +500,33 @@ void ns_report_get_stats(const struct ns_report *r, struct ns_report_stats *st)
     *st = r->st;
 }
 
-int ns_report_interpretation(struct ns_report *r, uint64_t now_ns, struct ns_error *err)
+int ns_report_configuration(struct ns_report *r, uint32_t ts, struct ns_error *err)
 {
     struct ns_field_spec f[MAX_FIELDS + 8];
     size_t len;
-    uint32_t ts = (uint32_t)(now_ns / 1000000000u);
     seq_interp(r, f, r->buf, &len);
     int rc = emit(r, r->seq_idx, r->buf, len, ts, err);
     for (size_t i = 0; i < r->nsel && rc == NS_OK; i++) {
         selector_interp(r, i, f, r->buf, &len);
         rc = emit(r, r->sel_idx[i], r->buf, len, ts, err);
     }
+    if (rc == NS_OK)
+        r->st.options += r->nsel + 1;
+    return rc;
+}
+
+int ns_report_interpretation(struct ns_report *r, uint64_t now_ns, struct ns_error *err)
+{
+    struct ns_field_spec f[MAX_FIELDS + 8];
+    size_t len;
+    uint32_t ts = (uint32_t)(now_ns / 1000000000u);
+    int rc = ns_report_configuration(r, ts, err);
     if (rc == NS_OK) {
         stats_rec(r, now_ns, f, r->buf, &len);
         rc = emit(r, r->stats_idx, r->buf, len, ts, err);
     }
     if (rc == NS_OK)
-        r->st.options += r->nsel + 2;
+        r->st.options++;
     return rc;
 }
 

@@ -70,6 +70,13 @@
  * Packet time, not the wall clock, so a file from a capture is the same
  * every run.
  *
+ * Sampled flows: when the flow meter consumes the selected stream instead
+ * (probe --select without --report), a report with fields 0 writes only
+ * the interpretation into the flow stream — the configuration at the
+ * start, configuration and statistics at the end — in the observation
+ * domain of the flow records, which carry samplingProbability
+ * (ns_sel_chain_fraction) for renormalisation (analysis/estimate.h).
+ *
  * Hot path: ns_report_packet() encodes into a buffer inside the struct and
  * hands it to the outputs; nothing is allocated per packet.
  *
@@ -125,7 +132,7 @@ struct ns_exporter;
 #define NS_REPORT_TID_SEL   0x30u /* + i: Selector Report Interpretation of selector i */
 
 struct ns_report_config {
-    uint32_t fields;        /* NS_RF_* */
+    uint32_t fields;        /* NS_RF_*; 0: interpretation only (sampled flows, below) */
     uint32_t section_bytes; /* with NS_RF_IPSECTION or NS_RF_L2SECTION */
     uint64_t ssid;          /* selectionSequenceId (0: 1) */
     uint64_t interp_ns;     /* interpretation + statistics every interp_ns of packet
@@ -164,6 +171,9 @@ int ns_report_packet(struct ns_report *r, struct ns_pkt *p, const uint8_t *frame
                      int *decoded, const struct ns_sel_verdict *v, struct ns_error *err);
 /* Interpretation and statistics now (at packet time now_ns). */
 int ns_report_interpretation(struct ns_report *r, uint64_t now_ns, struct ns_error *err);
+/* The configuration records only (sequence and selector interpretation),
+ * e.g. at the start of a stream before any packet was seen. */
+int ns_report_configuration(struct ns_report *r, uint32_t time_s, struct ns_error *err);
 /* The last statistics (call once at the end). */
 int ns_report_finish(struct ns_report *r, struct ns_error *err);
 void ns_report_free(struct ns_report *r);

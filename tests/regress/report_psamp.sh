@@ -158,3 +158,16 @@ grep -q "lost 0 in 0 gaps" "$TMP/cu.log" || fail "collect: $(grep total: "$TMP/c
 "$NS_BIN" read -r "$TMP/cu/f.ipfix" --reports | grep '^report' >"$TMP/got.txt"
 cmp -s "$TMP/want.txt" "$TMP/got.txt" || fail "collected reports differ: $(diff "$TMP/want.txt" "$TMP/got.txt" | head -3)"
 echo "ok: $(wc -l <"$TMP/got.txt") reports exported over UDP and collected unchanged"
+
+# ---- sampled flows carry the interpretation of their selection ----
+"$NS_BIN" probe -q -r "$cap" --select count:1/10 -w "$TMP/f.ipfix" || fail "probe flows"
+"$NS_BIN" read -r "$TMP/f.ipfix" --reports >"$TMP/f.txt" 2>/dev/null || fail "read --reports of flows"
+grep -q '^# selector 1: algorithm 1 samplingPacketInterval=1 samplingPacketSpace=9 name="count:1/10"$' "$TMP/f.txt" ||
+    fail "flow file without the selector interpretation: $(cat "$TMP/f.txt")"
+grep -q "^# statistics of sequence 1 .*: selector 1 observed $total selected $nrep;" "$TMP/f.txt" ||
+    fail "flow file statistics: $(grep statistics "$TMP/f.txt")"
+! grep -q '^report' "$TMP/f.txt" || fail "packet reports in a flow file"
+# the flows still read as flows, sampled 1 in 10
+p=$("$NS_BIN" read -r "$TMP/f.ipfix" -s pkts,samprate -F csv | awk -F, 'NR > 1 {s += $1; if ($2 != "0.100000") bad = 1} END {print bad ? -1 : s}')
+[ "$p" -eq "$nrep" ] || fail "sampled flows hold $p packets (want $nrep, samplingProbability 0.1)"
+echo "ok: sampled flows carry samplingProbability and the selection's interpretation"
