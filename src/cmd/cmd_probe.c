@@ -43,8 +43,8 @@ static void help(FILE *out)
           "                   selected: count:1/100, time:1ms/100ms, nofn:10/1000,\n"
           "                   random:p=0.01, size:z=1500, hash:bob,frac=0.01,\n"
           "                   match:'tcp and port 179', iface:1 (netsift-select(7));\n"
-          "                   records then carry samplingProbability\n" CMD_REPORT_HELP CMD_EXPORT_HELP
-          "live capture (runs until SIGINT/SIGTERM, then flushes every flow):\n"
+          "                   records then carry samplingProbability\n" CMD_REPORT_HELP
+              CMD_EXPORT_HELP "live capture (runs until SIGINT/SIGTERM, then flushes every flow):\n"
           "  -i IFACE         capture on IFACE, promiscuous (repeatable)\n"
           "  --capture tpacket|pcap  AF_PACKET TPACKET_V3 ring (default) or libpcap\n"
           "  --ring-blocks N  ring blocks per interface (default 64)\n"

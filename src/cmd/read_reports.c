@@ -49,8 +49,8 @@ static void print_report(FILE *out, const struct ns_psamp_item *it)
     if (it->has & NS_PH_PROTO)
         fprintf(out, " proto=%u", it->proto);
     if (it->has & NS_PH_ADDR) {
-        int ports = (it->has & NS_PH_PORTS) && (it->proto == 6 || it->proto == 17 ||
-                                               it->proto == 132 || it->proto == 33);
+        int ports = (it->has & NS_PH_PORTS) &&
+                    (it->proto == 6 || it->proto == 17 || it->proto == 132 || it->proto == 33);
         fputc(' ', out);
         put_addr(out, it, it->src, ports, it->sport);
         fputs(" > ", out);
@@ -103,8 +103,9 @@ static void print_option(FILE *out, const struct ns_psamp_item *it)
         if (it->has & NS_PH_PROB)
             fprintf(out, " samplingProbability=%g", it->prob);
         if (it->has & NS_PH_HASH) {
-            fprintf(out, " hashIPPayloadOffset=%" PRIu64 " hashIPPayloadSize=%" PRIu64
-                         " hashInitialiserValue=%" PRIu64,
+            fprintf(out,
+                    " hashIPPayloadOffset=%" PRIu64 " hashIPPayloadSize=%" PRIu64
+                    " hashInitialiserValue=%" PRIu64,
                     it->hash_offset, it->hash_size, it->hash_init);
             for (uint32_t i = 0; i < it->nranges; i++)
                 fprintf(out, " range=%" PRIu64 "-%" PRIu64, it->range_min[i], it->range_max[i]);
@@ -152,8 +153,8 @@ static void print_summary(FILE *out, struct ns_psamp_est *e)
                     ", attained fraction R = (n-1)/(s_n-s_1) = %.6g\n"
                     "  estimated packets %.0f +- %.0f, octets %.0f +- %.0f (B = %.0f; 1 standard "
                     "error)\n",
-                    s->s_first, s->s_last, s->R, s->packets, s->packets_se, s->octets,
-                    s->octets_se, s->bytes);
+                    s->s_first, s->s_last, s->R, s->packets, s->packets_se, s->octets, s->octets_se,
+                    s->bytes);
         else
             fprintf(out, ", too few to estimate R\n");
         if (s->has_stats)

@@ -42,9 +42,9 @@ static void warn(void *ctx, const char *msg)
     fprintf(stderr, "netsift %s: warning: %s\n", (const char *)ctx, msg);
 }
 
-int cmd_report_run(struct cmd_report *r, const char *cmd, const char *const *inputs,
-                   size_t ninputs, const char *bpf, struct ns_sel_chain *sel, const char *out,
-                   int zstd, uint32_t obs_domain, struct cmd_export *ex, int quiet)
+int cmd_report_run(struct cmd_report *r, const char *cmd, const char *const *inputs, size_t ninputs,
+                   const char *bpf, struct ns_sel_chain *sel, const char *out, int zstd,
+                   uint32_t obs_domain, struct cmd_export *ex, int quiet)
 {
     if (!sel)
         cmd_die(cmd, "--report reports the packets a selection selects: give --select");
@@ -53,9 +53,8 @@ int cmd_report_run(struct cmd_report *r, const char *cmd, const char *const *inp
     struct ns_report_out outs[2];
     size_t nouts = 0;
     if (out) {
-        struct ns_ipfix_writer_opts wo = {.obs_domain = obs_domain,
-                                          .zstd = zstd > 0,
-                                          .zstd_level = zstd};
+        struct ns_ipfix_writer_opts wo = {
+            .obs_domain = obs_domain, .zstd = zstd > 0, .zstd_level = zstd};
         if (ns_ipfix_writer_open(&w, out, &wo, &err) < 0)
             cmd_die(cmd, "%s", err.msg);
         ns_report_out_writer(&outs[nouts++], w);
@@ -89,7 +88,8 @@ int cmd_report_run(struct cmd_report *r, const char *cmd, const char *const *inp
         for (size_t i = 0; i < ns_sel_chain_len(sel); i++) {
             struct ns_sel_info in;
             ns_sel_chain_info(sel, i, &in);
-            fprintf(stderr, "  selector %" PRIu64 " %s: observed %" PRIu64 ", selected %" PRIu64 "\n",
+            fprintf(stderr,
+                    "  selector %" PRIu64 " %s: observed %" PRIu64 ", selected %" PRIu64 "\n",
                     in.id, in.desc, in.observed, in.selected);
         }
     }

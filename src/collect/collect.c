@@ -346,31 +346,29 @@ static int store(void *ctx, struct ns_coll_session *cs, struct ns_coll_domain *d
     struct sess *s = (struct sess *)cs; /* cs is the first member */
     if (!c->cfg.pattern)
         return NS_OK;
-    struct stream *st;
+    struct stream *st = NULL;
     int rc = stream_of(c, s, d, &st, err);
-    return rc < 0 ? rc : ns_msgb_add(st->b, r, err);
+    return rc < 0 || !st ? rc : ns_msgb_add(st->b, r, err);
 }
 
 /* A PSAMP record, kept whole under a template of the stream's. */
 static int store_raw(void *ctx, struct ns_coll_session *cs, struct ns_coll_domain *d,
-                     const struct ns_tmpl *t, const uint8_t *rec, size_t len,
-                     struct ns_error *err)
+                     const struct ns_tmpl *t, const uint8_t *rec, size_t len, struct ns_error *err)
 {
     struct ns_collector *c = ctx;
     struct sess *s = (struct sess *)cs;
     if (!c->cfg.pattern)
         return NS_OK;
-    struct stream *st;
+    struct stream *st = NULL;
     int rc = stream_of(c, s, d, &st, err);
-    if (rc < 0)
+    if (rc < 0 || !st)
         return rc;
     if (t->nfields > 64)
         return NS_OK; /* not something netsift or softflowd sends: dropped */
     struct pass *ps = NULL;
     for (size_t i = 0; i < st->npass && !ps; i++) {
         struct pass *q = &st->pass[i];
-        if (q->src_tid == t->tid && q->nfields == t->nfields &&
-            q->scope_count == t->scope_count &&
+        if (q->src_tid == t->tid && q->nfields == t->nfields && q->scope_count == t->scope_count &&
             memcmp(q->f, t->fields, t->nfields * sizeof *t->fields) == 0)
             ps = q;
     }

@@ -386,8 +386,7 @@ static int decode(const struct ns_tmpl *t, enum ns_psamp_kind kind, uint32_t dom
     return NS_OK;
 }
 
-int ns_psamp_reader_next(struct ns_psamp_reader *r, struct ns_psamp_item *it,
-                         struct ns_error *err)
+int ns_psamp_reader_next(struct ns_psamp_reader *r, struct ns_psamp_item *it, struct ns_error *err)
 {
     for (;;) {
         if (!r->in_msg) {
@@ -395,10 +394,10 @@ int ns_psamp_reader_next(struct ns_psamp_reader *r, struct ns_psamp_item *it,
             if (rc <= 0)
                 return rc;
         }
-        if (r->in_set) {
+        if (r->in_set && r->t) { /* in_set is only set with a template */
             size_t left = r->set.len - r->pos;
             if (left > 0 && left >= r->t->min_len) {
-                size_t used;
+                size_t used = 0;
                 int rc = decode(r->t, r->tkind, r->hdr.obs_domain, r->set.body + r->pos, left, it,
                                 &used, err);
                 if (rc < 0) {
@@ -436,8 +435,8 @@ int ns_psamp_reader_next(struct ns_psamp_reader *r, struct ns_psamp_item *it,
             continue;
         }
         r->t = r->set.id >= NS_SET_DATA_MIN
-                   ? ns_tmpl_store_get(r->store,
-                                       &(struct ns_tmpl_scope){0, r->hdr.obs_domain}, r->set.id)
+                   ? ns_tmpl_store_get(r->store, &(struct ns_tmpl_scope){0, r->hdr.obs_domain},
+                                       r->set.id)
                    : NULL;
         if (!r->t) {
             r->st.skipped_sets++;

@@ -126,8 +126,7 @@ struct ns_psamp_reader;
 int ns_psamp_reader_open(struct ns_psamp_reader **r, const char *path /* "-": stdin */,
                          struct ns_error *err);
 /* 1: *it is the next item; 0: end; <0: error (after every complete one). */
-int ns_psamp_reader_next(struct ns_psamp_reader *r, struct ns_psamp_item *it,
-                         struct ns_error *err);
+int ns_psamp_reader_next(struct ns_psamp_reader *r, struct ns_psamp_item *it, struct ns_error *err);
 void ns_psamp_reader_stats(const struct ns_psamp_reader *r, struct ns_psamp_reader_stats *st);
 void ns_psamp_reader_close(struct ns_psamp_reader *r);
 

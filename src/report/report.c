@@ -84,14 +84,12 @@ int ns_report_parse_fields(const char *spec, struct ns_report_config *c, struct 
     static const struct {
         const char *name;
         uint32_t bit;
-    } names[] = {{"seq", NS_RF_SEQ},           {"selector", NS_RF_SELECTOR},
-                 {"time", NS_RF_TIME_US},      {"timens", NS_RF_TIME_NS},
-                 {"digest", NS_RF_DIGEST},     {"addr", NS_RF_ADDR},
-                 {"ports", NS_RF_PORTS},       {"proto", NS_RF_PROTO},
-                 {"len", NS_RF_LEN},           {"ttl", NS_RF_TTL},
-                 {"ipid", NS_RF_IPID},         {"tos", NS_RF_TOS},
-                 {"tcpflags", NS_RF_TCPFLAGS}, {"framelen", NS_RF_FRAMELEN},
-                 {"iface", NS_RF_IFACE}};
+    } names[] = {
+        {"seq", NS_RF_SEQ},           {"selector", NS_RF_SELECTOR}, {"time", NS_RF_TIME_US},
+        {"timens", NS_RF_TIME_NS},    {"digest", NS_RF_DIGEST},     {"addr", NS_RF_ADDR},
+        {"ports", NS_RF_PORTS},       {"proto", NS_RF_PROTO},       {"len", NS_RF_LEN},
+        {"ttl", NS_RF_TTL},           {"ipid", NS_RF_IPID},         {"tos", NS_RF_TOS},
+        {"tcpflags", NS_RF_TCPFLAGS}, {"framelen", NS_RF_FRAMELEN}, {"iface", NS_RF_IFACE}};
     uint32_t fields = 0, bytes = 0;
     const char *p = spec;
     while (*p) {
@@ -127,8 +125,8 @@ int ns_report_parse_fields(const char *spec, struct ns_report_config *c, struct 
                 }
             }
             if (!found)
-                return ns_error_set(err, NS_EINVAL, "report: '%.*s' wants 1..%d octets", (int)n,
-                                    p, NS_REPORT_MAX_SECTION);
+                return ns_error_set(err, NS_EINVAL, "report: '%.*s' wants 1..%d octets", (int)n, p,
+                                    NS_REPORT_MAX_SECTION);
         }
         if (!found)
             return ns_error_set(err, NS_EINVAL,
@@ -288,7 +286,8 @@ static uint8_t *put_varlen_str(uint8_t *p, const char *s)
     if (n > 254)
         n = 254; /* one-octet length header; the description is shorter anyway */
     *p++ = (uint8_t)n;
-    memcpy(p, s, n);
+    /* IPFIX strings carry their length, no NUL (RFC 7011 §6.1.6) */
+    memcpy(p, s, n); // NOLINT(bugprone-not-null-terminated-result)
     return p + n;
 }
 
@@ -549,7 +548,8 @@ static uint8_t *put_section(struct ns_report *r, uint8_t *p, const struct ns_pkt
     uint32_t n = have < r->c.section_bytes ? have : r->c.section_bytes;
     if (n < r->c.section_bytes)
         r->st.truncated_sect++;
-    ns_put16(len_at, (uint16_t)n); /* sectionExportedOctets */
+    if (len_at)
+        ns_put16(len_at, (uint16_t)n); /* sectionExportedOctets */
     if (n < 255) {
         *p++ = (uint8_t)n;
     } else { /* RFC 7011 §7: 255 then a 2-octet length */
@@ -565,9 +565,9 @@ static uint8_t *put_section(struct ns_report *r, uint8_t *p, const struct ns_pkt
 int ns_report_packet(struct ns_report *r, struct ns_pkt *pk, const uint8_t *frame, int linktype,
                      int *decoded, const struct ns_sel_verdict *v, struct ns_error *err)
 {
-    if (!*decoded && (r->c.fields & ~(NS_RF_SEQ | NS_RF_SELECTOR | NS_RF_TIME_US | NS_RF_TIME_NS |
-                                      NS_RF_DIGEST | NS_RF_FRAMELEN | NS_RF_IFACE |
-                                      NS_RF_L2SECTION))) {
+    if (!*decoded &&
+        (r->c.fields & ~(NS_RF_SEQ | NS_RF_SELECTOR | NS_RF_TIME_US | NS_RF_TIME_NS | NS_RF_DIGEST |
+                         NS_RF_FRAMELEN | NS_RF_IFACE | NS_RF_L2SECTION))) {
         ns_pkt_decode(pk, linktype, frame);
         *decoded = 1;
     }
@@ -681,8 +681,8 @@ int ns_report_packet(struct ns_report *r, struct ns_pkt *pk, const uint8_t *fram
         }
         p += t->f[i].len;
     }
-    int rc = emit(r, t->idx, r->buf, (size_t)(p - r->buf), (uint32_t)(pk->ts_ns / 1000000000u),
-                  err);
+    int rc =
+        emit(r, t->idx, r->buf, (size_t)(p - r->buf), (uint32_t)(pk->ts_ns / 1000000000u), err);
     if (rc == NS_OK)
         r->st.reports++;
     return rc;

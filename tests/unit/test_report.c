@@ -72,13 +72,15 @@ static int mem_add(void *ctx, int idx, const uint8_t *rec, size_t len, uint32_t 
 /* Ethernet + IPv4 (ttl 57, id 0x1234, 10.0.0.1 > 192.0.2.7) + TCP 40000 > 443 SYN */
 static size_t tcp_frame(uint8_t *f)
 {
-    static const uint8_t fr[] = {
-        0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x08, 0x00, /* eth */
-        0x45, 0x00, 0x00, 0x28, 0x12, 0x34, 0x40, 0x00, 0x39, 0x06, 0x00, 0x00, 10,   0,
-        0,    1,    192,  0,    2,    7, /* ip */
-        0x9c, 0x40, 0x01, 0xbb, 0,    0,    0,    1,    0,    0,    0,    0,    0x50, 0x02,
-        0xff, 0xff, 0x00, 0x00, 0x00, 0x00 /* tcp */
-    };
+    static const uint8_t fr[] =
+        {
+            0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99,
+            0xaa, 0xbb, 0x08, 0x00, /* eth */
+            0x45, 0x00, 0x00, 0x28, 0x12, 0x34, 0x40, 0x00, 0x39, 0x06,
+            0x00, 0x00, 10,   0,    0,    1,    192,  0,    2,    7, /* ip */
+            0x9c, 0x40, 0x01, 0xbb, 0,    0,    0,    1,    0,    0,
+            0,    0,    0x50, 0x02, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00 /* tcp */
+        };
     memcpy(f, fr, sizeof fr);
     return sizeof fr;
 }
@@ -137,8 +139,8 @@ static void test_report_layout(void **state)
     assert_int_equal(m.t[0].tid, NS_REPORT_TID_BASE + NS_REPORT_TID_V4);
     assert_int_equal(m.t[0].scope, 0);
     assert_int_equal(m.t[3].scope, 1);
-    static const uint16_t v4ids[] = {301, 302, 318, 319, 325, 8, 12, 7, 11, 4, 224, 192, 54, 6,
-                                     409, 410, 313};
+    static const uint16_t v4ids[] = {301, 302, 318, 319, 325, 8,   12,  7,  11,
+                                     4,   224, 192, 54,  6,   409, 410, 313};
     assert_int_equal(m.t[0].n, sizeof v4ids / sizeof v4ids[0]);
     for (size_t i = 0; i < sizeof v4ids / sizeof v4ids[0]; i++)
         assert_int_equal(m.t[0].f[i].id, v4ids[i]);
@@ -153,24 +155,24 @@ static void test_report_layout(void **state)
             first = i;
     assert_true(first >= 0);
     const uint8_t *b = m.r[first].b;
-    assert_int_equal(ns_be64(b), 7);                           /* selectionSequenceId */
-    assert_int_equal(ns_be64(b + 8), 1);                       /* selectorId */
-    assert_int_equal(ns_be64(b + 16), 1);                      /* input sequence number */
-    assert_int_equal(ns_be64(b + 24), 1);                      /* selected so far */
-    assert_int_equal(ns_ntp_to_ns(ns_be64(b + 32)), t0);       /* observationTimeNanoseconds */
-    assert_memory_equal(b + 40, "\x0a\x00\x00\x01", 4);        /* sourceIPv4Address */
-    assert_memory_equal(b + 44, "\xc0\x00\x02\x07", 4);        /* destinationIPv4Address */
-    assert_int_equal(ns_be16(b + 48), 40000);                  /* sourceTransportPort */
-    assert_int_equal(ns_be16(b + 50), 443);                    /* destinationTransportPort */
-    assert_int_equal(b[52], 6);                                /* protocolIdentifier */
-    assert_int_equal(ns_be32(b + 53), 40);                     /* ipTotalLength */
-    assert_int_equal(b[57], 57);                               /* ipTTL */
-    assert_int_equal(ns_be32(b + 58), 0x1234);                 /* fragmentIdentification */
-    assert_int_equal(ns_be16(b + 62), 0x02);                   /* tcpControlBits: SYN */
-    assert_int_equal(ns_be16(b + 64), 0);                      /* sectionOffset */
-    assert_int_equal(ns_be16(b + 66), 30);                     /* sectionExportedOctets */
-    assert_int_equal(b[68], 30);                               /* varlen header */
-    assert_int_equal(b[69], 0x45);                             /* the IP header */
+    assert_int_equal(ns_be64(b), 7);                     /* selectionSequenceId */
+    assert_int_equal(ns_be64(b + 8), 1);                 /* selectorId */
+    assert_int_equal(ns_be64(b + 16), 1);                /* input sequence number */
+    assert_int_equal(ns_be64(b + 24), 1);                /* selected so far */
+    assert_int_equal(ns_ntp_to_ns(ns_be64(b + 32)), t0); /* observationTimeNanoseconds */
+    assert_memory_equal(b + 40, "\x0a\x00\x00\x01", 4);  /* sourceIPv4Address */
+    assert_memory_equal(b + 44, "\xc0\x00\x02\x07", 4);  /* destinationIPv4Address */
+    assert_int_equal(ns_be16(b + 48), 40000);            /* sourceTransportPort */
+    assert_int_equal(ns_be16(b + 50), 443);              /* destinationTransportPort */
+    assert_int_equal(b[52], 6);                          /* protocolIdentifier */
+    assert_int_equal(ns_be32(b + 53), 40);               /* ipTotalLength */
+    assert_int_equal(b[57], 57);                         /* ipTTL */
+    assert_int_equal(ns_be32(b + 58), 0x1234);           /* fragmentIdentification */
+    assert_int_equal(ns_be16(b + 62), 0x02);             /* tcpControlBits: SYN */
+    assert_int_equal(ns_be16(b + 64), 0);                /* sectionOffset */
+    assert_int_equal(ns_be16(b + 66), 30);               /* sectionExportedOctets */
+    assert_int_equal(b[68], 30);                         /* varlen header */
+    assert_int_equal(b[69], 0x45);                       /* the IP header */
     assert_int_equal(m.r[first].len, 69 + 30);
     /* the second report: input sequence number 3, selected 2 */
     int second = -1;
@@ -387,13 +389,13 @@ static void test_msgb_raw(void **state)
     assert_false(ns_msgb_raw_options(b, idx));
     uint8_t rec[8 + 1 + 5] = {0, 0, 0, 0, 0, 0, 0, 9, 5, 'a', 'b', 'c', 'd', 'e'};
     assert_int_equal(ns_msgb_raw_add(b, idx, rec, sizeof rec, 100, &err), 0);
-    assert_int_equal(ns_msgb_raw_add(b, idx, rec, 9, 100, &err), 0);  /* empty section */
+    assert_int_equal(ns_msgb_raw_add(b, idx, rec, 9, 100, &err), 0);         /* empty section */
     assert_int_equal(ns_msgb_raw_add(b, idx, rec, 8, 100, &err), NS_EINVAL); /* too short */
     /* one_per_msg: two messages, the first with the template */
     assert_int_equal(m.n, 2);
-    assert_int_equal(ns_be32(m.b[0] + 4), 100);    /* export time from time_s */
-    assert_int_equal(ns_be32(m.b[1] + 8), 1);      /* sequence: one record before */
-    assert_int_equal(ns_be16(m.b[0] + 16), 2);     /* template set */
+    assert_int_equal(ns_be32(m.b[0] + 4), 100);     /* export time from time_s */
+    assert_int_equal(ns_be32(m.b[1] + 8), 1);       /* sequence: one record before */
+    assert_int_equal(ns_be16(m.b[0] + 16), 2);      /* template set */
     assert_int_equal(ns_be16(m.b[1] + 16), 0xF010); /* data set */
     assert_int_equal(m.len[1], 16 + 4 + 9);
     /* forgotten templates are written again before the next record */
