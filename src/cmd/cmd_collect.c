@@ -112,12 +112,13 @@ static void print_totals(const struct ns_collect_totals *t)
     const struct ns_coll_stats *s = &t->st;
     fprintf(stderr,
             "netsift collect: total: %" PRIu64 " records, %" PRIu64 " options records, %" PRIu64
-            " messages, %" PRIu64 " octets from %" PRIu64 " sessions (%" PRIu64
-            " refused); lost %" PRIu64 " in %" PRIu64 " gaps, %" PRIu64 " resets, %" PRIu64
-            " late; malformed %" PRIu64 ", not IPFIX %" PRIu64 ", templates %" PRIu64
-            " (refused %" PRIu64 "), withdrawals %" PRIu64 ", unknown sets %" PRIu64
-            " (expired %" PRIu64 "), domains refused %" PRIu64 "; %" PRIu64 " files\n",
-            s->records, s->options_records, s->messages, s->octets, t->sessions,
+            " PSAMP records, %" PRIu64 " messages, %" PRIu64 " octets from %" PRIu64
+            " sessions (%" PRIu64 " refused); lost %" PRIu64 " in %" PRIu64 " gaps, %" PRIu64
+            " resets, %" PRIu64 " late; malformed %" PRIu64 ", not IPFIX %" PRIu64
+            ", templates %" PRIu64 " (refused %" PRIu64 "), withdrawals %" PRIu64
+            ", unknown sets %" PRIu64 " (expired %" PRIu64 "), domains refused %" PRIu64
+            "; %" PRIu64 " files\n",
+            s->records, s->options_records, s->psamp_records, s->messages, s->octets, t->sessions,
             t->refused_sessions, s->lost_records, s->gaps, s->resets, s->late, s->malformed,
             t->framing_errors, s->templates, s->tmpl_refused, s->withdrawals, s->unknown_sets,
             s->expired_sets, s->domain_refused, t->files);

@@ -9,6 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/export_opts.h"
+#include "cmd/report_opts.h"
 #include "probe/probe.h"
 
 static void help(FILE *out)
@@ -42,8 +43,8 @@ static void help(FILE *out)
           "                   selected: count:1/100, time:1ms/100ms, nofn:10/1000,\n"
           "                   random:p=0.01, size:z=1500, hash:bob,frac=0.01,\n"
           "                   match:'tcp and port 179', iface:1 (netsift-select(7));\n"
-          "                   records then carry samplingProbability\n" CMD_EXPORT_HELP
-          "live capture (runs until SIGINT/SIGTERM, then flushes every flow):\n"
+          "                   records then carry samplingProbability\n" CMD_REPORT_HELP
+              CMD_EXPORT_HELP "live capture (runs until SIGINT/SIGTERM, then flushes every flow):\n"
           "  -i IFACE         capture on IFACE, promiscuous (repeatable)\n"
           "  --capture tpacket|pcap  AF_PACKET TPACKET_V3 ring (default) or libpcap\n"
           "  --ring-blocks N  ring blocks per interface (default 64)\n"
@@ -251,9 +252,12 @@ int cmd_probe(int argc, char **argv)
                                          {"select", 1, 0, O_SELECT},
                                          {"help", 0, 0, 'h'},
                                          LIVE_OPTIONS,
+                                         CMD_REPORT_LONGOPTS,
                                          {0, 0, 0, 0}};
     struct cmd_export ex;
     cmd_export_init(&ex);
+    struct cmd_report rep;
+    cmd_report_init(&rep);
     int o;
     while ((o = cmd_getopt(argc, argv, "+r:w:i:qh", cmd_export_longopts(opts), &in)) != -1) {
         if (live_option(o, &c, &ifs))
@@ -305,7 +309,8 @@ int cmd_probe(int argc, char **argv)
                 cmd_die("probe", "%s", serr.msg);
             break;
         default:
-            if (cmd_export_option(&ex, "probe", o, optarg))
+            if (cmd_export_option(&ex, "probe", o, optarg) ||
+                cmd_report_option(&rep, "probe", o, optarg))
                 break;
             help(stderr);
             return 2;
@@ -338,16 +343,30 @@ int cmd_probe(int argc, char **argv)
     c.ctx = &u;
     c.select = sel;
 
+    if (rep.on) { /* PSAMP packet reports instead of flows */
+        if (ifs.n)
+            cmd_die("probe", "--report reads capture files (-r); live capture is not done yet");
+        int status = cmd_report_run(&rep, "probe", in.paths, in.n, bpf, sel, out, zstd,
+                                    c.observation_domain, &ex, quiet);
+        ns_sel_chain_free(sel);
+        free(bpf);
+        free(in.paths);
+        free(ifs.paths);
+        return status;
+    }
+
     struct ns_probe_sink xs = {ns_exporter_sink, NULL};
     if (cmd_export_start(&ex, "probe", c.observation_domain)) {
         xs.ctx = ex.x;
         c.sinks = &xs;
         c.nsinks = 1;
     }
+    struct ns_report *interp = cmd_report_flows_start("probe", sel, &ex);
 
     struct ns_probe_stats st;
     struct ns_error err = {0};
     int rc = ns_probe_run(&c, &st, &err);
+    cmd_report_flows_end("probe", interp);
     cmd_export_finish(&ex, "probe", quiet);
     if (u.shown)
         fputc('\n', stderr);

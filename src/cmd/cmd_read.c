@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cmd/cmd.h"
+#include "cmd/read_reports.h"
 #include "cmd/sink.h"
 
 static void help(FILE *out)
@@ -31,6 +32,11 @@ static void help(FILE *out)
             "                 (default %s)\n"
             "  -F FORMAT      table (default), csv (header row of field names), json (lines)\n"
             "  --epoch        times as seconds.nanoseconds since 1970 in tables too\n"
+            "  --reports      print PSAMP packet reports and their interpretation (netsift\n"
+            "                 probe --report, softflowd -v psamp) instead of flows\n"
+            "  --selection-summary  per selection sequence: the attained selection\n"
+            "                 fraction R = (n-1)/(s_n-s_1) from the reports' input sequence\n"
+            "                 numbers (RFC 5474 5.3) and the totals n/R, B/R with standard errors\n"
             "  -h, --help     this text and the list of fields\n"
             "\n"
             "Records of templates or IEs netsift does not know are skipped and counted\n"
@@ -46,12 +52,21 @@ int cmd_read(int argc, char **argv)
 {
     struct cmd_inputs in = {0};
     struct cmd_sink_opts so = {0};
-    static const struct option opts[] = {
-        {"epoch", 0, 0, CMD_O_EPOCH}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    int o;
+    enum { O_REPORTS = 600, O_SELSUM };
+    static const struct option opts[] = {{"epoch", 0, 0, CMD_O_EPOCH},
+                                         {"reports", 0, 0, O_REPORTS},
+                                         {"selection-summary", 0, 0, O_SELSUM},
+                                         {"help", 0, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int o, reports = 0, selsum = 0;
     while ((o = cmd_getopt(argc, argv, "+r:s:F:h", opts, &in)) != -1) {
         if (cmd_sink_option("read", o, optarg, &so))
             continue;
+        if (o == O_REPORTS || o == O_SELSUM) {
+            reports |= o == O_REPORTS;
+            selsum |= o == O_SELSUM;
+            continue;
+        }
         if (o == 'h') {
             help(stdout);
             return 0;
@@ -60,6 +75,11 @@ int cmd_read(int argc, char **argv)
         return 2;
     }
     cmd_need_inputs("read", &in);
+    if (reports || selsum) { /* PSAMP packet reports, not flows */
+        int st = cmd_read_reports("read", (const char *const *)in.paths, in.n, reports, selsum);
+        free(in.paths);
+        return st;
+    }
     struct ns_filter *filter = cmd_filter("read", argc, argv, optind);
     struct cmd_sink sink;
     cmd_sink_open(&sink, "read", &so, ns_default_fields);

@@ -38,11 +38,24 @@ struct listener {
 };
 
 /* One stored stream: a (session, domain) pair. */
+/* PSAMP templates passed through (session.h raw): the exporter's template,
+ * and its index among b's raw templates under a template id of the
+ * collector's (PASS_TID + k), so it cannot collide with flow templates. */
+#define PASS_MAX 24
+#define PASS_TID 0xE000u
+struct pass {
+    uint16_t src_tid, nfields, scope_count;
+    int idx;
+    struct ns_field_spec f[64];
+};
+
 struct stream {
     uint32_t file_domain;
     uint64_t gen; /* file generation b writes to */
     struct ns_msgb *b;
     struct ns_collector *c;
+    size_t npass;
+    struct pass pass[PASS_MAX];
 };
 
 struct sess {
@@ -282,13 +295,10 @@ static void exporter_record(const struct sess *s, uint32_t file_domain, uint32_t
     p[30] = s->kind == NS_TP_UDP ? 17 : 6;
 }
 
-static int store(void *ctx, struct ns_coll_session *cs, struct ns_coll_domain *d,
-                 const struct ns_record *r, struct ns_error *err)
+/* The stream of domain d in the current file, its builder ready. */
+static int stream_of(struct ns_collector *c, struct sess *s, struct ns_coll_domain *d,
+                     struct stream **out, struct ns_error *err)
 {
-    struct ns_collector *c = ctx;
-    struct sess *s = (struct sess *)cs; /* cs is the first member */
-    if (!c->cfg.pattern)
-        return NS_OK;
     int rc;
     if (!c->out.open && (rc = open_file(c, err)) < 0)
         return rc;
@@ -304,6 +314,7 @@ static int store(void *ctx, struct ns_coll_session *cs, struct ns_coll_domain *d
     if (!st->b || st->gen != c->out.gen) {
         ns_msgb_free(st->b);
         st->b = NULL;
+        st->npass = 0; /* a new builder: templates registered again */
         struct ns_msgb_opts bo = {.obs_domain = st->file_domain, .max_msg = STREAM_MSG};
         if ((rc = ns_msgb_new(&st->b, &bo, stream_emit, st, err)) < 0)
             return rc;
@@ -324,7 +335,58 @@ static int store(void *ctx, struct ns_coll_session *cs, struct ns_coll_domain *d
         if ((rc = ns_msgb_opt_add(st->b, idx, rec, err)) < 0)
             return rc;
     }
-    return ns_msgb_add(st->b, r, err);
+    *out = st;
+    return NS_OK;
+}
+
+static int store(void *ctx, struct ns_coll_session *cs, struct ns_coll_domain *d,
+                 const struct ns_record *r, struct ns_error *err)
+{
+    struct ns_collector *c = ctx;
+    struct sess *s = (struct sess *)cs; /* cs is the first member */
+    if (!c->cfg.pattern)
+        return NS_OK;
+    struct stream *st = NULL;
+    int rc = stream_of(c, s, d, &st, err);
+    return rc < 0 || !st ? rc : ns_msgb_add(st->b, r, err);
+}
+
+/* A PSAMP record, kept whole under a template of the stream's. */
+static int store_raw(void *ctx, struct ns_coll_session *cs, struct ns_coll_domain *d,
+                     const struct ns_tmpl *t, const uint8_t *rec, size_t len, struct ns_error *err)
+{
+    struct ns_collector *c = ctx;
+    struct sess *s = (struct sess *)cs;
+    if (!c->cfg.pattern)
+        return NS_OK;
+    struct stream *st = NULL;
+    int rc = stream_of(c, s, d, &st, err);
+    if (rc < 0 || !st)
+        return rc;
+    if (t->nfields > 64)
+        return NS_OK; /* not something netsift or softflowd sends: dropped */
+    struct pass *ps = NULL;
+    for (size_t i = 0; i < st->npass && !ps; i++) {
+        struct pass *q = &st->pass[i];
+        if (q->src_tid == t->tid && q->nfields == t->nfields && q->scope_count == t->scope_count &&
+            memcmp(q->f, t->fields, t->nfields * sizeof *t->fields) == 0)
+            ps = q;
+    }
+    if (!ps) { /* first use, or the exporter redefined the template */
+        if (st->npass == PASS_MAX)
+            return NS_OK;
+        ps = &st->pass[st->npass];
+        ps->src_tid = t->tid;
+        ps->nfields = t->nfields;
+        ps->scope_count = t->scope_count;
+        memcpy(ps->f, t->fields, t->nfields * sizeof *t->fields);
+        ps->idx = ns_msgb_raw_register(st->b, (uint16_t)(PASS_TID + st->npass), t->scope_count,
+                                       t->fields, t->nfields, err);
+        if (ps->idx < 0)
+            return ps->idx;
+        st->npass++;
+    }
+    return ns_msgb_raw_add(st->b, ps->idx, rec, len, 0, err);
 }
 
 static void sess_log(void *ctx, struct ns_coll_session *cs, const char *msg)
@@ -408,7 +470,7 @@ static size_t sess_index(const struct ns_collector *c, const struct sess *s)
 static int message(struct ns_collector *c, struct sess *s, const uint8_t *m, size_t len,
                    uint64_t now, struct ns_error *err)
 {
-    struct ns_coll_handler h = {store, sess_log, c};
+    struct ns_coll_handler h = {.record = store, .raw = store_raw, .log = sess_log, .ctx = c};
     struct ns_error e = {0};
     s->last_seen = now;
     int rc = ns_coll_session_message(&s->s, m, len, now, &h, &e);

@@ -1,5 +1,7 @@
 #include "collect/session.h"
 
+#include "report/reader.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,7 @@ int ns_coll_session_init(struct ns_coll_session *s, uint32_t id, int datagram,
     if (!s->dom)
         return ns_error_set(err, NS_ENOMEM, "out of memory");
     int rc = ns_ipfix_dec_init(&s->dec, id, s->lim.max_templates, err);
+    s->dec.raw_want = ns_psamp_template_kind; /* PSAMP is kept whole, not as flows */
     if (rc < 0) {
         free(s->dom);
         s->dom = NULL;
@@ -157,13 +160,22 @@ int ns_coll_session_message(struct ns_coll_session *s, const uint8_t *msg, size_
     int n = 0;
     struct ns_record r;
     while (rc >= 0 && (rc = ns_ipfix_dec_next(&s->dec, &r, err)) > 0) {
-        int hr = h->record ? h->record(h->ctx, s, d, &r, err) : NS_OK;
+        int hr;
+        if (rc == 2) { /* PSAMP, kept whole */
+            hr = h->raw ? h->raw(h->ctx, s, d, s->dec.t, s->dec.raw, s->dec.raw_len, err) : NS_OK;
+            if (hr < 0)
+                return hr;
+            continue;
+        }
+        hr = h->record ? h->record(h->ctx, s, d, &r, err) : NS_OK;
         if (hr < 0)
             return hr;
         n++;
     }
     const struct ns_ipfix_stats *a = &s->dec.st;
-    uint64_t data = (a->records - before.records) + (a->skipped_records - before.skipped_records);
+    uint64_t data = (a->records - before.records) + (a->skipped_records - before.skipped_records) +
+                    (a->raw_records - before.raw_records);
+    s->st.psamp_records += a->raw_records - before.raw_records;
     s->st.records += a->records - before.records;
     s->st.options_records += a->skipped_records - before.skipped_records;
     s->st.templates += a->templates - before.templates;

@@ -11,7 +11,9 @@
  * template store is bounded by max_templates and max_fields, so a
  * template flood from one exporter costs at most that exporter's budget.
  * Withdrawals (§8.1) and options templates are handled by the decoder;
- * options records are validated and counted, not stored.  On UDP a
+ * options records are validated and counted, not stored — except PSAMP
+ * packet reports and their interpretation (report/reader.h), which are
+ * not flows and go whole to the handler's raw callback.  On UDP a
  * template not refreshed within tmpl_lifetime is no longer used (§8.4):
  * its data sets are skipped and counted as expired.
  *
@@ -59,6 +61,7 @@ struct ns_coll_stats {
     uint64_t messages, octets;
     uint64_t records;         /* flow records delivered */
     uint64_t options_records; /* options records (validated, not stored) */
+    uint64_t psamp_records;   /* PSAMP reports and options records, passed through */
     uint64_t malformed;       /* messages (or their rest) dropped as malformed */
     uint64_t tmpl_refused;    /* template definitions over the limits */
     uint64_t domain_refused;  /* messages of domains over max_domains */
@@ -97,6 +100,11 @@ struct ns_coll_handler {
     /* A line worth logging (gap, reset, malformed input). */
     void (*log)(void *ctx, struct ns_coll_session *s, const char *msg);
     void *ctx;
+    /* One PSAMP record (packet report or report interpretation, see
+     * report/reader.h) of template t, len octets at rec, to be kept whole;
+     * NULL: not kept (counted all the same). */
+    int (*raw)(void *ctx, struct ns_coll_session *s, struct ns_coll_domain *d,
+               const struct ns_tmpl *t, const uint8_t *rec, size_t len, struct ns_error *err);
 };
 
 void ns_coll_limits_default(struct ns_coll_limits *l);

@@ -280,6 +280,43 @@ int ns_exporter_add(struct ns_exporter *x, const struct ns_record *r, struct ns_
     return NS_OK;
 }
 
+int ns_exporter_register(struct ns_exporter *x, uint16_t tid, uint16_t scope_count,
+                         const struct ns_field_spec *f, uint16_t n, struct ns_error *err)
+{
+    int idx = -1;
+    for (size_t i = 0; i < x->n; i++) {
+        int k = ns_msgb_raw_register(x->d[i].b, tid, scope_count, f, n, err);
+        if (k < 0)
+            return k;
+        if (idx >= 0 && k != idx) /* every destination registers the same list */
+            return ns_error_set(err, NS_EINVAL, "template %u: destinations disagree", tid);
+        idx = k;
+    }
+    return idx;
+}
+
+int ns_exporter_add_raw(struct ns_exporter *x, int idx, const uint8_t *rec, size_t len,
+                        struct ns_error *err)
+{
+    uint64_t now = now_of(x);
+    int rc;
+    if (now - x->last_tick >= TICK_NS && (rc = tick(x, now, err)) < 0)
+        return rc;
+    if (x->c.rate > 0 && x->n && !ns_msgb_raw_options(x->d[0].b, idx) && !admit(x, &now)) {
+        for (size_t i = 0; i < x->n; i++)
+            x->d[i].rate_dropped++;
+        return NS_OK;
+    }
+    for (size_t i = 0; i < x->n; i++) {
+        struct dest *d = &x->d[i];
+        if ((rc = ns_msgb_raw_add(d->b, idx, rec, len, 0, err)) < 0)
+            return rc;
+        if (ns_msgb_pending(d->b) == 1)
+            d->open_since = now;
+    }
+    return NS_OK;
+}
+
 int ns_exporter_sink(void *x, const struct ns_record *r, struct ns_error *err)
 {
     return ns_exporter_add(x, r, err);

@@ -51,6 +51,7 @@
 #include <stdint.h>
 
 #include "export/transport.h"
+#include "ipfix/msg.h"
 #include "record/record.h"
 #include "util/err.h"
 
@@ -90,6 +91,15 @@ struct ns_exporter;
 
 int ns_exporter_new(struct ns_exporter **x, const struct ns_export_config *c, struct ns_error *err);
 int ns_exporter_add(struct ns_exporter *x, const struct ns_record *r, struct ns_error *err);
+/* Records the caller encodes (ipfix/msgbuild.h raw templates: PSAMP packet
+ * reports and their options records), sent to every destination under the
+ * same delay and template rules as flow records; the rate limit applies to
+ * data records, never to options records (they say how to read the rest).  register
+ * returns the index for add_raw. */
+int ns_exporter_register(struct ns_exporter *x, uint16_t tid, uint16_t scope_count,
+                         const struct ns_field_spec *f, uint16_t n, struct ns_error *err);
+int ns_exporter_add_raw(struct ns_exporter *x, int idx, const uint8_t *rec, size_t len,
+                        struct ns_error *err);
 /* Run timers and transports without a record (e.g. while idle). */
 int ns_exporter_poll(struct ns_exporter *x, struct ns_error *err);
 size_t ns_exporter_ndests(const struct ns_exporter *x);

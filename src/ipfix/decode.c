@@ -72,6 +72,37 @@ int ns_ipfix_dec_next(struct ns_ipfix_dec *d, struct ns_record *out, struct ns_e
         if (d->in_set && d->t) { /* in_set is only set with a template */
             size_t left = d->set.len - d->pos;
             /* §3.3.1: what is left below one record is padding. */
+            if (left > 0 && left >= d->t->min_len && d->t_raw) {
+                const uint8_t *p = d->set.body + d->pos;
+                size_t used = d->t->min_len;
+                if (!d->t->fixed) { /* walk the lengths (RFC 7011 §7), every one checked */
+                    used = 0;
+                    for (uint16_t i = 0; i < d->t->nfields; i++) {
+                        size_t len = d->t->fields[i].len, h = 0;
+                        if (len == NS_VARLEN &&
+                            (!(h = ns_varlen_get(p + used, left - used, &len)) ||
+                             len > left - used - h)) {
+                            d->in_msg = d->in_set = 0;
+                            return ns_error_set(err, NS_EFORMAT,
+                                                "set at message offset %zu: variable-length "
+                                                "field overruns the set",
+                                                d->set.offset);
+                        }
+                        if (len + h > left - used) {
+                            d->in_msg = d->in_set = 0;
+                            return ns_error_set(err, NS_EFORMAT,
+                                                "set at message offset %zu: truncated record",
+                                                d->set.offset);
+                        }
+                        used += h + len;
+                    }
+                }
+                d->raw = p;
+                d->raw_len = used;
+                d->pos += used;
+                d->st.raw_records++;
+                return 2;
+            }
             if (left > 0 && left >= d->t->min_len) {
                 size_t used;
                 int rc = ns_flowrec_decode(d->t, d->set.body + d->pos, left, d->hdr.export_time,
@@ -119,6 +150,7 @@ int ns_ipfix_dec_next(struct ns_ipfix_dec *d, struct ns_record *out, struct ns_e
         }
         d->in_set = 1;
         d->pos = 0;
+        d->t_raw = d->raw_want && d->raw_want(d->t);
     }
     return 0;
 }

@@ -40,6 +40,7 @@ struct ns_ipfix_stats {
     uint64_t templates;       /* template records applied */
     uint64_t withdrawals;     /* template withdrawal records applied */
     uint64_t expired_sets;    /* data sets whose template outlived tmpl_lifetime */
+    uint64_t raw_records;     /* records handed over whole (raw_want) */
 };
 
 struct ns_ipfix_dec {
@@ -54,6 +55,15 @@ struct ns_ipfix_dec {
     uint64_t now;           /* caller's clock (ns_ipfix_dec_set_now) */
     uint64_t tmpl_lifetime; /* UDP template lifetime (RFC 7011 §8.4), 0: none */
     struct ns_ipfix_stats st;
+    /* Records the owner wants whole instead of as flow records (a
+     * collector passing PSAMP packet reports and their options records
+     * through): when raw_want(t) is non-zero for a data set's template,
+     * ns_ipfix_dec_next returns 2 for each of its records with t, raw and
+     * raw_len set (raw points into the message).  NULL: none. */
+    int (*raw_want)(const struct ns_tmpl *t);
+    int t_raw; /* raw_want(t) of the current set */
+    const uint8_t *raw;
+    size_t raw_len;
     struct ns_field_spec fields[NS_TMPL_MAX_FIELDS];
 };
 
@@ -65,7 +75,8 @@ void ns_ipfix_dec_fini(struct ns_ipfix_dec *d);
 /* Start decoding one message (validated header; len = octets held). */
 int ns_ipfix_dec_message(struct ns_ipfix_dec *d, const uint8_t *msg, size_t len,
                          struct ns_error *err);
-/* 1: *out holds the next flow record; 0: message done; <0: error. */
+/* 1: *out holds the next flow record; 2: a raw record (raw_want above);
+ * 0: message done; <0: error. */
 int ns_ipfix_dec_next(struct ns_ipfix_dec *d, struct ns_record *out, struct ns_error *err);
 /* Collectors: the clock for template lifetimes.  A data set whose
  * template was last (re)defined more than tmpl_lifetime before `now` is

@@ -59,6 +59,12 @@ int ns_ipfix_writer_open(struct ns_ipfix_writer **w, const char *path /* "-" = s
                          const struct ns_ipfix_writer_opts *o /* NULL: defaults */,
                          struct ns_error *err);
 int ns_ipfix_writer_add(struct ns_ipfix_writer *w, const struct ns_record *r, struct ns_error *err);
+/* Records the caller encodes (msgbuild.h raw templates: PSAMP packet
+ * reports and options records): register returns the index for add_raw. */
+int ns_ipfix_writer_register(struct ns_ipfix_writer *w, uint16_t tid, uint16_t scope_count,
+                             const struct ns_field_spec *f, uint16_t n, struct ns_error *err);
+int ns_ipfix_writer_add_raw(struct ns_ipfix_writer *w, int idx, const uint8_t *rec, size_t len,
+                            uint32_t time_s, struct ns_error *err);
 /* Write out the current message now (e.g. on a timer when live). */
 int ns_ipfix_writer_flush(struct ns_ipfix_writer *w, struct ns_error *err);
 /* Flush, close, free (always).  Returns the first error. */

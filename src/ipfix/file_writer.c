@@ -81,6 +81,24 @@ int ns_ipfix_writer_add(struct ns_ipfix_writer *w, const struct ns_record *r, st
     return rc == NS_EIO ? sticky(w, rc, err) : rc;
 }
 
+int ns_ipfix_writer_register(struct ns_ipfix_writer *w, uint16_t tid, uint16_t scope_count,
+                             const struct ns_field_spec *f, uint16_t n, struct ns_error *err)
+{
+    return ns_msgb_raw_register(w->b, tid, scope_count, f, n, err);
+}
+
+int ns_ipfix_writer_add_raw(struct ns_ipfix_writer *w, int idx, const uint8_t *rec, size_t len,
+                            uint32_t time_s, struct ns_error *err)
+{
+    if (w->failed) {
+        if (err)
+            *err = w->ferr;
+        return w->failed;
+    }
+    int rc = ns_msgb_raw_add(w->b, idx, rec, len, time_s, err);
+    return rc == NS_EIO ? sticky(w, rc, err) : rc;
+}
+
 int ns_ipfix_writer_close(struct ns_ipfix_writer *w, struct ns_error *err)
 {
     if (!w)

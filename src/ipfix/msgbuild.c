@@ -7,11 +7,12 @@
 #include "ipfix/flowrec.h"
 #include "ipfix/typeinfo.h"
 
-#define OPT_MAX_FIELDS 16
+#define OPT_MAX_FIELDS 64
 
 struct opt_tmpl {
-    uint16_t tid, n, scope_count, rec_len;
-    uint8_t announced;
+    uint16_t tid, n, scope_count, rec_len; /* rec_len: fixed part (the whole record
+                                              when no field is variable-length) */
+    uint8_t announced, varlen;
     struct ns_field_spec f[OPT_MAX_FIELDS];
 };
 
@@ -248,45 +249,78 @@ int ns_msgb_templates(struct ns_msgb *b, struct ns_error *err)
     return rc == NS_OK ? ns_msgb_flush(b, err) : rc;
 }
 
-int ns_msgb_opt_register(struct ns_msgb *b, uint16_t tid, uint16_t scope_count,
+int ns_msgb_raw_register(struct ns_msgb *b, uint16_t tid, uint16_t scope_count,
                          const struct ns_field_spec *f, uint16_t n, struct ns_error *err)
 {
     if (b->nopt == NS_MSGB_MAX_OPTS)
-        return ns_error_set(err, NS_EFULL, "too many options templates");
-    if (n == 0 || n > OPT_MAX_FIELDS || scope_count == 0 || scope_count > n ||
-        tid < NS_SET_DATA_MIN)
-        return ns_error_set(err, NS_EINVAL, "bad options template %u", tid);
+        return ns_error_set(err, NS_EFULL, "too many options and raw templates");
+    if (n == 0 || n > OPT_MAX_FIELDS || scope_count > n || tid < NS_SET_DATA_MIN)
+        return ns_error_set(err, NS_EINVAL, "bad template %u", tid);
+    for (int i = 0; i < b->nopt; i++)
+        if (b->opt[i].tid == tid)
+            return ns_error_set(err, NS_EINVAL, "template %u registered twice", tid);
     struct opt_tmpl *o = &b->opt[b->nopt];
     memset(o, 0, sizeof *o);
     o->tid = tid;
     o->n = n;
     o->scope_count = scope_count;
     for (uint16_t i = 0; i < n; i++) {
-        if (f[i].len == NS_VARLEN)
-            return ns_error_set(err, NS_EINVAL, "options template %u: variable-length field", tid);
         o->f[i] = f[i];
-        o->rec_len = (uint16_t)(o->rec_len + f[i].len);
+        if (f[i].len == NS_VARLEN) {
+            o->varlen = 1;
+            o->rec_len = (uint16_t)(o->rec_len + 1); /* the shortest length header */
+        } else {
+            o->rec_len = (uint16_t)(o->rec_len + f[i].len);
+        }
     }
     return b->nopt++;
+}
+
+int ns_msgb_opt_register(struct ns_msgb *b, uint16_t tid, uint16_t scope_count,
+                         const struct ns_field_spec *f, uint16_t n, struct ns_error *err)
+{
+    if (scope_count == 0)
+        return ns_error_set(err, NS_EINVAL, "bad options template %u", tid);
+    for (uint16_t i = 0; i < n; i++)
+        if (f[i].len == NS_VARLEN)
+            return ns_error_set(err, NS_EINVAL, "options template %u: variable-length field", tid);
+    return ns_msgb_raw_register(b, tid, scope_count, f, n, err);
+}
+
+int ns_msgb_raw_add(struct ns_msgb *b, int idx, const uint8_t *rec, size_t len, uint32_t time_s,
+                    struct ns_error *err)
+{
+    if (idx < 0 || idx >= b->nopt)
+        return ns_error_set(err, NS_EINVAL, "no registered template %d", idx);
+    struct opt_tmpl *o = &b->opt[idx];
+    if (len < o->rec_len || (!o->varlen && len != o->rec_len) || len > NS_MSG_MAX)
+        return ns_error_set(err, NS_EINVAL, "record of %zu octets for template %u", len, o->tid);
+    int rc;
+    if (!o->announced) {
+        rc = put_template(b, o->tid, o->f, o->n, o->scope_count, NS_SET_HDR_LEN + len, err);
+        if (rc < 0)
+            return rc;
+        o->announced = 1;
+    }
+    uint8_t *p;
+    rc = data_slot(b, o->tid, len, &p, err);
+    if (rc < 0)
+        return rc;
+    memcpy(p, rec, len);
+    b->nrec++;
+    if (time_s > b->export_time)
+        b->export_time = time_s;
+    return b->one_per_msg && o->scope_count == 0 ? ns_msgb_flush(b, err) : NS_OK;
 }
 
 int ns_msgb_opt_add(struct ns_msgb *b, int idx, const uint8_t *rec, struct ns_error *err)
 {
     if (idx < 0 || idx >= b->nopt)
         return ns_error_set(err, NS_EINVAL, "no options template %d", idx);
-    struct opt_tmpl *o = &b->opt[idx];
-    int rc;
-    if (!o->announced) {
-        rc = put_template(b, o->tid, o->f, o->n, o->scope_count, NS_SET_HDR_LEN + o->rec_len, err);
-        if (rc < 0)
-            return rc;
-        o->announced = 1;
-    }
-    uint8_t *p;
-    rc = data_slot(b, o->tid, o->rec_len, &p, err);
-    if (rc < 0)
-        return rc;
-    memcpy(p, rec, o->rec_len);
-    b->nrec++;
-    return NS_OK;
+    return ns_msgb_raw_add(b, idx, rec, b->opt[idx].rec_len, 0, err);
+}
+
+int ns_msgb_raw_options(const struct ns_msgb *b, int idx)
+{
+    return idx >= 0 && idx < b->nopt && b->opt[idx].scope_count > 0;
 }

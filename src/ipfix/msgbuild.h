@@ -43,7 +43,7 @@
 #include "util/err.h"
 
 #define NS_MSGB_MIN_MSG  512
-#define NS_MSGB_MAX_OPTS 4
+#define NS_MSGB_MAX_OPTS 32
 
 /* A finished message of len octets holding nrec data records (options
  * records included), nflow of them flow records.  msg may be modified by
@@ -84,6 +84,25 @@ int ns_msgb_opt_register(struct ns_msgb *b, uint16_t tid, uint16_t scope_count,
 /* Add one options record of the registered template `idx` (rec: its
  * rec_len octets, already encoded). */
 int ns_msgb_opt_add(struct ns_msgb *b, int idx, const uint8_t *rec, struct ns_error *err);
+
+/* Raw templates: a template (scope_count 0) or an options template whose
+ * records the caller encodes itself — PSAMP packet reports and their
+ * interpretation (report/report.h), records passed through by a collector.
+ * Variable-length fields are allowed (at most 64 fields).  Registered
+ * templates are announced, forgotten and refreshed like the flow templates
+ * above.  Returns the index for ns_msgb_raw_add, NS_EFULL or NS_EINVAL. */
+int ns_msgb_raw_register(struct ns_msgb *b, uint16_t tid, uint16_t scope_count,
+                         const struct ns_field_spec *f, uint16_t n, struct ns_error *err);
+/* Add one record of `len` encoded octets (variable-length fields with
+ * their length headers, RFC 7011 §7) of the registered template `idx`;
+ * time_s (seconds, 0: none) moves the message's export time forward as a
+ * flow record's end does.  With one_per_msg a (non-options) record goes
+ * in a message of its own. */
+int ns_msgb_raw_add(struct ns_msgb *b, int idx, const uint8_t *rec, size_t len, uint32_t time_s,
+                    struct ns_error *err);
+
+/* 1 when the registered template idx is an options template. */
+int ns_msgb_raw_options(const struct ns_msgb *b, int idx);
 
 /* Data records in the message in formation (0: none open). */
 uint32_t ns_msgb_pending(const struct ns_msgb *b);

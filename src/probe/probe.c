@@ -8,6 +8,7 @@
 #include "ipfix/file.h"
 #include "probe/batch.h"
 #include "probe/live_reader.h"
+#include "report/report.h"
 
 struct sink_ctx {
     struct ns_ipfix_writer *w; /* NULL: no file */
@@ -15,6 +16,7 @@ struct sink_ctx {
     uint64_t records;
     int sampled;      /* packets were sampled in front of the meter */
     double samp_frac; /* ... keeping this fraction (0: varies by packet) */
+    uint64_t last_ns; /* newest record end (the interpretation's statistics time) */
 };
 
 static int write_record(void *ctx, const struct ns_record *rec, struct ns_error *err)
@@ -26,6 +28,9 @@ static int write_record(void *ctx, const struct ns_record *rec, struct ns_error 
         sr.present |= NS_RG_SAMP;
         sr.samp_frac = s->samp_frac;
         rec = &sr;
+        uint64_t end = ns_record_end_ns(rec);
+        if (end > s->last_ns)
+            s->last_ns = end;
     }
     int rc = s->w ? ns_ipfix_writer_add(s->w, rec, err) : NS_OK;
     for (size_t i = 0; i < s->c->nsinks && rc >= 0; i++)
@@ -187,6 +192,7 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
     struct reader rd = {0};
     struct ns_meter *m = NULL;
     struct sink_ctx sink = {.c = c};
+    struct ns_report *interp = NULL; /* how the flows were sampled (report.h) */
     int started = 0, damaged = 0;
     /* live capture: its own reading thread (live_reader.h), same batches */
     struct ns_live_reader lr = {.ring = &rd.ring, .stop = c->stop};
@@ -214,6 +220,18 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
         (rc = ns_meter_create(&m, &c->meter, write_record, &sink, err)) < 0 ||
         (rc = ns_batch_ring_init(&rd.ring, err)) < 0)
         goto out;
+    if (c->select && sink.w) {
+        /* sampled flows: the selection's interpretation in the same file
+         * (RFC 5476 §6.5), the configuration now, the statistics at the end */
+        struct ns_report_config rcfg;
+        ns_report_config_default(&rcfg);
+        rcfg.fields = 0;
+        struct ns_report_out o;
+        ns_report_out_writer(&o, sink.w);
+        if ((rc = ns_report_new(&interp, &rcfg, c->select, &o, 1, err)) < 0 ||
+            (rc = ns_report_configuration(interp, 0, err)) < 0)
+            goto out;
+    }
     rd.hash_seed = ns_meter_hash_seed(m);
     rd.sel = c->select;
     if (rd.sel && !live) {
@@ -281,6 +299,8 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
     }
     if ((rc = ns_meter_flush(m, err)) < 0)
         goto out;
+    if (interp && (rc = ns_report_interpretation(interp, sink.last_ns, err)) < 0)
+        goto out;
     rc = ns_ipfix_writer_close(sink.w, err);
     sink.w = NULL;
     if (rc < 0)
@@ -321,6 +341,7 @@ out:
         struct ns_error e2;
         ns_ipfix_writer_close(sink.w, &e2);
     }
+    ns_report_free(interp);
     ns_capture_close(rd.cap);
     st->malformed[NS_MAL_NONE] = 0;
     return rc;

@@ -475,6 +475,23 @@ size_t ns_sel_chain_len(const struct ns_sel_chain *c)
     return c ? c->n : 0;
 }
 
+const struct ns_sel_config *ns_sel_chain_config(const struct ns_sel_chain *c, size_t i)
+{
+    return c && i < c->n ? &c->prim[i].cfg : NULL;
+}
+
+uint64_t ns_sel_chain_id(const struct ns_sel_chain *c, size_t i)
+{
+    return c && i < c->n ? c->prim[i].id : 0;
+}
+
+void ns_sel_chain_counts(const struct ns_sel_chain *c, size_t i, uint64_t *observed,
+                         uint64_t *selected)
+{
+    *observed = c && i < c->n ? c->prim[i].observed : 0;
+    *selected = c && i < c->n ? c->prim[i].selected : 0;
+}
+
 int ns_sel_chain_needs_decode(const struct ns_sel_chain *c)
 {
     return c && c->needs_decode;

@@ -239,7 +239,18 @@ struct ns_sel_info {
 };
 
 size_t ns_sel_chain_len(const struct ns_sel_chain *c);
+/* The configuration of primitive i (NULL past the end), with its
+ * id as given (ns_sel_chain_info has the effective selectorId); for
+ * report interpretation.  It holds a keyed
+ * hash's key: callers must never export it (RFC 5474 §12.2). */
+const struct ns_sel_config *ns_sel_chain_config(const struct ns_sel_chain *c, size_t i);
 void ns_sel_chain_info(const struct ns_sel_chain *c, size_t i, struct ns_sel_info *out);
+
+/* selectorId and counters of primitive i without describing it (per
+ * packet: packet reports). */
+uint64_t ns_sel_chain_id(const struct ns_sel_chain *c, size_t i);
+void ns_sel_chain_counts(const struct ns_sel_chain *c, size_t i, uint64_t *observed,
+                         uint64_t *selected);
 
 /* Product of the nominal fractions of the sampling primitives: what each
  * selected packet stands for.  0 when it varies by packet (size). */

@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ns_coll_session_fini(&s);
         return 0;
     }
-    struct ns_coll_handler h = {store, NULL, b};
+    struct ns_coll_handler h = {store, NULL, b, NULL};
     uint64_t now = 0;
     size_t off = 1;
     while (off < size) {
