@@ -234,11 +234,13 @@ int cmd_trajectory(int argc, char **argv)
     for (int i = 0; i < npts; i++) {
         parse_point(argv[optind + i], &pts[i]);
         if (ns_traj_read_file(pts[i].path, pts[i].domain, &pts[i].p, &pts[i].st, &err) < 0) {
-            fprintf(stderr, "netsift trajectory: %s (%llu reports read before it are used)\n",
-                    err.msg, (unsigned long long)pts[i].st.reports);
+            if (pts[i].st.reports)
+                fprintf(stderr, "netsift trajectory: %s (the %llu reports before it are used)\n",
+                        err.msg, (unsigned long long)pts[i].st.reports);
+            else
+                fprintf(stderr, "netsift trajectory: %s\n", err.msg);
             status = 1;
-        }
-        if (!pts[i].st.reports) {
+        } else if (!pts[i].st.reports) {
             fprintf(stderr,
                     "netsift trajectory: %s: no packet reports (records with digestHashValue "
                     "and an observation time)%s\n",

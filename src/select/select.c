@@ -383,17 +383,13 @@ int ns_sel_chain_run(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *fr
     return chain_run(c, p, frame, linktype, decoded, v, PRE_NONE, 0);
 }
 
-void ns_sel_chain_run_burst(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *const *frames,
-                            size_t n, int linktype, int *decoded, uint8_t *sel,
-                            struct ns_sel_verdict *v)
+size_t ns_sel_chain_hash_ahead(const struct ns_sel_chain *c, struct ns_pkt *p,
+                               const uint8_t *const *frames, size_t n, int linktype, int *decoded,
+                               struct ns_sel_ahead *a)
 {
     const struct prim *h0 = c->n ? &c->prim[0] : NULL;
-    if (!h0 || h0->cfg.kind != NS_SEL_HASH) {
-        for (size_t i = 0; i < n; i++)
-            sel[i] = (uint8_t)chain_run(c, &p[i], frames[i], linktype, &decoded[i],
-                                        v ? &v[i] : NULL, PRE_NONE, 0);
-        return;
-    }
+    if (!h0 || h0->cfg.kind != NS_SEL_HASH)
+        return 0;
     /* The first selector sees every packet and keeps no state but its
      * counters: its hash values can be computed for a run of packets
      * first.  BOB four at a time where four neighbours have domains of one
@@ -425,11 +421,34 @@ void ns_sel_chain_run_burst(struct ns_sel_chain *c, struct ns_pkt *p, const uint
             j++;
         }
         for (j = 0; j < m; j++) {
-            size_t i = base + j;
-            sel[i] =
-                (uint8_t)chain_run(c, &p[i], frames[i], linktype, &decoded[i], v ? &v[i] : NULL,
-                                   len[j] < 0 ? PRE_NO_DOMAIN : PRE_HASH, h[j]);
+            a[base + j].hash = h[j];
+            a[base + j].state = len[j] < 0 ? PRE_NO_DOMAIN : PRE_HASH;
         }
+    }
+    return n;
+}
+
+int ns_sel_chain_run_ahead(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *frame,
+                           int linktype, int *decoded, struct ns_sel_verdict *v,
+                           const struct ns_sel_ahead *a)
+{
+    return chain_run(c, p, frame, linktype, decoded, v, a ? a->state : PRE_NONE, a ? a->hash : 0);
+}
+
+void ns_sel_chain_run_burst(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *const *frames,
+                            size_t n, int linktype, int *decoded, uint8_t *sel,
+                            struct ns_sel_verdict *v)
+{
+    enum { RUN = 256 };
+    struct ns_sel_ahead a[RUN];
+    for (size_t base = 0; base < n; base += RUN) {
+        size_t m = n - base < RUN ? n - base : RUN;
+        size_t k =
+            ns_sel_chain_hash_ahead(c, p + base, frames + base, m, linktype, decoded + base, a);
+        for (size_t i = 0; i < m; i++)
+            sel[base + i] = (uint8_t)ns_sel_chain_run_ahead(
+                c, &p[base + i], frames[base + i], linktype, &decoded[base + i],
+                v ? &v[base + i] : NULL, k ? &a[i] : NULL);
     }
 }
 

@@ -216,6 +216,30 @@ int ns_sel_chain_run(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *fr
                      int *decoded, struct ns_sel_verdict *v);
 
 /*
+ * The leading hash selector's work for a run of n packets, ahead of
+ * running them through the chain: when the chain starts with a hash
+ * selector, decodes what is not (decoded[i]), computes each packet's hash
+ * value into a[i] — BOB four at a time (hash.h): the hash's long chain of
+ * dependent operations is most of a hash selector's cost, and four
+ * packets' chains overlap — and returns n; otherwise does nothing and
+ * returns 0.  No state of the chain changes: the packets must then be run,
+ * in order, with ns_sel_chain_run_ahead(), which is ns_sel_chain_run()
+ * using a[i] (a NULL: computed there).  Callers that act on each packet
+ * between runs (packet reports, whose statistics read the counters) keep
+ * the exact per-packet order this way.
+ */
+struct ns_sel_ahead {
+    uint32_t hash;
+    int state;
+};
+size_t ns_sel_chain_hash_ahead(const struct ns_sel_chain *c, struct ns_pkt *p,
+                               const uint8_t *const *frames, size_t n, int linktype, int *decoded,
+                               struct ns_sel_ahead *a);
+int ns_sel_chain_run_ahead(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *frame,
+                           int linktype, int *decoded, struct ns_sel_verdict *v,
+                           const struct ns_sel_ahead *a);
+
+/*
  * n packets in a row, exactly as n calls of ns_sel_chain_run() in order
  * would do (same results in sel[i], counters, verdicts in v[i] when v is
  * not NULL; decoded[i] as *decoded there).  When the chain starts with a
