@@ -9,6 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/export_opts.h"
+#include "cmd/fsel_opts.h"
 #include "probe/probe.h"
 
 static void help(FILE *out)
@@ -42,7 +43,7 @@ static void help(FILE *out)
           "                   selected: count:1/100, time:1ms/100ms, nofn:10/1000,\n"
           "                   random:p=0.01, size:z=1500, hash:bob,frac=0.01,\n"
           "                   match:'tcp and port 179', iface:1 (netsift-select(7));\n"
-          "                   records then carry samplingProbability\n" CMD_EXPORT_HELP
+          "                   records then carry samplingProbability\n" CMD_FSEL_HELP CMD_EXPORT_HELP
           "live capture (runs until SIGINT/SIGTERM, then flushes every flow):\n"
           "  -i IFACE         capture on IFACE, promiscuous (repeatable)\n"
           "  --capture tpacket|pcap  AF_PACKET TPACKET_V3 ring (default) or libpcap\n"
@@ -251,7 +252,9 @@ int cmd_probe(int argc, char **argv)
                                          {"select", 1, 0, O_SELECT},
                                          {"help", 0, 0, 'h'},
                                          LIVE_OPTIONS,
+                                         CMD_FSEL_LONGOPTS,
                                          {0, 0, 0, 0}};
+    struct cmd_fsel fsel = {0};
     struct cmd_export ex;
     cmd_export_init(&ex);
     int o;
@@ -305,7 +308,7 @@ int cmd_probe(int argc, char **argv)
                 cmd_die("probe", "%s", serr.msg);
             break;
         default:
-            if (cmd_export_option(&ex, "probe", o, optarg))
+            if (cmd_export_option(&ex, "probe", o, optarg) || cmd_fsel_option(&fsel, &c, o, optarg))
                 break;
             help(stderr);
             return 2;
@@ -338,7 +341,8 @@ int cmd_probe(int argc, char **argv)
     c.ctx = &u;
     c.select = sel;
 
-    struct ns_probe_sink xs = {ns_exporter_sink, NULL};
+    cmd_fsel_apply(&fsel, &c);
+    struct ns_probe_sink xs = {ns_exporter_sink, NULL, cmd_exporter_opt};
     if (cmd_export_start(&ex, "probe", c.observation_domain)) {
         xs.ctx = ex.x;
         c.sinks = &xs;
@@ -356,7 +360,9 @@ int cmd_probe(int argc, char **argv)
         summary(&st);
         if (sel)
             select_summary(sel);
+        cmd_fsel_summary(&fsel, &c, &st);
     }
+    cmd_fsel_free(&fsel);
     if (rc < 0)
         fprintf(stderr, "netsift probe: %s\n", err.msg);
     ns_sel_chain_free(sel);

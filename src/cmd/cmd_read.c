@@ -5,6 +5,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/sink.h"
+#include "fsel/optrec.h"
 
 static void help(FILE *out)
 {
@@ -31,6 +32,9 @@ static void help(FILE *out)
             "                 (default %s)\n"
             "  -F FORMAT      table (default), csv (header row of field names), json (lines)\n"
             "  --epoch        times as seconds.nanoseconds since 1970 in tables too\n"
+            "  --check        print no records: verify the conservation identities of\n"
+            "                 the metering/flow selection statistics options records\n"
+            "                 against the records read (OK, or the differences)\n"
             "  -h, --help     this text and the list of fields\n"
             "\n"
             "Records of templates or IEs netsift does not know are skipped and counted\n"
@@ -42,16 +46,40 @@ static void help(FILE *out)
         fprintf(out, "  %-13s %-30s %s\n", t[i].name, t[i].ie_name ? t[i].ie_name : "", t[i].help);
 }
 
+static void on_opt(void *ctx, const struct ns_tmpl *t, const uint8_t *rec, size_t len,
+                   uint32_t domain)
+{
+    ns_fsel_report_add(ctx, t, rec, len, domain);
+}
+
+struct emit_ctx {
+    struct cmd_sink *sink; /* NULL: --check, tally only */
+    struct ns_fsel_tally tally;
+};
+
+static int emit(void *ctx, const struct ns_record *r, struct ns_error *err)
+{
+    struct emit_ctx *e = ctx;
+    ns_fsel_tally_add(&e->tally, r);
+    return e->sink ? cmd_sink_emit(e->sink, r, err) : 0;
+}
+
 int cmd_read(int argc, char **argv)
 {
+    enum { O_CHECK = 300 };
+    int check = 0;
     struct cmd_inputs in = {0};
     struct cmd_sink_opts so = {0};
     static const struct option opts[] = {
-        {"epoch", 0, 0, CMD_O_EPOCH}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"epoch", 0, 0, CMD_O_EPOCH}, {"check", 0, 0, O_CHECK}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int o;
     while ((o = cmd_getopt(argc, argv, "+r:s:F:h", opts, &in)) != -1) {
         if (cmd_sink_option("read", o, optarg, &so))
             continue;
+        if (o == O_CHECK) {
+            check = 1;
+            continue;
+        }
         if (o == 'h') {
             help(stdout);
             return 0;
@@ -61,10 +89,31 @@ int cmd_read(int argc, char **argv)
     }
     cmd_need_inputs("read", &in);
     struct ns_filter *filter = cmd_filter("read", argc, argv, optind);
+    if (check && filter)
+        cmd_die("read", "--check counts every record: give no filter");
+    struct ns_fsel_report *rep = calloc(1, sizeof *rep);
+    if (!rep)
+        cmd_die("read", "out of memory");
     struct cmd_sink sink;
-    cmd_sink_open(&sink, "read", &so, ns_default_fields);
-    int status = cmd_each_record("read", &in, filter, cmd_sink_emit, &sink);
-    status |= cmd_sink_close(&sink);
+    struct emit_ctx ec = {check ? NULL : &sink, {0}};
+    if (!check)
+        cmd_sink_open(&sink, "read", &so, ns_default_fields);
+    int status = cmd_each_record_opts("read", &in, filter, emit, &ec, on_opt, rep);
+    if (!check) {
+        status |= cmd_sink_close(&sink);
+        ns_fsel_print_left_out(rep, stderr);
+    } else {
+        int bad = ns_fsel_check(rep, &ec.tally, stdout);
+        if (bad < 0) {
+            fprintf(stderr, "netsift read: --check: no metering statistics options records in "
+                            "the input (netsift probe --process-stats writes them)\n");
+            status = 1;
+        } else {
+            printf(bad ? "DIFFERS: %d identities do not hold\n" : "OK\n", bad);
+            status |= bad != 0;
+        }
+    }
+    free(rep);
     ns_filter_free(filter);
     free(in.paths);
     return status;

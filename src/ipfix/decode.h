@@ -42,6 +42,11 @@ struct ns_ipfix_stats {
     uint64_t expired_sets;    /* data sets whose template outlived tmpl_lifetime */
 };
 
+/* Called with each options record walked (template, its bytes, the
+ * message's observation domain): e.g. fsel/optrec.h statistics. */
+typedef void (*ns_ipfix_opt_fn)(void *ctx, const struct ns_tmpl *t, const uint8_t *rec, size_t len,
+                                uint32_t obs_domain);
+
 struct ns_ipfix_dec {
     struct ns_tmpl_store *store;
     uint32_t session;
@@ -54,6 +59,8 @@ struct ns_ipfix_dec {
     uint64_t now;           /* caller's clock (ns_ipfix_dec_set_now) */
     uint64_t tmpl_lifetime; /* UDP template lifetime (RFC 7011 §8.4), 0: none */
     struct ns_ipfix_stats st;
+    ns_ipfix_opt_fn on_opt; /* NULL: options records are only counted */
+    void *opt_ctx;
     struct ns_field_spec fields[NS_TMPL_MAX_FIELDS];
 };
 

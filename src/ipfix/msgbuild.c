@@ -7,7 +7,7 @@
 #include "ipfix/flowrec.h"
 #include "ipfix/typeinfo.h"
 
-#define OPT_MAX_FIELDS 16
+#define OPT_MAX_FIELDS 32
 
 struct opt_tmpl {
     uint16_t tid, n, scope_count, rec_len;
@@ -268,6 +268,23 @@ int ns_msgb_opt_register(struct ns_msgb *b, uint16_t tid, uint16_t scope_count,
         o->rec_len = (uint16_t)(o->rec_len + f[i].len);
     }
     return b->nopt++;
+}
+
+int ns_msgb_opt_find(const struct ns_msgb *b, uint16_t tid)
+{
+    for (int i = 0; i < b->nopt; i++)
+        if (b->opt[i].tid == tid)
+            return i;
+    return -1;
+}
+
+int ns_msgb_opt(struct ns_msgb *b, uint16_t tid, uint16_t scope_count,
+                const struct ns_field_spec *f, uint16_t n, const uint8_t *rec, struct ns_error *err)
+{
+    int idx = ns_msgb_opt_find(b, tid);
+    if (idx < 0 && (idx = ns_msgb_opt_register(b, tid, scope_count, f, n, err)) < 0)
+        return idx;
+    return ns_msgb_opt_add(b, idx, rec, err);
 }
 
 int ns_msgb_opt_add(struct ns_msgb *b, int idx, const uint8_t *rec, struct ns_error *err)

@@ -43,7 +43,7 @@
 #include "util/err.h"
 
 #define NS_MSGB_MIN_MSG  512
-#define NS_MSGB_MAX_OPTS 4
+#define NS_MSGB_MAX_OPTS 8
 
 /* A finished message of len octets holding nrec data records (options
  * records included), nflow of them flow records.  msg may be modified by
@@ -84,6 +84,14 @@ int ns_msgb_opt_register(struct ns_msgb *b, uint16_t tid, uint16_t scope_count,
 /* Add one options record of the registered template `idx` (rec: its
  * rec_len octets, already encoded). */
 int ns_msgb_opt_add(struct ns_msgb *b, int idx, const uint8_t *rec, struct ns_error *err);
+
+/* Index of the registered options template `tid`, or -1. */
+int ns_msgb_opt_find(const struct ns_msgb *b, uint16_t tid);
+/* Register `tid` on first use (f, n, scope_count; at most 32 fields),
+ * then add the options record `rec`: for producers that send a few
+ * records of several templates (flow selection counters, fsel/). */
+int ns_msgb_opt(struct ns_msgb *b, uint16_t tid, uint16_t scope_count,
+                const struct ns_field_spec *f, uint16_t n, const uint8_t *rec, struct ns_error *err);
 
 /* Data records in the message in formation (0: none open). */
 uint32_t ns_msgb_pending(const struct ns_msgb *b);
