@@ -46,12 +46,6 @@ static void help(FILE *out)
         fprintf(out, "  %-13s %-30s %s\n", t[i].name, t[i].ie_name ? t[i].ie_name : "", t[i].help);
 }
 
-static void on_opt(void *ctx, const struct ns_tmpl *t, const uint8_t *rec, size_t len,
-                   uint32_t domain)
-{
-    ns_fsel_report_add(ctx, t, rec, len, domain);
-}
-
 struct emit_ctx {
     struct cmd_sink *sink; /* NULL: --check, tally only */
     struct ns_fsel_tally tally;
@@ -98,7 +92,7 @@ int cmd_read(int argc, char **argv)
     struct emit_ctx ec = {check ? NULL : &sink, {0}};
     if (!check)
         cmd_sink_open(&sink, "read", &so, ns_default_fields);
-    int status = cmd_each_record_opts("read", &in, filter, emit, &ec, on_opt, rep);
+    int status = cmd_each_record_opts("read", &in, filter, emit, &ec, cmd_fsel_report_opt, rep);
     if (!check) {
         status |= cmd_sink_close(&sink);
         ns_fsel_print_left_out(rep, stderr);

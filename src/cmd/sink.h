@@ -69,6 +69,10 @@ int cmd_each_record_opts(const char *cmd, const struct cmd_inputs *in,
                          int (*fn)(void *ctx, const struct ns_record *r, struct ns_error *err),
                          void *ctx, ns_ipfix_opt_fn opt_fn, void *opt_ctx);
 
+/* opt_fn for cmd_each_record_opts: ctx is a struct ns_fsel_report. */
+void cmd_fsel_report_opt(void *ctx, const struct ns_tmpl *t, const uint8_t *rec, size_t len,
+                         uint32_t domain);
+
 /* --estimate: renormalise sampled records before they merge. */
 struct cmd_estimate {
     int on;
