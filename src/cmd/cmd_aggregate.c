@@ -113,8 +113,7 @@ int cmd_aggregate(int argc, char **argv)
     struct ns_fsel_report *rep = calloc(1, sizeof *rep);
     if (!rep)
         cmd_die("aggregate", "out of memory");
-    int status =
-        cmd_each_record_opts("aggregate", &in, filter, add, &c, cmd_fsel_report_opt, rep);
+    int status = cmd_each_record_opts("aggregate", &in, filter, add, &c, cmd_fsel_report_opt, rep);
     if (ns_agg_flush(agg, cmd_sink_emit, &sink, &err) < 0)
         cmd_die("aggregate", "%s", err.msg);
     status |= cmd_sink_close(&sink);

@@ -57,18 +57,11 @@ int cmd_gen(int argc, char **argv)
         O_TRUTH,
         O_HEAVY
     };
-    static const struct option opts[] = {{"flows", 1, 0, O_FLOWS},
-                                         {"seed", 1, 0, O_SEED},
-                                         {"active", 1, 0, O_ACTIVE},
-                                         {"rate", 1, 0, O_RATE},
-                                         {"snaplen", 1, 0, O_SNAP},
-                                         {"loss", 1, 0, O_LOSS},
-                                         {"down-loss", 1, 0, O_DLOSS},
-                                         {"reorder", 1, 0, O_REORDER},
-                                         {"truth", 1, 0, O_TRUTH},
-                                         {"heavy-tail", 1, 0, O_HEAVY},
-                                         {"help", 0, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"flows", 1, 0, O_FLOWS},      {"seed", 1, 0, O_SEED},       {"active", 1, 0, O_ACTIVE},
+        {"rate", 1, 0, O_RATE},        {"snaplen", 1, 0, O_SNAP},    {"loss", 1, 0, O_LOSS},
+        {"down-loss", 1, 0, O_DLOSS},  {"reorder", 1, 0, O_REORDER}, {"truth", 1, 0, O_TRUTH},
+        {"heavy-tail", 1, 0, O_HEAVY}, {"help", 0, 0, 'h'},          {0, 0, 0, 0}};
     int o;
     uint64_t v;
     while ((o = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {

@@ -25,7 +25,10 @@ enum {
 #define CMD_FSEL_LONGOPTS                                                                          \
     {"cache-size", 1, 0, CMD_O_CACHE_SIZE}, {"cache-policy", 1, 0, CMD_O_CACHE_POLICY},            \
         {"multistage", 1, 0, CMD_O_MULTISTAGE}, {"export-policy", 1, 0, CMD_O_EXPORT_POLICY},      \
-        {"selection-seed", 1, 0, CMD_O_FSEL_SEED}, {"process-stats", 2, 0, CMD_O_PROC_STATS}
+        {"selection-seed", 1, 0, CMD_O_FSEL_SEED},                                                 \
+    {                                                                                              \
+        "process-stats", 2, 0, CMD_O_PROC_STATS                                                    \
+    }
 
 #define CMD_FSEL_HELP                                                                              \
     "flow selection under resource limits (RFC 7014; netsift-probe(1)):\n"                         \

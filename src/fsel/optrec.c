@@ -16,15 +16,17 @@ struct fmap {
     uint8_t is_time;
 };
 
-#define NSE(id, len) {NS_PEN, (id), (len)}
-#define M(field)     (uint16_t) offsetof(struct ns_fsel_meter_report, field)
-#define X(field)     (uint16_t) offsetof(struct ns_fsel_export_report, field)
+#define NSE(id, len)                                                                               \
+    {                                                                                              \
+        NS_PEN, (id), (len)                                                                        \
+    }
+#define M(field) (uint16_t) offsetof(struct ns_fsel_meter_report, field)
+#define X(field) (uint16_t) offsetof(struct ns_fsel_export_report, field)
 
 /* RFC 7011 §4.1 */
 static const struct fmap mstats[] = {
-    {{0, 143, 4}, M(process_id), 0}, {{0, 163, 8}, M(created), 0},
-    {{0, 164, 8}, M(ign_pkts), 0},   {{0, 165, 8}, M(ign_octets), 0},
-    {{0, 325, 8}, M(first_ns), 1},   {{0, 325, 8}, M(last_ns), 1},
+    {{0, 143, 4}, M(process_id), 0}, {{0, 163, 8}, M(created), 0},  {{0, 164, 8}, M(ign_pkts), 0},
+    {{0, 165, 8}, M(ign_octets), 0}, {{0, 325, 8}, M(first_ns), 1}, {{0, 325, 8}, M(last_ns), 1},
 };
 /* RFC 7011 §4.2 */
 static const struct fmap mrel[] = {
@@ -62,11 +64,16 @@ static const struct fmap meter[] = {
 };
 /* RFC 7014 §8.1 and draft-molina §3.3, exporting process */
 static const struct fmap xport[] = {
-    {{0, 144, 4}, X(process_id), 0},      {{0, 390, 2}, X(algorithm), 0},
-    {{0, 394, 8}, X(offered), 0},         {{0, 395, 8}, X(sent), 0},
-    {{0, 392, 8}, X(sent_pkts), 0},       {{0, 391, 8}, X(sent_octets), 0},
-    {{0, 166, 8}, X(not_sent), 0},        {{0, 167, 8}, X(not_sent_pkts), 0},
-    {{0, 168, 8}, X(not_sent_octets), 0}, {NSE(NS_IE_NS_FIRST, 8), X(ns_first_ns), 1},
+    {{0, 144, 4}, X(process_id), 0},
+    {{0, 390, 2}, X(algorithm), 0},
+    {{0, 394, 8}, X(offered), 0},
+    {{0, 395, 8}, X(sent), 0},
+    {{0, 392, 8}, X(sent_pkts), 0},
+    {{0, 391, 8}, X(sent_octets), 0},
+    {{0, 166, 8}, X(not_sent), 0},
+    {{0, 167, 8}, X(not_sent_pkts), 0},
+    {{0, 168, 8}, X(not_sent_octets), 0},
+    {NSE(NS_IE_NS_FIRST, 8), X(ns_first_ns), 1},
     {NSE(NS_IE_NS_LAST, 8), X(ns_last_ns), 1},
 };
 
@@ -82,7 +89,6 @@ static const struct {
     {NS_FSEL_TID_METER, meter, NF(meter)},
     {NS_FSEL_TID_EXPORT, xport, NF(xport)},
 };
-
 
 static void encode(const struct fmap *map, size_t n, const void *src, uint8_t *rec)
 {
@@ -115,8 +121,9 @@ static void encode(const struct fmap *map, size_t n, const void *src, uint8_t *r
     }
 }
 
-void ns_fsel_opts_build(const struct ns_fsel_meter_report *ms, const struct ns_fsel_export_report *xr,
-                        struct ns_fsel_opt out[4], int *nout)
+void ns_fsel_opts_build(const struct ns_fsel_meter_report *ms,
+                        const struct ns_fsel_export_report *xr, struct ns_fsel_opt out[4],
+                        int *nout)
 {
     int k = 0;
     for (int t = 0; t < 4; t++) {
@@ -346,8 +353,7 @@ int ns_fsel_check(const struct ns_fsel_report *r, const struct ns_fsel_tally *t,
                 snprintf(buf, sizeof buf, "offered to export");
                 bad += ident(out, "metered records", m->out_records, buf, x->offered);
             }
-            snprintf(buf, sizeof buf, "sent %" PRIu64 " + not sent %" PRIu64, x->sent,
-                     x->not_sent);
+            snprintf(buf, sizeof buf, "sent %" PRIu64 " + not sent %" PRIu64, x->sent, x->not_sent);
             bad += ident(out, "records offered", x->offered, buf, x->sent + x->not_sent);
             if (r->p[i].have_meter) {
                 snprintf(buf, sizeof buf, "sent %" PRIu64 " + not sent %" PRIu64, x->sent_pkts,
@@ -387,17 +393,17 @@ void ns_fsel_print_left_out(const struct ns_fsel_report *r, FILE *out)
         const struct ns_fsel_export_report *x = &r->p[i].x;
         if (r->p[i].have_meter && m->obs_pkts)
             fprintf(out,
-                    "left out by metering (domain %u, %s, cache %u): %" PRIu64
-                    " of %" PRIu64 " packets (%.3g%%), %" PRIu64 " of %" PRIu64
+                    "left out by metering (domain %u, %s, cache %u): %" PRIu64 " of %" PRIu64
+                    " packets (%.3g%%), %" PRIu64 " of %" PRIu64
                     " octets (%.3g%%) not measured or in %" PRIu64 " of %" PRIu64
                     " flows evicted unexported\n",
                     r->p[i].domain, ns_cache_policy_name((enum ns_cache_policy)m->policy),
                     m->cache_size, m->ign_pkts + m->ev_pkts, m->obs_pkts,
                     100.0 * (double)(m->ign_pkts + m->ev_pkts) / (double)m->obs_pkts,
                     m->ign_octets + m->ev_octets, m->obs_octets,
-                    m->obs_octets ? 100.0 * (double)(m->ign_octets + m->ev_octets) /
-                                        (double)m->obs_octets
-                                  : 0.0,
+                    m->obs_octets
+                        ? 100.0 * (double)(m->ign_octets + m->ev_octets) / (double)m->obs_octets
+                        : 0.0,
                     m->ev_flows, m->created);
         if (r->p[i].have_export && x->offered)
             fprintf(out,

@@ -94,8 +94,9 @@ struct ns_fsel_opt {
 /* Fill the four options records (ms: with the cache counts filled in;
  * xr NULL when the exporting process selects nothing: no 0xFF13 then,
  * *nout tells how many were filled). */
-void ns_fsel_opts_build(const struct ns_fsel_meter_report *ms, const struct ns_fsel_export_report *xr,
-                        struct ns_fsel_opt out[4], int *nout);
+void ns_fsel_opts_build(const struct ns_fsel_meter_report *ms,
+                        const struct ns_fsel_export_report *xr, struct ns_fsel_opt out[4],
+                        int *nout);
 
 /* The metering report of a meter now (scans the cache: ns_meter_cached). */
 void ns_fsel_meter_report_fill(struct ns_fsel_meter_report *r, const struct ns_meter *m,

@@ -99,8 +99,8 @@ int ns_xsel_new(struct ns_xsel **out, const char *spec, uint64_t seed, struct ns
     } else if (kl == 5 && !strncmp(spec, "smart", 5)) {
         x->kind = NS_XSEL_SMART;
         if (parse_num(a, &v) < 0 || !(v >= 1) || strchr(a, ','))
-            rc = ns_error_set(err, NS_EINVAL, "export policy smart:Z (octets >= 1), not '%s'",
-                              spec);
+            rc =
+                ns_error_set(err, NS_EINVAL, "export policy smart:Z (octets >= 1), not '%s'", spec);
         x->threshold = (uint64_t)v;
     } else if (kl == 5 && !strncmp(spec, "match", 5)) {
         x->kind = NS_XSEL_MATCH;

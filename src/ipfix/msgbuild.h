@@ -91,7 +91,8 @@ int ns_msgb_opt_find(const struct ns_msgb *b, uint16_t tid);
  * then add the options record `rec`: for producers that send a few
  * records of several templates (flow selection counters, fsel/). */
 int ns_msgb_opt(struct ns_msgb *b, uint16_t tid, uint16_t scope_count,
-                const struct ns_field_spec *f, uint16_t n, const uint8_t *rec, struct ns_error *err);
+                const struct ns_field_spec *f, uint16_t n, const uint8_t *rec,
+                struct ns_error *err);
 
 /* Data records in the message in formation (0: none open). */
 uint32_t ns_msgb_pending(const struct ns_msgb *b);

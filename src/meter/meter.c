@@ -57,8 +57,8 @@ struct ns_meter {
     struct ns_rng rng;
     struct ns_link *age; /* evict-oldest: creation order, else NULL */
     struct ns_list agel;
-    uint64_t *ms;        /* multistage counters, stages × buckets */
-    uint64_t ms_epoch;   /* start of the current counter interval */
+    uint64_t *ms;      /* multistage counters, stages × buckets */
+    uint64_t ms_epoch; /* start of the current counter interval */
 };
 
 static const char *const policy_names[NS_CACHE__COUNT] = {
@@ -183,7 +183,8 @@ int ns_meter_create(struct ns_meter **out, const struct ns_meter_config *c, ns_r
         return ns_error_set(err, NS_EINVAL, "meter: unknown cache policy %u", cfg.cache_policy);
     if (cfg.cache_policy == NS_CACHE_SAMPLE_HOLD && !(cfg.sh_octets >= 1))
         return ns_error_set(err, NS_EINVAL, "meter: sample and hold needs octets >= 1");
-    if (cfg.ms_stages > 8 || (cfg.ms_stages && (cfg.ms_buckets == 0 || cfg.ms_buckets > (1u << 26))))
+    if (cfg.ms_stages > 8 ||
+        (cfg.ms_stages && (cfg.ms_buckets == 0 || cfg.ms_buckets > (1u << 26))))
         return ns_error_set(err, NS_EINVAL,
                             "meter: multistage filter wants 1..8 stages of 1..2^26 counters");
 
@@ -210,8 +211,7 @@ int ns_meter_create(struct ns_meter **out, const struct ns_meter_config *c, ns_r
         ns_meter_destroy(m);
         return ns_error_set(err, NS_ENOMEM, "meter: allocating the age list");
     }
-    if (cfg.ms_stages &&
-        !(m->ms = calloc((size_t)cfg.ms_stages * cfg.ms_buckets, sizeof *m->ms))) {
+    if (cfg.ms_stages && !(m->ms = calloc((size_t)cfg.ms_stages * cfg.ms_buckets, sizeof *m->ms))) {
         ns_meter_destroy(m);
         return ns_error_set(err, NS_ENOMEM, "meter: allocating %u x %u multistage counters",
                             cfg.ms_stages, cfg.ms_buckets);

@@ -145,9 +145,9 @@ struct ns_meter_fsel {
     uint64_t ev_flows, ev_pkts, ev_octets; /* removed without export */
     uint64_t ev_first_ns, ev_last_ns;      /* first/last packet in them */
     uint64_t ev_first_event_ns, ev_last_event_ns;
-    uint64_t out_records, out_flows;    /* records emitted; of them final */
-    uint64_t out_pkts, out_octets;      /* in the records emitted */
-    uint64_t ms_refused, sh_refused;    /* packets refused by the filter, by sampling */
+    uint64_t out_records, out_flows;     /* records emitted; of them final */
+    uint64_t out_pkts, out_octets;       /* in the records emitted */
+    uint64_t ms_refused, sh_refused;     /* packets refused by the filter, by sampling */
     uint64_t full_refused, full_evicted; /* cache-full events: refused, evicted */
 };
 
