@@ -90,7 +90,7 @@ int ns_xsel_new(struct ns_xsel **out, const char *spec, uint64_t seed, struct ns
     size_t kl = colon ? (size_t)(colon - spec) : strlen(spec);
     const char *a = colon ? colon + 1 : "";
     int rc = 0;
-    double v;
+    double v = 0;
     if (kl == 9 && !strncmp(spec, "threshold", 9)) {
         x->kind = NS_XSEL_THRESHOLD;
         if (parse_num(a, &v) < 0 || v < 0 || strchr(a, ','))

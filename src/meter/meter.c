@@ -942,12 +942,10 @@ int ns_meter_packet_prepared(struct ns_meter *m, const struct ns_pkt *p,
     if ((rc = get_flow(m, p, k, h, side, tcp_hdr, p->ip_len + pending.octets, &i, &dir, err)) < 0)
         return rc;
     if (i == NIL) { /* not admitted: the packet and what it brought are left out */
-        uint64_t first = p->ts_ns, last = p->ts_ns;
-        if (pending.pkts) {
-            first = pending.first_ns < first ? pending.first_ns : first;
-            last = pending.last_ns > last ? pending.last_ns : last;
-        }
-        ignore(m, 1 + pending.pkts, p->ip_len + pending.octets, first, last);
+        uint64_t t = p->ts_ns, n = pending.pkts;
+        ignore(m, 1 + n, p->ip_len + pending.octets,
+               n && pending.first_ns < t ? pending.first_ns : t,
+               n && pending.last_ns > t ? pending.last_ns : t);
         return 0;
     }
     if (tcp_hdr && m->flows[i].tcp == NIL && (rc = attach_tcp(m, i, err)) < 0)
