@@ -343,10 +343,6 @@ int cmd_probe(int argc, char **argv)
     c.select = sel;
 
     cmd_fsel_apply(&fsel, &c);
-    if (ex.c.ndests && !c.stats_records) { /* RFC 7011 §4.1/§4.2, periodically to collectors */
-        c.stats_records = 1;
-        c.stats_ns = 60ull * 1000000000u;
-    }
     struct ns_probe_sink xs = {ns_exporter_sink, NULL, cmd_exporter_opt};
     if (cmd_export_start(&ex, "probe", c.observation_domain)) {
         xs.ctx = ex.x;

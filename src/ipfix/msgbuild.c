@@ -133,7 +133,9 @@ int ns_msgb_typeinfo(struct ns_msgb *b, struct ns_error *err)
      * can decode netsift's enterprise elements by name and type before it
      * meets a template that uses them (typeinfo.h). */
     int rc = ns_msgb_flush(b, err);
-    int next = 0, total = ns_typeinfo_count();
+    /* `next` walks the table's slots (reverse slots without a name
+     * included), not the records: run until the encoder has seen them all */
+    int next = 0, total = ns_typeinfo_slots();
     while (rc == NS_OK && next < total) {
         rc = begin(b, err);
         int n = rc < 0 ? rc : ns_typeinfo_encode(&b->m, &next);

@@ -349,7 +349,7 @@ static void first_last(uint64_t *first, uint64_t *last, uint64_t a, uint64_t b)
 /* Remove flow `i` without a record: its packets are left out, counted
  * (draft-molina-flow-selection-00 §3.2: records dropped, with the
  * packets/octets in them and the first/last packet and event times). */
-static void flow_evict(struct ns_meter *m, uint32_t i)
+__attribute__((noinline)) static void flow_evict(struct ns_meter *m, uint32_t i)
 {
     struct ns_flow *f = &m->flows[i];
     struct ns_meter_fsel *fs = &m->st.fs;
@@ -365,8 +365,8 @@ static void flow_evict(struct ns_meter *m, uint32_t i)
 }
 
 /* Packets left out before any flow (refused admission). */
-static void ignore(struct ns_meter *m, uint64_t pkts, uint64_t octets, uint64_t first,
-                   uint64_t last)
+__attribute__((noinline, cold)) static void ignore(struct ns_meter *m, uint64_t pkts,
+                                                   uint64_t octets, uint64_t first, uint64_t last)
 {
     struct ns_meter_fsel *fs = &m->st.fs;
     fs->ign_pkts += pkts;
@@ -613,7 +613,8 @@ static int create(struct ns_meter *m, const struct ns_flow_key *k, uint32_t h, i
 }
 
 /* Give flow `i` TCP state, evicting a TCP flow when the pool is empty. */
-static int attach_tcp(struct ns_meter *m, uint32_t i, struct ns_error *err)
+__attribute__((noinline)) static int attach_tcp(struct ns_meter *m, uint32_t i,
+                                                struct ns_error *err)
 {
     if (m->tcp_free == NIL && m->tcp_hwm < m->cfg.max_tcp) {
         m->tcp[m->tcp_hwm].next_free = NIL;
@@ -640,7 +641,8 @@ static int attach_tcp(struct ns_meter *m, uint32_t i, struct ns_error *err)
     return 0;
 }
 
-static int attach_seq(struct ns_meter *m, struct ns_flow *f, enum ns_seq_kind kind)
+__attribute__((noinline)) static int attach_seq(struct ns_meter *m, struct ns_flow *f,
+                                                enum ns_seq_kind kind)
 {
     if (m->seq_free == NIL && m->seq_hwm < m->cfg.max_seq) {
         m->seq[m->seq_hwm].next_free = NIL;
@@ -672,7 +674,7 @@ static void touch(struct ns_meter *m, uint32_t i)
     due_at(m, m->now + idle_timeout(m, f->cls));
 }
 
-static void start_linger(struct ns_meter *m, uint32_t i)
+__attribute__((noinline)) static void start_linger(struct ns_meter *m, uint32_t i)
 {
     struct ns_flow *f = &m->flows[i];
     list_remove(m, &m->idle[f->cls], i, 0);
@@ -845,13 +847,39 @@ void ns_meter_hint_flow(const struct ns_meter *m, const struct ns_meter_prep *pr
     }
 }
 
+/* Out of line and cold: the packet path of a meter without a policy
+ * stays as it was (and inlinable) with this exit. */
+__attribute__((noinline, cold)) static int not_admitted(struct ns_meter *m, const struct ns_pkt *p,
+                                                        const struct ns_flow_bulk *pending)
+{
+    uint64_t t = p->ts_ns, n = pending->pkts;
+    ignore(m, 1 + n, p->ip_len + pending->octets,
+           n && pending->first_ns < t ? pending->first_ns : t,
+           n && pending->last_ns > t ? pending->last_ns : t);
+    return 0;
+}
+
 int ns_meter_packet(struct ns_meter *m, const struct ns_pkt *p, struct ns_error *err)
 {
     return ns_meter_packet_prepared(m, p, NULL, err);
 }
 
+static int packet_prepared(struct ns_meter *m, const struct ns_pkt *p,
+                           const struct ns_meter_prep *pr, struct ns_error *err);
+
 int ns_meter_packet_prepared(struct ns_meter *m, const struct ns_pkt *p,
                              const struct ns_meter_prep *pr, struct ns_error *err)
+{
+    return packet_prepared(m, p, pr, err);
+}
+
+/* The packet path, inlined into both entry points below: a batch loop in
+ * this file keeps it in one piece, whatever the compiler decides about
+ * inlining across files. */
+__attribute__((always_inline)) static inline int packet_prepared(struct ns_meter *m,
+                                                                 const struct ns_pkt *p,
+                                                                 const struct ns_meter_prep *pr,
+                                                                 struct ns_error *err)
 {
     int rc;
     m->st.packets++;
@@ -941,13 +969,8 @@ int ns_meter_packet_prepared(struct ns_meter *m, const struct ns_pkt *p,
     int dir;
     if ((rc = get_flow(m, p, k, h, side, tcp_hdr, p->ip_len + pending.octets, &i, &dir, err)) < 0)
         return rc;
-    if (i == NIL) { /* not admitted: the packet and what it brought are left out */
-        uint64_t t = p->ts_ns, n = pending.pkts;
-        ignore(m, 1 + n, p->ip_len + pending.octets,
-               n && pending.first_ns < t ? pending.first_ns : t,
-               n && pending.last_ns > t ? pending.last_ns : t);
-        return 0;
-    }
+    if (i == NIL) /* not admitted: the packet and what it brought are left out */
+        return not_admitted(m, p, &pending);
     if (tcp_hdr && m->flows[i].tcp == NIL && (rc = attach_tcp(m, i, err)) < 0)
         return rc;
     struct ns_flow *f = &m->flows[i];
@@ -972,6 +995,28 @@ int ns_meter_packet_prepared(struct ns_meter *m, const struct ns_pkt *p,
                 }
             }
         }
+    }
+    return 0;
+}
+
+int ns_meter_batch(struct ns_meter *m, const struct ns_pkt *pkts, const struct ns_meter_prep *prep,
+                   uint32_t n, struct ns_error *err)
+{
+    /* Cache hints run ahead of metering: bucket HINT_B packets ahead,
+     * flow entry HINT_F ahead (meter.h). */
+    enum { HINT_B = 12, HINT_F = 6 };
+    for (uint32_t i = 0; i < HINT_B && i < n; i++)
+        ns_meter_hint_bucket(m, &prep[i]);
+    for (uint32_t i = 0; i < HINT_F && i < n; i++)
+        ns_meter_hint_flow(m, &prep[i]);
+    for (uint32_t i = 0; i < n; i++) {
+        if (i + HINT_B < n)
+            ns_meter_hint_bucket(m, &prep[i + HINT_B]);
+        if (i + HINT_F < n)
+            ns_meter_hint_flow(m, &prep[i + HINT_F]);
+        int rc = packet_prepared(m, &pkts[i], &prep[i], err);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }

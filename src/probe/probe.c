@@ -133,8 +133,8 @@ static void *reader_main(void *arg)
 
 /* The statistics options records (fsel/optrec.h), to the file and to
  * every sink that takes them. */
-static int write_stats(struct sink_ctx *s, const struct ns_meter *m, uint64_t first_ns,
-                       struct ns_error *err)
+__attribute__((noinline, cold)) static int write_stats(struct sink_ctx *s, const struct ns_meter *m,
+                                                       uint64_t first_ns, struct ns_error *err)
 {
     const struct ns_probe_config *c = s->c;
     struct ns_fsel_meter_report mr;
@@ -208,20 +208,8 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
 
     for (;;) {
         struct ns_batch *b = ns_batch_take_full(&rd.ring);
-        /* Cache hints run ahead of metering: bucket HINT_B packets ahead,
-         * flow entry HINT_F ahead (meter.h). */
-        enum { HINT_B = 12, HINT_F = 6 };
-        for (uint32_t i = 0; i < HINT_B && i < b->n; i++)
-            ns_meter_hint_bucket(m, &b->prep[i]);
-        for (uint32_t i = 0; i < HINT_F && i < b->n; i++)
-            ns_meter_hint_flow(m, &b->prep[i]);
-        for (uint32_t i = 0; i < b->n && rc >= 0; i++) {
-            if (i + HINT_B < b->n)
-                ns_meter_hint_bucket(m, &b->prep[i + HINT_B]);
-            if (i + HINT_F < b->n)
-                ns_meter_hint_flow(m, &b->prep[i + HINT_F]);
-            rc = ns_meter_packet_prepared(m, &b->pkts[i], &b->prep[i], err);
-        }
+        /* the packet loop with its cache hints lives in the meter (meter.h) */
+        rc = ns_meter_batch(m, b->pkts, b->prep, b->n, err);
         if (b->clock_ns && rc >= 0)
             rc = ns_meter_advance(m, b->clock_ns, err);
         if (c->stats_records && b->n) { /* per batch, not per packet */
