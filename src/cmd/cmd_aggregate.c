@@ -6,6 +6,7 @@
 
 #include "analysis/aggregate.h"
 #include "analysis/estimate.h"
+#include "fsel/optrec.h"
 #include "cmd/cmd.h"
 #include "cmd/sink.h"
 
@@ -108,11 +109,17 @@ int cmd_aggregate(int argc, char **argv)
     char fbuf[600];
     cmd_sink_open(&sink, "aggregate", &so, default_fields(&ao.key, keys, fbuf, sizeof fbuf));
     struct ctx c = {agg, &sink, {.on = estimate}};
-    int status = cmd_each_record("aggregate", &in, filter, add, &c);
+    /* what the flow selection left out (fsel/optrec.h), told with the totals */
+    struct ns_fsel_report *rep = calloc(1, sizeof *rep);
+    if (!rep)
+        cmd_die("aggregate", "out of memory");
+    int status = cmd_each_record_opts("aggregate", &in, filter, add, &c, cmd_fsel_report_opt, rep);
     if (ns_agg_flush(agg, cmd_sink_emit, &sink, &err) < 0)
         cmd_die("aggregate", "%s", err.msg);
     status |= cmd_sink_close(&sink);
     cmd_estimate_report("aggregate", &c.est);
+    ns_fsel_print_left_out(rep, stderr);
+    free(rep);
     ns_agg_destroy(agg);
     ns_filter_free(filter);
     free(in.paths);

@@ -25,7 +25,9 @@ static void help(FILE *out)
           "  --loss P           upstream loss probability per TCP segment/RTP packet (0.002)\n"
           "  --down-loss P      downstream loss probability per TCP segment (0.001)\n"
           "  --reorder P        reordering probability per TCP segment (0.002)\n"
-          "  --truth FILE       write the ground truth JSON there instead of stderr\n",
+          "  --truth FILE       write the ground truth JSON there instead of stderr\n"
+          "  --heavy-tail A     bulk TCP transfers of Pareto(A) segments (xmin 20, at\n"
+          "                     most 200000): a few flows carry much of the volume\n",
           out);
 }
 
@@ -43,18 +45,23 @@ int cmd_gen(int argc, char **argv)
     struct ns_gen_config c;
     ns_gen_config_default(&c);
     const char *out = NULL, *truth_path = NULL;
-    enum { O_FLOWS = 256, O_SEED, O_ACTIVE, O_RATE, O_SNAP, O_LOSS, O_DLOSS, O_REORDER, O_TRUTH };
-    static const struct option opts[] = {{"flows", 1, 0, O_FLOWS},
-                                         {"seed", 1, 0, O_SEED},
-                                         {"active", 1, 0, O_ACTIVE},
-                                         {"rate", 1, 0, O_RATE},
-                                         {"snaplen", 1, 0, O_SNAP},
-                                         {"loss", 1, 0, O_LOSS},
-                                         {"down-loss", 1, 0, O_DLOSS},
-                                         {"reorder", 1, 0, O_REORDER},
-                                         {"truth", 1, 0, O_TRUTH},
-                                         {"help", 0, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    enum {
+        O_FLOWS = 256,
+        O_SEED,
+        O_ACTIVE,
+        O_RATE,
+        O_SNAP,
+        O_LOSS,
+        O_DLOSS,
+        O_REORDER,
+        O_TRUTH,
+        O_HEAVY
+    };
+    static const struct option opts[] = {
+        {"flows", 1, 0, O_FLOWS},      {"seed", 1, 0, O_SEED},       {"active", 1, 0, O_ACTIVE},
+        {"rate", 1, 0, O_RATE},        {"snaplen", 1, 0, O_SNAP},    {"loss", 1, 0, O_LOSS},
+        {"down-loss", 1, 0, O_DLOSS},  {"reorder", 1, 0, O_REORDER}, {"truth", 1, 0, O_TRUTH},
+        {"heavy-tail", 1, 0, O_HEAVY}, {"help", 0, 0, 'h'},          {0, 0, 0, 0}};
     int o;
     uint64_t v;
     while ((o = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
@@ -100,6 +107,13 @@ int cmd_gen(int argc, char **argv)
         case O_TRUTH:
             truth_path = optarg;
             break;
+        case O_HEAVY: {
+            char *end;
+            c.pareto_alpha = strtod(optarg, &end);
+            if (*end || !(c.pareto_alpha >= 0.5 && c.pareto_alpha <= 5))
+                cmd_die("gen", "--heavy-tail wants a Pareto shape 0.5..5, not '%s'", optarg);
+            break;
+        }
         default:
             help(stderr);
             return 2;

@@ -9,56 +9,58 @@
 
 #include "cmd/cmd.h"
 #include "cmd/export_opts.h"
+#include "cmd/fsel_opts.h"
 #include "cmd/report_opts.h"
 #include "probe/probe.h"
 
 static void help(FILE *out)
 {
-    fputs("usage: netsift probe -r FILE [FILE...] [-w OUT] [options] [--] [capture filter]\n"
-          "       netsift probe -i IFACE [-i IFACE...] [-w OUT] [options] [--] [capture filter]\n"
-          "\n"
-          "Meters the packets of pcap/pcapng files into biflow records (RFC 5103) and\n"
-          "writes them as an IPFIX file (RFC 5655). Files are read in the order given;\n"
-          "'-r -' reads a capture from standard input. A tcpdump-style capture filter may\n"
-          "follow the options (put '--' before it when a word could be a file name).\n"
-          "\n"
-          "  -r FILE          input capture (repeatable; further file names may follow)\n"
-          "  -w OUT           IPFIX output file, '-' for stdout (the default when stdout\n"
-          "                   is not a terminal); '.zst' suffix or --zstd compresses\n"
-          "  --zstd[=LEVEL]   compress the output with zstd (level 1-19, default 3)\n"
-          "  --status SEC     status interval (active timeout): a flow alive longer is\n"
-          "                   reported every SEC seconds, counters as deltas (default 60,\n"
-          "                   like argus -S; 0 = off)\n"
-          "  --idle SEC       idle timeout for non-TCP flows (default 30, like argus)\n"
-          "  --tcp-idle SEC   idle timeout for TCP flows (default 60); a TCP flow that\n"
-          "                   ended (FIN both ways, or RST) is reported 3 s later\n"
-          "  --max-flows N    flow cache budget (default 65536), reserved at start and\n"
-          "                   used as flows arrive (about 0.3 KB per flow, 0.7 KB for\n"
-          "                   TCP); when full, a closed TCP flow or else the least recently\n"
-          "                   used flow is exported early (flowEndReason 5,\n"
-          "                   lackOfResources) and counted; nothing is lost\n"
-          "  --domain N       IPFIX observation domain id (default 0)\n"
-          "  --select SPEC    packet selection (PSAMP, RFC 5475) in front of the meter;\n"
-          "                   repeat to chain selectors, each seeing what the one before\n"
-          "                   selected: count:1/100, time:1ms/100ms, nofn:10/1000,\n"
-          "                   random:p=0.01, size:z=1500, hash:bob,frac=0.01,\n"
-          "                   match:'tcp and port 179', iface:1 (netsift-select(7));\n"
-          "                   records then carry samplingProbability\n" CMD_REPORT_HELP
-              CMD_EXPORT_HELP "live capture (runs until SIGINT/SIGTERM, then flushes every flow):\n"
-          "  -i IFACE         capture on IFACE, promiscuous (repeatable)\n"
-          "  --capture tpacket|pcap  AF_PACKET TPACKET_V3 ring (default) or libpcap\n"
-          "  --ring-blocks N  ring blocks per interface (default 64)\n"
-          "  --block-size KIB ring block size in KiB, a power of two (default 1024)\n"
-          "  --block-timeout MS  hand over a partly filled block after MS (default 100)\n"
-          "  --snaplen N      bytes kept of each frame (default 65535)\n"
-          "  --duration SEC   stop after SEC;  --count N  stop after N packets\n"
-          "  -q               no summary on stderr\n"
-          "  -h, --help       this text\n"
-          "\n"
-          "Times take a unit: 500ms, 5s, 2m, 1h. The summary on stderr counts packets,\n"
-          "flows, records by end reason and malformed packets by reason.\n"
-          "Example: netsift probe -r trace.pcap -w flows.ipfix -- tcp port 443\n",
-          out);
+    fputs(
+        "usage: netsift probe -r FILE [FILE...] [-w OUT] [options] [--] [capture filter]\n"
+        "       netsift probe -i IFACE [-i IFACE...] [-w OUT] [options] [--] [capture filter]\n"
+        "\n"
+        "Meters the packets of pcap/pcapng files into biflow records (RFC 5103) and\n"
+        "writes them as an IPFIX file (RFC 5655). Files are read in the order given;\n"
+        "'-r -' reads a capture from standard input. A tcpdump-style capture filter may\n"
+        "follow the options (put '--' before it when a word could be a file name).\n"
+        "\n"
+        "  -r FILE          input capture (repeatable; further file names may follow)\n"
+        "  -w OUT           IPFIX output file, '-' for stdout (the default when stdout\n"
+        "                   is not a terminal); '.zst' suffix or --zstd compresses\n"
+        "  --zstd[=LEVEL]   compress the output with zstd (level 1-19, default 3)\n"
+        "  --status SEC     status interval (active timeout): a flow alive longer is\n"
+        "                   reported every SEC seconds, counters as deltas (default 60,\n"
+        "                   like argus -S; 0 = off)\n"
+        "  --idle SEC       idle timeout for non-TCP flows (default 30, like argus)\n"
+        "  --tcp-idle SEC   idle timeout for TCP flows (default 60); a TCP flow that\n"
+        "                   ended (FIN both ways, or RST) is reported 3 s later\n"
+        "  --max-flows N    flow cache budget (default 65536), reserved at start and\n"
+        "                   used as flows arrive (about 0.3 KB per flow, 0.7 KB for\n"
+        "                   TCP); when full, a closed TCP flow or else the least recently\n"
+        "                   used flow is exported early (flowEndReason 5,\n"
+        "                   lackOfResources) and counted; nothing is lost\n"
+        "  --domain N       IPFIX observation domain id (default 0)\n"
+        "  --select SPEC    packet selection (PSAMP, RFC 5475) in front of the meter;\n"
+        "                   repeat to chain selectors, each seeing what the one before\n"
+        "                   selected: count:1/100, time:1ms/100ms, nofn:10/1000,\n"
+        "                   random:p=0.01, size:z=1500, hash:bob,frac=0.01,\n"
+        "                   match:'tcp and port 179', iface:1 (netsift-select(7));\n"
+        "                   records then carry samplingProbability\n" CMD_REPORT_HELP CMD_FSEL_HELP
+            CMD_EXPORT_HELP "live capture (runs until SIGINT/SIGTERM, then flushes every flow):\n"
+        "  -i IFACE         capture on IFACE, promiscuous (repeatable)\n"
+        "  --capture tpacket|pcap  AF_PACKET TPACKET_V3 ring (default) or libpcap\n"
+        "  --ring-blocks N  ring blocks per interface (default 64)\n"
+        "  --block-size KIB ring block size in KiB, a power of two (default 1024)\n"
+        "  --block-timeout MS  hand over a partly filled block after MS (default 100)\n"
+        "  --snaplen N      bytes kept of each frame (default 65535)\n"
+        "  --duration SEC   stop after SEC;  --count N  stop after N packets\n"
+        "  -q               no summary on stderr\n"
+        "  -h, --help       this text\n"
+        "\n"
+        "Times take a unit: 500ms, 5s, 2m, 1h. The summary on stderr counts packets,\n"
+        "flows, records by end reason and malformed packets by reason.\n"
+        "Example: netsift probe -r trace.pcap -w flows.ipfix -- tcp port 443\n",
+        out);
 }
 
 struct ui {
@@ -253,7 +255,9 @@ int cmd_probe(int argc, char **argv)
                                          {"help", 0, 0, 'h'},
                                          LIVE_OPTIONS,
                                          CMD_REPORT_LONGOPTS,
+                                         CMD_FSEL_LONGOPTS,
                                          {0, 0, 0, 0}};
+    struct cmd_fsel fsel = {0};
     struct cmd_export ex;
     cmd_export_init(&ex);
     struct cmd_report rep;
@@ -310,7 +314,8 @@ int cmd_probe(int argc, char **argv)
             break;
         default:
             if (cmd_export_option(&ex, "probe", o, optarg) ||
-                cmd_report_option(&rep, "probe", o, optarg))
+                cmd_report_option(&rep, "probe", o, optarg) ||
+                cmd_fsel_option(&fsel, &c, o, optarg))
                 break;
             help(stderr);
             return 2;
@@ -344,6 +349,9 @@ int cmd_probe(int argc, char **argv)
     c.select = sel;
 
     if (rep.on) { /* PSAMP packet reports instead of flows */
+        if (fsel.any)
+            cmd_die("probe", "flow cache and export policies apply to flow records, not to "
+                             "packet reports (--report)");
         if (ifs.n)
             cmd_die("probe", "--report reads capture files (-r); live capture is not done yet");
         int status = cmd_report_run(&rep, "probe", in.paths, in.n, bpf, sel, out, zstd,
@@ -355,7 +363,8 @@ int cmd_probe(int argc, char **argv)
         return status;
     }
 
-    struct ns_probe_sink xs = {ns_exporter_sink, NULL};
+    cmd_fsel_apply(&fsel, &c);
+    struct ns_probe_sink xs = {ns_exporter_sink, NULL, cmd_exporter_opt};
     if (cmd_export_start(&ex, "probe", c.observation_domain)) {
         xs.ctx = ex.x;
         c.sinks = &xs;
@@ -375,7 +384,9 @@ int cmd_probe(int argc, char **argv)
         summary(&st);
         if (sel)
             select_summary(sel);
+        cmd_fsel_summary(&fsel, &c, &st);
     }
+    cmd_fsel_free(&fsel);
     if (rc < 0)
         fprintf(stderr, "netsift probe: %s\n", err.msg);
     ns_sel_chain_free(sel);

@@ -40,6 +40,8 @@ struct ring {
     size_t filled, taken; /* batches published / handed back (counters) */
     int stop;             /* the consumer quits early */
     const struct cmd_inputs *in;
+    ns_ipfix_opt_fn opt_fn; /* options records, called on the reading thread */
+    void *opt_ctx;
     struct batch b[NBATCH];
 };
 
@@ -81,6 +83,8 @@ static void *reader(void *arg)
             publish(q);
             continue;
         }
+        if (q->opt_fn)
+            ns_ipfix_reader_on_options(r, q->opt_fn, q->opt_ctx);
         for (;;) {
             int rc = 1;
             while (b->n < BATCH && (rc = ns_ipfix_reader_next(r, &b->r[b->n], &b->err)) == 1)
@@ -112,6 +116,14 @@ int cmd_each_record(const char *cmd, const struct cmd_inputs *in, const struct n
                     int (*fn)(void *ctx, const struct ns_record *r, struct ns_error *err),
                     void *ctx)
 {
+    return cmd_each_record_opts(cmd, in, filter, fn, ctx, NULL, NULL);
+}
+
+int cmd_each_record_opts(const char *cmd, const struct cmd_inputs *in,
+                         const struct ns_filter *filter,
+                         int (*fn)(void *ctx, const struct ns_record *r, struct ns_error *err),
+                         void *ctx, ns_ipfix_opt_fn opt_fn, void *opt_ctx)
+{
     if (!in->n)
         return 0;
     struct ring *q = calloc(1, sizeof *q);
@@ -120,6 +132,8 @@ int cmd_each_record(const char *cmd, const struct cmd_inputs *in, const struct n
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->cv, NULL);
     q->in = in;
+    q->opt_fn = opt_fn;
+    q->opt_ctx = opt_ctx;
     pthread_t th;
     if (pthread_create(&th, NULL, reader, q) != 0)
         cmd_die(cmd, "cannot start the reading thread");

@@ -133,3 +133,9 @@ int cmd_export_finish(struct cmd_export *e, const char *cmd, int quiet)
     }
     return dropped;
 }
+
+int cmd_exporter_opt(void *x, uint16_t tid, uint16_t scope_count, const struct ns_field_spec *f,
+                     uint16_t n, const uint8_t *rec, struct ns_error *err)
+{
+    return ns_exporter_opt(x, tid, scope_count, f, n, rec, err);
+}

@@ -65,6 +65,9 @@ void cmd_export_init(struct cmd_export *e);
 const struct option *cmd_export_longopts(const struct option *own);
 /* 1 when `opt` was an export option (dies on a bad value), else 0. */
 int cmd_export_option(struct cmd_export *e, const char *cmd, int opt, const char *arg);
+/* ns_exporter_opt for a probe sink (probe.h: ctx is the exporter). */
+int cmd_exporter_opt(void *x, uint16_t tid, uint16_t scope_count, const struct ns_field_spec *f,
+                     uint16_t n, const uint8_t *rec, struct ns_error *err);
 /* Start exporting (dies on failure); 0 when no --export was given. */
 int cmd_export_start(struct cmd_export *e, const char *cmd, uint32_t obs_domain);
 /* Deliver what is left, close, print one summary line per collector.

@@ -1,6 +1,7 @@
 #include "cmd/sink.h"
 
 #include "analysis/estimate.h"
+#include "fsel/optrec.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -116,4 +117,10 @@ void cmd_estimate_report(const char *cmd, const struct cmd_estimate *e)
                 "--estimate from the original records)",
                 e->unknown);
     fputc('\n', stderr);
+}
+
+void cmd_fsel_report_opt(void *ctx, const struct ns_tmpl *t, const uint8_t *rec, size_t len,
+                         uint32_t domain)
+{
+    ns_fsel_report_add(ctx, t, rec, len, domain);
 }

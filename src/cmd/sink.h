@@ -62,6 +62,17 @@ int cmd_each_record(const char *cmd, const struct cmd_inputs *in, const struct n
                     int (*fn)(void *ctx, const struct ns_record *r, struct ns_error *err),
                     void *ctx);
 
+/* The same, also passing every options record to opt_fn (on the reading
+ * thread; what it fills may be read once this returns). */
+int cmd_each_record_opts(const char *cmd, const struct cmd_inputs *in,
+                         const struct ns_filter *filter,
+                         int (*fn)(void *ctx, const struct ns_record *r, struct ns_error *err),
+                         void *ctx, ns_ipfix_opt_fn opt_fn, void *opt_ctx);
+
+/* opt_fn for cmd_each_record_opts: ctx is a struct ns_fsel_report. */
+void cmd_fsel_report_opt(void *ctx, const struct ns_tmpl *t, const uint8_t *rec, size_t len,
+                         uint32_t domain);
+
 /* --estimate: renormalise sampled records before they merge. */
 struct cmd_estimate {
     int on;

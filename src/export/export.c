@@ -381,3 +381,16 @@ int ns_exporter_close(struct ns_exporter *x, struct ns_export_dest_stats *st, st
     free(x);
     return rc;
 }
+
+int ns_exporter_opt(struct ns_exporter *x, uint16_t tid, uint16_t scope_count,
+                    const struct ns_field_spec *f, uint16_t n, const uint8_t *rec,
+                    struct ns_error *err)
+{
+    /* every destination is its own stream: its own template announcement */
+    for (size_t i = 0; i < x->n; i++) {
+        int rc = ns_msgb_opt(x->d[i].b, tid, scope_count, f, n, rec, err);
+        if (rc < 0)
+            return rc;
+    }
+    return NS_OK;
+}

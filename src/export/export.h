@@ -109,6 +109,14 @@ void ns_exporter_stats(const struct ns_exporter *x, size_t i, struct ns_export_d
  * counts.  Frees x always. */
 int ns_exporter_close(struct ns_exporter *x, struct ns_export_dest_stats *st, struct ns_error *err);
 
+/* An options record to every destination (template registered and sent
+ * on first use, and again with the others on refresh): e.g. the metering
+ * and flow selection statistics of fsel/optrec.h. */
+struct ns_field_spec;
+int ns_exporter_opt(struct ns_exporter *x, uint16_t tid, uint16_t scope_count,
+                    const struct ns_field_spec *f, uint16_t n, const uint8_t *rec,
+                    struct ns_error *err);
+
 /* Record sink adaptor (meter.h ns_record_sink signature). */
 int ns_exporter_sink(void *x, const struct ns_record *r, struct ns_error *err);
 

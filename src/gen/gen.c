@@ -6,6 +6,7 @@
 #include "gen/gen.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,6 +361,11 @@ static void start_flow(struct gen *g, struct gflow *f, uint64_t t)
         f->phase = P_SYN;
         f->req_len = (uint16_t)rng_range(r, 200, 900);
         f->remaining = f->type == G_TCP_BULK ? rng_range(r, 20, 400) : rng_range(r, 1, 6);
+        if (f->type == G_TCP_BULK && g->cfg->pareto_alpha > 0) {
+            /* Pareto(alpha, 20) by inversion: 20 / U^(1/alpha), U in (0, 1] */
+            double x = 20.0 / pow(1.0 - ns_rng_unit(r), 1.0 / g->cfg->pareto_alpha);
+            f->remaining = x > 200000 ? 200000 : (uint32_t)x;
+        }
         break;
     case G_DNS:
         g->truth->udp_flows++;

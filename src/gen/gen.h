@@ -41,6 +41,11 @@ struct ns_gen_config {
     double upstream_loss;   /* probability per TCP data segment / RTP packet */
     double downstream_loss; /* probability per TCP data segment */
     double reorder;         /* probability per pair of TCP data segments */
+    /* Heavy-tailed volumes: > 0 draws the data segments of a bulk TCP
+     * transfer from a Pareto law of this shape (xmin 20, at most 200000)
+     * instead of 20..400 uniformly; with a shape near 1 a few flows carry
+     * a large share of the volume (elephants for flow selection tests). */
+    double pareto_alpha;
 };
 
 /* What was written, for tests to check the meter against. */

@@ -115,6 +115,9 @@ int ns_ipfix_dec_next(struct ns_ipfix_dec *d, struct ns_record *out, struct ns_e
                 if (d->t->options) {
                     /* walked (validated) and counted, not delivered */
                     d->st.skipped_records++;
+                    if (d->on_opt)
+                        d->on_opt(d->opt_ctx, d->t, d->set.body + d->pos - used, used,
+                                  d->hdr.obs_domain);
                     continue;
                 }
                 d->st.records++;

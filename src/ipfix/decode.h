@@ -43,6 +43,11 @@ struct ns_ipfix_stats {
     uint64_t raw_records;     /* records handed over whole (raw_want) */
 };
 
+/* Called with each options record walked (template, its bytes, the
+ * message's observation domain): e.g. fsel/optrec.h statistics. */
+typedef void (*ns_ipfix_opt_fn)(void *ctx, const struct ns_tmpl *t, const uint8_t *rec, size_t len,
+                                uint32_t obs_domain);
+
 struct ns_ipfix_dec {
     struct ns_tmpl_store *store;
     uint32_t session;
@@ -64,6 +69,8 @@ struct ns_ipfix_dec {
     int t_raw; /* raw_want(t) of the current set */
     const uint8_t *raw;
     size_t raw_len;
+    ns_ipfix_opt_fn on_opt; /* NULL: options records are only counted */
+    void *opt_ctx;
     struct ns_field_spec fields[NS_TMPL_MAX_FIELDS];
 };
 

@@ -65,6 +65,11 @@ int ns_ipfix_writer_register(struct ns_ipfix_writer *w, uint16_t tid, uint16_t s
                              const struct ns_field_spec *f, uint16_t n, struct ns_error *err);
 int ns_ipfix_writer_add_raw(struct ns_ipfix_writer *w, int idx, const uint8_t *rec, size_t len,
                             uint32_t time_s, struct ns_error *err);
+/* Add an options record (msgbuild.h ns_msgb_opt: the template is
+ * registered and written on first use). */
+int ns_ipfix_writer_opt(struct ns_ipfix_writer *w, uint16_t tid, uint16_t scope_count,
+                        const struct ns_field_spec *f, uint16_t n, const uint8_t *rec,
+                        struct ns_error *err);
 /* Write out the current message now (e.g. on a timer when live). */
 int ns_ipfix_writer_flush(struct ns_ipfix_writer *w, struct ns_error *err);
 /* Flush, close, free (always).  Returns the first error. */
@@ -85,6 +90,8 @@ const struct ns_ipfix_stats *ns_ipfix_reader_stats(const struct ns_ipfix_reader 
  * message's offset in the (uncompressed) stream. */
 const struct ns_msg_hdr *ns_ipfix_reader_header(const struct ns_ipfix_reader *r);
 uint64_t ns_ipfix_reader_msg_offset(const struct ns_ipfix_reader *r);
+/* Have options records passed to fn as they are read (decode.h). */
+void ns_ipfix_reader_on_options(struct ns_ipfix_reader *r, ns_ipfix_opt_fn fn, void *ctx);
 void ns_ipfix_reader_close(struct ns_ipfix_reader *r);
 
 #endif

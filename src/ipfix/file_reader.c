@@ -119,6 +119,12 @@ uint64_t ns_ipfix_reader_msg_offset(const struct ns_ipfix_reader *r)
     return r->msg_off;
 }
 
+void ns_ipfix_reader_on_options(struct ns_ipfix_reader *r, ns_ipfix_opt_fn fn, void *ctx)
+{
+    r->dec.on_opt = fn;
+    r->dec.opt_ctx = ctx;
+}
+
 void ns_ipfix_reader_close(struct ns_ipfix_reader *r)
 {
     if (!r)

@@ -99,6 +99,19 @@ int ns_ipfix_writer_add_raw(struct ns_ipfix_writer *w, int idx, const uint8_t *r
     return rc == NS_EIO ? sticky(w, rc, err) : rc;
 }
 
+int ns_ipfix_writer_opt(struct ns_ipfix_writer *w, uint16_t tid, uint16_t scope_count,
+                        const struct ns_field_spec *f, uint16_t n, const uint8_t *rec,
+                        struct ns_error *err)
+{
+    if (w->failed) {
+        if (err)
+            *err = w->ferr;
+        return w->failed;
+    }
+    int rc = ns_msgb_opt(w->b, tid, scope_count, f, n, rec, err);
+    return rc == NS_EIO ? sticky(w, rc, err) : rc;
+}
+
 int ns_ipfix_writer_close(struct ns_ipfix_writer *w, struct ns_error *err)
 {
     if (!w)

@@ -134,7 +134,9 @@ int ns_msgb_typeinfo(struct ns_msgb *b, struct ns_error *err)
      * can decode netsift's enterprise elements by name and type before it
      * meets a template that uses them (typeinfo.h). */
     int rc = ns_msgb_flush(b, err);
-    int next = 0, total = ns_typeinfo_count();
+    /* `next` walks the table's slots (reverse slots without a name
+     * included), not the records: run until the encoder has seen them all */
+    int next = 0, total = ns_typeinfo_slots();
     while (rc == NS_OK && next < total) {
         rc = begin(b, err);
         int n = rc < 0 ? rc : ns_typeinfo_encode(&b->m, &next);
@@ -311,6 +313,23 @@ int ns_msgb_raw_add(struct ns_msgb *b, int idx, const uint8_t *rec, size_t len, 
     if (time_s > b->export_time)
         b->export_time = time_s;
     return b->one_per_msg && o->scope_count == 0 ? ns_msgb_flush(b, err) : NS_OK;
+}
+
+int ns_msgb_opt_find(const struct ns_msgb *b, uint16_t tid)
+{
+    for (int i = 0; i < b->nopt; i++)
+        if (b->opt[i].tid == tid)
+            return i;
+    return -1;
+}
+
+int ns_msgb_opt(struct ns_msgb *b, uint16_t tid, uint16_t scope_count,
+                const struct ns_field_spec *f, uint16_t n, const uint8_t *rec, struct ns_error *err)
+{
+    int idx = ns_msgb_opt_find(b, tid);
+    if (idx < 0 && (idx = ns_msgb_opt_register(b, tid, scope_count, f, n, err)) < 0)
+        return idx;
+    return ns_msgb_opt_add(b, idx, rec, err);
 }
 
 int ns_msgb_opt_add(struct ns_msgb *b, int idx, const uint8_t *rec, struct ns_error *err)

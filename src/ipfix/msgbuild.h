@@ -103,6 +103,14 @@ int ns_msgb_raw_add(struct ns_msgb *b, int idx, const uint8_t *rec, size_t len, 
 
 /* 1 when the registered template idx is an options template. */
 int ns_msgb_raw_options(const struct ns_msgb *b, int idx);
+/* Index of the registered options template `tid`, or -1. */
+int ns_msgb_opt_find(const struct ns_msgb *b, uint16_t tid);
+/* Register `tid` on first use (f, n, scope_count; at most 32 fields),
+ * then add the options record `rec`: for producers that send a few
+ * records of several templates (flow selection counters, fsel/). */
+int ns_msgb_opt(struct ns_msgb *b, uint16_t tid, uint16_t scope_count,
+                const struct ns_field_spec *f, uint16_t n, const uint8_t *rec,
+                struct ns_error *err);
 
 /* Data records in the message in formation (0: none open). */
 uint32_t ns_msgb_pending(const struct ns_msgb *b);

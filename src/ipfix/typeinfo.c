@@ -93,6 +93,11 @@ int ns_typeinfo_encode(struct ns_msg_enc *e, int *next)
     return n;
 }
 
+int ns_typeinfo_slots(void)
+{
+    return entry_count();
+}
+
 int ns_typeinfo_count(void)
 {
     int n = 0;

@@ -29,10 +29,13 @@
  * `e`, as many as fit.  Advances *next; returns the number of records
  * written (so the caller can count them in the sequence number), or
  * NS_EFULL when not even the first fits an empty message.  The caller
- * flushes and calls again while *next < ns_typeinfo_count(). */
+ * flushes and calls again while *next < ns_typeinfo_slots(). */
 int ns_typeinfo_encode(struct ns_msg_enc *e, int *next);
 
 /* How many type records ns_typeinfo_encode() writes. */
+/* Slots of the encoder's table (the `next` cursor's end): records and the
+ * empty reverse slots of elements that have no reverse. */
+int ns_typeinfo_slots(void);
 int ns_typeinfo_count(void);
 
 #endif

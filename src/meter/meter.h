@@ -50,6 +50,37 @@
  * is in exactly one record, and stats count the events.  When the ESP/RTP
  * pool is full the flow is metered without sequence loss (counted).
  *
+ * Other policies when the cache is full (RFC 7014 §5 "flow selection under
+ * resource limits", cache_policy; the lingering TCP flows are reclaimed
+ * first under every policy, exported NS_END_EOF: their end was seen):
+ *   - NS_CACHE_DROP_NEW: the packet that would open a new flow is not
+ *     measured ("flow-state dependent" selection, RFC 7014 §6.2);
+ *   - NS_CACHE_EVICT_LRU / _SMALLEST / _OLDEST: a flow is removed WITHOUT
+ *     export to make room: the least recently used, the one with the fewest
+ *     octets among the 8 least recently used of each idle list (a bounded
+ *     look, like Redis's sampled eviction: no scan, no heap), or the
+ *     first created (an age list, kept only under this policy);
+ *   - NS_CACHE_SAMPLE_HOLD (Estan & Varghese 2002): a packet of a flow not
+ *     in the cache opens one with probability 1 - exp(-octets / sh_octets)
+ *     (each octet sampled with p = 1/sh_octets), then every packet of the
+ *     flow is counted; a full cache refuses new flows (as drop-new).
+ * A multistage filter (Estan & Varghese; ms_stages > 0) can sit in front of
+ * any policy: a packet of a flow not in the cache adds its octets to one
+ * counter per stage (conservative update) and opens the flow only when all
+ * its counters reach ms_threshold; counters restart every ms_interval_ns.
+ * All this runs only when a packet misses the cache: a packet of a cached
+ * flow does no more work than without a policy.
+ *
+ * What was left out is counted exactly (draft-molina-flow-selection-00
+ * §3, struct ns_meter_fsel): unmeasured packets/octets with first/last
+ * time, flows removed without export with their packets/octets, first/last
+ * packet and first/last eviction time, and what left in records.  With
+ * ns_meter_cached() they satisfy at any moment:
+ *   observed = ignored + evicted + exported + cached   (packets, octets)
+ *   created  = evicted flows + final records exported + cached flows
+ * where observed packets are packets - non_ip and cached includes pending
+ * fragments (counted in packets and octets, not in flows).
+ *
  * A flow's final record is emitted even when it carries no packets (the
  * status record before took them all): it says how the flow ended.
  *
@@ -85,6 +116,39 @@ struct ns_meter_config {
     uint32_t max_seq;       /* ESP/RTP state pool; 0 = max_flows / 4 (default) */
     uint32_t max_frags;     /* fragment table; default 1024 */
     uint64_t hash_seed;     /* key hash seed; vary it against hash flooding */
+    /* flow selection under resource limits (above); zero = the default */
+    uint8_t cache_policy;    /* enum ns_cache_policy */
+    double sh_octets;        /* sample and hold: mean octets between samples */
+    uint32_t ms_stages;      /* multistage filter: stages (0 = off), at most 8 */
+    uint32_t ms_buckets;     /* counters per stage */
+    uint64_t ms_threshold;   /* octets a flow needs in every stage */
+    uint64_t ms_interval_ns; /* counters restart this often (0 = never) */
+    uint64_t fsel_seed;      /* random admission (sample and hold) */
+};
+
+enum ns_cache_policy {
+    NS_CACHE_EXPORT = 0, /* emergency expiry: the LRU flow exported early */
+    NS_CACHE_DROP_NEW = 1,
+    NS_CACHE_EVICT_LRU = 2,
+    NS_CACHE_EVICT_SMALLEST = 3,
+    NS_CACHE_EVICT_OLDEST = 4,
+    NS_CACHE_SAMPLE_HOLD = 5,
+    NS_CACHE__COUNT
+};
+
+/* What was left out and what went out (Molina's counters, see above).
+ * Times are packet times (ns), event times the meter clock; 0 = none. */
+struct ns_meter_fsel {
+    uint64_t obs_octets;                   /* IP octets given to the meter */
+    uint64_t ign_pkts, ign_octets;         /* not measured */
+    uint64_t ign_first_ns, ign_last_ns;    /* their first/last packet */
+    uint64_t ev_flows, ev_pkts, ev_octets; /* removed without export */
+    uint64_t ev_first_ns, ev_last_ns;      /* first/last packet in them */
+    uint64_t ev_first_event_ns, ev_last_event_ns;
+    uint64_t out_records, out_flows;     /* records emitted; of them final */
+    uint64_t out_pkts, out_octets;       /* in the records emitted */
+    uint64_t ms_refused, sh_refused;     /* packets refused by the filter, by sampling */
+    uint64_t full_refused, full_evicted; /* cache-full events: refused, evicted */
 };
 
 struct ns_meter_stats {
@@ -107,6 +171,7 @@ struct ns_meter_stats {
     uint32_t flow_bytes;   /* per flow: entry + hash bucket */
     uint32_t tcp_bytes;    /* extra per TCP flow */
     uint32_t seq_bytes;    /* extra per ESP/RTP flow */
+    struct ns_meter_fsel fs;
 };
 
 struct ns_meter;
@@ -155,6 +220,12 @@ int ns_meter_packet_prepared(struct ns_meter *m, const struct ns_pkt *p,
 void ns_meter_hint_bucket(const struct ns_meter *m, const struct ns_meter_prep *pr);
 void ns_meter_hint_flow(const struct ns_meter *m, const struct ns_meter_prep *pr);
 
+/* A batch of prepared packets (pkts[i] with prep[i]) with the cache
+ * hints above, in one call: the same results as ns_meter_packet_prepared()
+ * on each in turn; stops at the first error. */
+int ns_meter_batch(struct ns_meter *m, const struct ns_pkt *pkts, const struct ns_meter_prep *prep,
+                   uint32_t n, struct ns_error *err);
+
 /* Advance the clock without a packet (e.g. idle capture) and expire. */
 int ns_meter_advance(struct ns_meter *m, uint64_t now_ns, struct ns_error *err);
 
@@ -162,6 +233,17 @@ int ns_meter_advance(struct ns_meter *m, uint64_t now_ns, struct ns_error *err);
 int ns_meter_flush(struct ns_meter *m, struct ns_error *err);
 
 void ns_meter_get_stats(const struct ns_meter *m, struct ns_meter_stats *s);
+
+/* The meter clock: the largest packet time seen (or advanced to). */
+uint64_t ns_meter_now(const struct ns_meter *m);
+
+/* What the cache holds now and has not exported: flows, and the packets
+ * and octets in them and in pending fragments.  O(flows): for reports. */
+void ns_meter_cached(const struct ns_meter *m, uint64_t *flows, uint64_t *pkts, uint64_t *octets);
+
+/* Policy names for options and reports: "drop-new", "evict-lru", ... */
+const char *ns_cache_policy_name(enum ns_cache_policy p);
+int ns_cache_policy_parse(const char *s, enum ns_cache_policy *p);
 
 void ns_meter_destroy(struct ns_meter *m);
 

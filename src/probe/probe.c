@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "capture/capture.h"
+#include "fsel/optrec.h"
 #include "ipfix/file.h"
 #include "probe/batch.h"
 #include "probe/live_reader.h"
@@ -32,6 +33,9 @@ static int write_record(void *ctx, const struct ns_record *rec, struct ns_error 
         if (end > s->last_ns)
             s->last_ns = end;
     }
+    struct ns_record xr;
+    if (s->c->xsel && !ns_xsel_offer(s->c->xsel, rec, &xr, &rec))
+        return 0; /* not sent: counted by the selector (RFC 7014 §8.1) */
     int rc = s->w ? ns_ipfix_writer_add(s->w, rec, err) : NS_OK;
     for (size_t i = 0; i < s->c->nsinks && rc >= 0; i++)
         rc = s->c->sinks[i].add(s->c->sinks[i].ctx, rec, err);
@@ -186,6 +190,32 @@ static void *reader_main(void *arg)
 
 /* ---- the metering side ---- */
 
+/* The statistics options records (fsel/optrec.h), to the file and to
+ * every sink that takes them. */
+__attribute__((noinline, cold)) static int write_stats(struct sink_ctx *s, const struct ns_meter *m,
+                                                       uint64_t first_ns, struct ns_error *err)
+{
+    const struct ns_probe_config *c = s->c;
+    struct ns_fsel_meter_report mr;
+    struct ns_fsel_export_report xr;
+    ns_fsel_meter_report_fill(&mr, m, &c->meter, first_ns, ns_meter_now(m));
+    if (c->xsel)
+        ns_fsel_export_report_fill(&xr, c->xsel);
+    struct ns_fsel_opt o[4];
+    int n, rc = 0;
+    ns_fsel_opts_build(&mr, c->xsel ? &xr : NULL, o, &n);
+    for (int k = 0; k < n && rc >= 0; k++) {
+        if (s->w)
+            rc = ns_ipfix_writer_opt(s->w, o[k].tid, o[k].scope_count, o[k].f, o[k].n, o[k].rec,
+                                     err);
+        for (size_t i = 0; i < c->nsinks && rc >= 0; i++)
+            if (c->sinks[i].opt)
+                rc = c->sinks[i].opt(c->sinks[i].ctx, o[k].tid, o[k].scope_count, o[k].f, o[k].n,
+                                     o[k].rec, err);
+    }
+    return rc;
+}
+
 int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, struct ns_error *err)
 {
     memset(st, 0, sizeof *st);
@@ -255,25 +285,24 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
     }
     started = 1;
     pthread_setname_np(th, "netsift-read"); /* for top and perf */
+    uint64_t first_ns = 0, next_stats = 0;
 
     for (;;) {
         struct ns_batch *b = ns_batch_take_full(&rd.ring);
-        /* Cache hints run ahead of metering: bucket HINT_B packets ahead,
-         * flow entry HINT_F ahead (meter.h). */
-        enum { HINT_B = 12, HINT_F = 6 };
-        for (uint32_t i = 0; i < HINT_B && i < b->n; i++)
-            ns_meter_hint_bucket(m, &b->prep[i]);
-        for (uint32_t i = 0; i < HINT_F && i < b->n; i++)
-            ns_meter_hint_flow(m, &b->prep[i]);
-        for (uint32_t i = 0; i < b->n && rc >= 0; i++) {
-            if (i + HINT_B < b->n)
-                ns_meter_hint_bucket(m, &b->prep[i + HINT_B]);
-            if (i + HINT_F < b->n)
-                ns_meter_hint_flow(m, &b->prep[i + HINT_F]);
-            rc = ns_meter_packet_prepared(m, &b->pkts[i], &b->prep[i], err);
-        }
+        /* the packet loop with its cache hints lives in the meter (meter.h) */
+        rc = ns_meter_batch(m, b->pkts, b->prep, b->n, err);
         if (b->clock_ns && rc >= 0)
             rc = ns_meter_advance(m, b->clock_ns, err);
+        if (c->stats_records && b->n) { /* per batch, not per packet */
+            if (!first_ns) {
+                first_ns = b->pkts[0].ts_ns;
+                next_stats = first_ns + c->stats_ns;
+            }
+            if (c->stats_ns && ns_meter_now(m) >= next_stats && rc >= 0) {
+                next_stats = ns_meter_now(m) + c->stats_ns;
+                rc = write_stats(&sink, m, first_ns, err);
+            }
+        }
         for (int i = 0; i < NS_MAL__COUNT; i++)
             st->malformed[i] += b->malformed[i];
         if (b->has_warning) {
@@ -300,6 +329,8 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
     if ((rc = ns_meter_flush(m, err)) < 0)
         goto out;
     if (interp && (rc = ns_report_interpretation(interp, sink.last_ns, err)) < 0)
+        goto out;
+    if (c->stats_records && (rc = write_stats(&sink, m, first_ns, err)) < 0)
         goto out;
     rc = ns_ipfix_writer_close(sink.w, err);
     sink.w = NULL;

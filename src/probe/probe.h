@@ -27,10 +27,17 @@
 
 /* A further consumer of every record (network export, ...): called after
  * the file writer, in the order listed; an error stops the run. */
+struct ns_field_spec;
+
 struct ns_probe_sink {
     int (*add)(void *ctx, const struct ns_record *rec, struct ns_error *err);
     void *ctx;
+    /* Options records (may be NULL): the statistics of fsel/optrec.h. */
+    int (*opt)(void *ctx, uint16_t tid, uint16_t scope_count, const struct ns_field_spec *f,
+               uint16_t n, const uint8_t *rec, struct ns_error *err);
 };
+
+struct ns_xsel;
 
 struct ns_probe_config {
     const char *const *inputs; /* pcap/pcapng paths, "-" = stdin */
@@ -46,6 +53,14 @@ struct ns_probe_config {
      * Owned by the caller, who reads its counters and estimates after the
      * run; records then carry the chain's sampling fraction (NS_RG_SAMP). */
     struct ns_sel_chain *select;
+    /* Flow selection at export (fsel/xsel.h), or NULL; owned by the
+     * caller, who reads its counters after the run. */
+    struct ns_xsel *xsel;
+    /* Write the metering/flow selection statistics options records
+     * (fsel/optrec.h) to the file and the sinks: at the end, and every
+     * stats_ns of packet time before (0: only at the end). */
+    int stats_records;
+    uint64_t stats_ns;
     /* Called now and then with progress (may be NULL). */
     void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total, uint64_t packets);
     /* Called for each non-fatal problem (damaged input file). */

@@ -6,6 +6,14 @@
  * TCP/ESP/RTP state) is shared: what is checked is the cache — lookup,
  * canonical keys, initiator, idle/status/linger/fragment expiry, LRU
  * eviction, pools — record by record.
+ *
+ * The same reference implements the flow selection policies of a full
+ * cache (meter.h: drop-new, evict-lru/smallest/oldest, sample-and-hold,
+ * the multistage filter) by scanning, draws its random admissions from the
+ * same generator in the same order, and counts what it leaves out: the
+ * meter's counters (struct ns_meter_fsel) must equal the reference's
+ * exactly, times included, and every IP packet must be either in a record
+ * or counted as left out.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +24,8 @@
 #include "meter/flow.h"
 #include "meter/frag.h"
 #include "meter_helpers.h"
+#include "util/rng.h"
+#include <math.h>
 
 #define RMAX 64
 
@@ -46,7 +56,27 @@ struct ref {
     uint64_t now, next_id, ctr;
     struct collector *out;
     struct ns_meter_stats st;
+    struct ns_meter_fsel fs;
+    struct ns_rng rng;
+    uint64_t ms[8 * 64], ms_epoch;
 };
+
+static void r_first_last(uint64_t *first, uint64_t *last, uint64_t a, uint64_t b)
+{
+    if (!a)
+        return;
+    if (!*first || a < *first)
+        *first = a;
+    if (b > *last)
+        *last = b;
+}
+
+static void r_ignore(struct ref *r, uint64_t pkts, uint64_t octets, uint64_t first, uint64_t last)
+{
+    r->fs.ign_pkts += pkts;
+    r->fs.ign_octets += octets;
+    r_first_last(&r->fs.ign_first_ns, &r->fs.ign_last_ns, first, last);
+}
 
 static void r_emit(struct ref *r, struct rflow *x, enum ns_end_reason why)
 {
@@ -55,6 +85,47 @@ static void r_emit(struct ref *r, struct rflow *x, enum ns_end_reason why)
     ns_flow_reset_deltas(&x->f, x->has_tcp ? &x->t : NULL, x->has_seq ? &x->s : NULL);
     struct ns_error e;
     collect(r->out, &rec, &e);
+    r->fs.out_records++;
+    r->fs.out_flows += why != NS_END_ACTIVE;
+    r->fs.out_pkts += rec.dir[0].pkts + rec.dir[1].pkts;
+    r->fs.out_octets += rec.dir[0].octets + rec.dir[1].octets;
+}
+
+/* removed without a record, counted */
+static void r_evict(struct ref *r, struct rflow *x)
+{
+    r->fs.ev_flows++;
+    for (int d = 0; d < 2; d++) {
+        r->fs.ev_pkts += x->f.d[d].pkts;
+        r->fs.ev_octets += x->f.d[d].octets;
+        if (x->f.d[d].pkts)
+            r_first_last(&r->fs.ev_first_ns, &r->fs.ev_last_ns, x->f.d[d].first_ns,
+                         x->f.d[d].last_ns);
+    }
+    r_first_last(&r->fs.ev_first_event_ns, &r->fs.ev_last_event_ns, r->now, r->now);
+    x->used = 0;
+}
+
+/* the multistage filter, written again from its description (meter.h) */
+static int r_multistage(struct ref *r, uint32_t h, uint64_t octets)
+{
+    const struct ns_meter_config *c = &r->cfg;
+    if (c->ms_interval_ns && r->now - r->ms_epoch >= c->ms_interval_ns) {
+        memset(r->ms, 0, sizeof r->ms);
+        r->ms_epoch = r->now;
+    }
+    uint64_t lo = UINT64_MAX;
+    size_t idx[8];
+    for (uint32_t s = 0; s < c->ms_stages; s++) {
+        uint64_t x = ((uint64_t)s << 32 | h) ^ c->hash_seed;
+        uint64_t y = ns_splitmix64(&x);
+        idx[s] = s * c->ms_buckets + (size_t)((y >> 32) * c->ms_buckets >> 32);
+        lo = r->ms[idx[s]] < lo ? r->ms[idx[s]] : lo;
+    }
+    for (uint32_t s = 0; s < c->ms_stages; s++)
+        if (r->ms[idx[s]] < lo + octets)
+            r->ms[idx[s]] = lo + octets;
+    return lo + octets >= c->ms_threshold;
 }
 
 static void r_end(struct ref *r, struct rflow *x, enum ns_end_reason why)
@@ -178,7 +249,7 @@ static int addr_eq(const uint8_t *a, const uint8_t *b)
 
 /* Find or create the flow; transport view in l4 (known=0: ports 0). */
 static struct rflow *r_flow(struct ref *r, const struct ns_pkt *p, const struct ns_key_l4 *l4,
-                            int tcp_hdr, int *dir)
+                            int tcp_hdr, uint64_t octets, int *dir)
 {
     uint8_t src[16] = {0}, dst[16] = {0};
     size_t al = p->ip_version == 6 ? 16 : 4;
@@ -215,11 +286,57 @@ static struct rflow *r_flow(struct ref *r, const struct ns_pkt *p, const struct 
     }
     if (x)
         return x;
+    if (r->cfg.ms_stages) {
+        struct ns_flow_key k;
+        ns_flow_key_make(&k, p, l4);
+        if (!r_multistage(r, ns_flow_key_hash(&k, r->cfg.hash_seed), octets))
+            return NULL;
+    }
+    if (r->cfg.cache_policy == NS_CACHE_SAMPLE_HOLD &&
+        !(ns_rng_unit(&r->rng) < -expm1(-(double)octets / r->cfg.sh_octets)))
+        return NULL;
     if (r_count(r, 0) == (int)r->cfg.max_flows) {
         enum ns_end_reason why;
         struct rflow *v = r_victim(r, 0, &why);
         r->st.cache_full++;
-        r_end(r, v, why);
+        if (why == NS_END_EOF || r->cfg.cache_policy == NS_CACHE_EXPORT) {
+            r_end(r, v, why);
+        } else if (r->cfg.cache_policy == NS_CACHE_EVICT_LRU) {
+            r_evict(r, v);
+        } else if (r->cfg.cache_policy == NS_CACHE_EVICT_OLDEST) {
+            v = NULL;
+            for (int i = 0; i < RMAX; i++)
+                if (r->fl[i].used && (!v || r->fl[i].f.flow_id < v->f.flow_id))
+                    v = &r->fl[i];
+            r_evict(r, v);
+        } else if (r->cfg.cache_policy == NS_CACHE_EVICT_SMALLEST) {
+            /* the fewest octets among the 8 least recently used per class */
+            v = NULL;
+            uint64_t bo = UINT64_MAX;
+            for (int c = 0; c < 2; c++) {
+                uint64_t after = 0;
+                for (int n = 0; n < 8; n++) {
+                    struct rflow *y = NULL;
+                    for (int i = 0; i < RMAX; i++) {
+                        struct rflow *z = &r->fl[i];
+                        if (z->used && !z->f.closing && z->f.cls == c && z->touch_seq > after &&
+                            (!y || z->touch_seq < y->touch_seq))
+                            y = z;
+                    }
+                    if (!y)
+                        break;
+                    after = y->touch_seq;
+                    uint64_t o = y->f.d[0].octets + y->f.d[1].octets;
+                    if (o < bo || (o == bo && y->f.touch_ns < v->f.touch_ns)) {
+                        bo = o;
+                        v = y;
+                    }
+                }
+            }
+            r_evict(r, v);
+        } else {
+            return NULL; /* drop-new, sample-and-hold: refused */
+        }
     }
     for (int i = 0; i < RMAX && !x; i++)
         if (!r->fl[i].used)
@@ -266,9 +383,13 @@ static void r_orphan(struct ref *r, struct rfrag *q)
     p.vlan[0] = q->k.vlan;
     struct ns_key_l4 l4 = {0};
     int dir;
-    struct rflow *x = r_flow(r, &p, &l4, 0, &dir);
+    struct rflow *x = r_flow(r, &p, &l4, 0, q->e.pend_octets, &dir);
     struct ns_flow_bulk b = {q->e.pend_pkts, q->e.pend_octets,  q->e.pend_l2,      q->e.pend_first,
                              q->e.pend_last, q->e.pend_ttl_min, q->e.pend_ttl_max, q->e.pend_tos};
+    if (!x) {
+        r_ignore(r, b.pkts, b.octets, b.first_ns, b.last_ns);
+        return;
+    }
     ns_flow_add_bulk(&x->f, dir, &b);
     r_touch(r, x);
 }
@@ -366,7 +487,16 @@ static void r_packet(struct ref *r, const struct ns_pkt *p)
         }
     }
     int dir;
-    struct rflow *x = r_flow(r, p, &l4, tcp_hdr, &dir);
+    struct rflow *x = r_flow(r, p, &l4, tcp_hdr, p->ip_len + pending.octets, &dir);
+    if (!x) {
+        uint64_t first = p->ts_ns, last = p->ts_ns;
+        if (pending.pkts) {
+            first = pending.first_ns < first ? pending.first_ns : first;
+            last = pending.last_ns > last ? pending.last_ns : last;
+        }
+        r_ignore(r, 1 + pending.pkts, p->ip_len + pending.octets, first, last);
+        return;
+    }
     if (tcp_hdr && !x->has_tcp) {
         if (r_count(r, 1) == (int)r->cfg.max_tcp) {
             enum ns_end_reason why;
@@ -565,6 +695,7 @@ static void run_one(uint64_t seed, int npkts, struct ns_meter_config *cfg)
     r.cfg = *cfg;
     r.next_id = 1;
     r.out = &naive;
+    ns_rng_seed(&r.rng, cfg->fsel_seed);
     rng = seed * 0x9e3779b97f4a7c15ULL + 1;
     uint64_t t = T0;
     uint64_t ip_pkts = 0;
@@ -602,8 +733,33 @@ static void run_one(uint64_t seed, int npkts, struct ns_meter_config *cfg)
                      a[i].r.end_reason, b[i].r.end_reason,
                      (unsigned long long)(a[i].r.dir[0].pkts + a[i].r.dir[1].pkts),
                      (unsigned long long)(b[i].r.dir[0].pkts + b[i].r.dir[1].pkts));
-    /* conservation: every IP packet is in exactly one record */
-    assert_int_equal(sum_pkts(&real), ip_pkts);
+    /* the counters of what was left out, exactly as the reference counts */
+    const struct ns_meter_fsel *a_ = &st.fs, *b_ = &r.fs;
+#define SAME(f)                                                                                    \
+    if (a_->f != b_->f)                                                                            \
+    fail_msg("seed %llu: " #f " %llu, reference %llu", (unsigned long long)seed,                   \
+             (unsigned long long)a_->f, (unsigned long long)b_->f)
+    SAME(ign_pkts);
+    SAME(ign_octets);
+    SAME(ign_first_ns);
+    SAME(ign_last_ns);
+    SAME(ev_flows);
+    SAME(ev_pkts);
+    SAME(ev_octets);
+    SAME(ev_first_ns);
+    SAME(ev_last_ns);
+    SAME(ev_first_event_ns);
+    SAME(ev_last_event_ns);
+    SAME(out_records);
+    SAME(out_flows);
+    SAME(out_pkts);
+    SAME(out_octets);
+#undef SAME
+    /* conservation: every IP packet is in exactly one record or left out */
+    assert_int_equal(sum_pkts(&real) + st.fs.ign_pkts + st.fs.ev_pkts, ip_pkts);
+    assert_int_equal(st.packets - st.non_ip, ip_pkts);
+    assert_int_equal(st.fs.out_octets + st.fs.ign_octets + st.fs.ev_octets, st.fs.obs_octets);
+    assert_int_equal(st.flows_created, st.fs.out_flows + st.fs.ev_flows);
     free(a);
     free(b);
     ns_meter_destroy(m);
@@ -649,11 +805,47 @@ static void large_cache_matches_reference(void **state)
         run_one(seed, 3000, &cfg);
 }
 
+/* Every flow selection policy, small caches, random streams. */
+static void policies_match_reference(void **state)
+{
+    struct ns_meter_config cfg;
+    uint64_t seeds = 0, left_out = 0;
+    for (uint64_t seed = 2000; seed < 2000 + 6 * 60; seed++) {
+        ns_meter_config_default(&cfg);
+        cfg.idle_ns = 5 * SEC;
+        cfg.tcp_idle_ns = 8 * SEC;
+        cfg.status_ns = seed % 5 == 0 ? 0 : 2 * SEC;
+        cfg.tcp_linger_ns = 1 * SEC;
+        cfg.frag_ns = 3 * SEC;
+        cfg.max_flows = 2 + (uint32_t)(seed % 10);
+        cfg.max_tcp = seed % 3 ? cfg.max_flows : 1 + (uint32_t)(seed % cfg.max_flows);
+        cfg.max_seq = 1 + (uint32_t)(seed % 3);
+        cfg.max_frags = 1 + (uint32_t)(seed % 4);
+        cfg.hash_seed = seed;
+        cfg.fsel_seed = seed * 7;
+        cfg.cache_policy = (uint8_t)(seed % NS_CACHE__COUNT);
+        cfg.sh_octets = 300 + (double)(seed % 700);
+        if (seed % 4 == 1) {
+            cfg.ms_stages = 1 + (uint32_t)(seed % 4);
+            cfg.ms_buckets = 1 + (uint32_t)(seed % 64);
+            cfg.ms_threshold = 100 + 50 * (seed % 20);
+            cfg.ms_interval_ns = seed % 8 == 1 ? 4 * SEC : 0;
+        }
+        if (cfg.max_seq > cfg.max_flows)
+            cfg.max_seq = cfg.max_flows;
+        run_one(seed, 500, &cfg);
+        seeds++;
+        left_out += cfg.cache_policy != NS_CACHE_EXPORT;
+    }
+    assert_true(seeds == 360 && left_out > 250);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_streams_match_reference),
         cmocka_unit_test(large_cache_matches_reference),
+        cmocka_unit_test(policies_match_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
