@@ -12,6 +12,7 @@ void ns_batch_clear(struct ns_batch *b)
     b->has_warning = 0;
     b->end = 0;
     b->clock_ns = 0;
+    b->nticks = 0;
     b->rc = 0;
     memset(b->malformed, 0, sizeof b->malformed);
 }

@@ -50,6 +50,13 @@ struct ns_batch {
     /* live capture with nothing to read: the meter's clock may move to
      * here (0 = no news), so idle flows expire on a quiet link */
     uint64_t clock_ns;
+    /* --workers on files (workers.c): the clock steps other workers' packets
+     * made, tick[k] to be applied before pkts[tick_at[k]] (tick_at == n:
+     * after the last), so that every meter's clock passes the same times
+     * a single meter's would */
+    uint32_t nticks;
+    uint32_t tick_at[NS_BATCH_PKTS];
+    uint64_t tick[NS_BATCH_PKTS];
     /* last batch: reading is over; rc < 0 with err when it failed */
     int end;
     int rc;
