@@ -319,7 +319,7 @@ static int open_tpacket(struct live_if *li, const struct ns_live_config *c, stru
             return rc;
         if (c->bpf && *c->bpf)
             rc = attach_filter(li, c, err);
-        else if (setsockopt(li->fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0) < 0)
+        else if (setsockopt(li->fd, SOL_SOCKET, SO_DETACH_FILTER, &(int){0}, sizeof(int)) < 0)
             rc = sys_fail(err, li->name, "SO_DETACH_FILTER");
         if (rc < 0)
             return rc;

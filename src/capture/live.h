@@ -93,11 +93,17 @@ enum ns_live_backend { NS_LIVE_TPACKET = 0, NS_LIVE_PCAP = 1 };
  *    addresses only, so a flow whose two directions differ in having a
  *    label could split; that was fixed by dropping
  *    FLOW_DISSECTOR_F_STOP_AT_FLOW_LABEL from __skb_get_hash_symmetric.)
+ *    Measured with tests/regress/live_workers.sh: a capture of fragmented
+ *    DNS answers gives other packet counts than from the file (one
+ *    reassembled datagram for its fragments), and a 6in4 tunnel, one flow
+ *    from the file, becomes a flow on each worker.
  *  - NS_FANOUT_CBPF: PACKET_FANOUT_CBPF with `fanout_prog` as the group's
  *    program (PACKET_FANOUT_DATA); the kernel takes its return value modulo
  *    n.  probe/dispatch.h builds one that hashes the outer addresses only,
  *    which keeps fragments, both directions and tunnels together without
- *    reassembly.
+ *    reassembly: the records equal one socket's.  The price: all traffic
+ *    between one pair of hosts goes to one worker.  This is the default of
+ *    `netsift probe --workers`.
  *
  * The first worker creates the groups (PACKET_FANOUT_FLAG_UNIQUEID: the
  * kernel picks an id no one else uses); ns_live_fanout_id() tells them, and

@@ -62,7 +62,8 @@ struct ns_probe_config {
     /* Multi-core (probe/workers.c): workers > 1 spreads the packets over
      * that many flow caches, each metered by a thread of its own, by a
      * symmetric hash (probe/dispatch.h for files; `live.fanout` for live
-     * capture, NS_FANOUT_HASH when left NS_FANOUT_NONE).  The meter's
+     * capture, NS_FANOUT_CBPF with dispatch.h's program when left
+     * NS_FANOUT_NONE).  The meter's
      * max_flows is shared evenly among them.  Records still leave through
      * one writer and one set of exporters. */
     uint32_t workers;

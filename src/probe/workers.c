@@ -299,8 +299,8 @@ static int open_live(const struct ns_probe_config *c, struct worker *w, unsigned
     struct ns_live_config lc = c->live;
     uint16_t ids[NS_LIVE_MAX_IFACES];
     lc.bpf = c->bpf;
-    if (!lc.fanout)
-        lc.fanout = NS_FANOUT_HASH;
+    if (!lc.fanout) /* the default: exact, see capture/live.h */
+        lc.fanout = NS_FANOUT_CBPF;
     if (lc.fanout == NS_FANOUT_CBPF) {
         lc.fanout_prog = prog;
         lc.fanout_prog_len = ns_dispatch_cbpf(prog, 1);
