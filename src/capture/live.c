@@ -221,8 +221,8 @@ static int join_fanout(struct live_if *li, const struct ns_live_config *c, struc
     uint32_t type = c->fanout == NS_FANOUT_CBPF ? PACKET_FANOUT_CBPF
                                                 : PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
     int create = c->fanout_ids == NULL;
-    uint32_t arg = (create ? 0u : li->fanout_id) |
-                   (type | (create ? PACKET_FANOUT_FLAG_UNIQUEID : 0u)) << 16;
+    uint32_t arg =
+        (create ? 0u : li->fanout_id) | (type | (create ? PACKET_FANOUT_FLAG_UNIQUEID : 0u)) << 16;
     if (setsockopt(li->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0)
         return sys_fail(err, li->name, "PACKET_FANOUT");
     if (create) {

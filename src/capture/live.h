@@ -89,14 +89,18 @@ enum ns_live_backend { NS_LIVE_TPACKET = 0, NS_LIVE_PCAP = 1 };
  *    of their flow; (3) the dissector descends into IP-in-IP, GRE and
  *    similar tunnels and hashes the inner headers, while netsift's flow is
  *    the outer header, so one tunnel's packets are spread.  (Kernels
- *    before 6.6 also stopped at a non-zero IPv6 flow label and hashed the
- *    addresses only, so a flow whose two directions differ in having a
- *    label could split; that was fixed by dropping
- *    FLOW_DISSECTOR_F_STOP_AT_FLOW_LABEL from __skb_get_hash_symmetric.)
- *    Measured with tests/regress/live_workers.sh: a capture of fragmented
- *    DNS answers gives other packet counts than from the file (one
- *    reassembled datagram for its fragments), and a 6in4 tunnel, one flow
- *    from the file, becomes a flow on each worker.
+ *    without a late-2023 fix, backported to the stable series, also
+ *    stopped at a non-zero IPv6 flow label and hashed the addresses only,
+ *    so a flow whose two directions differ in having a label could split;
+ *    the fix dropped FLOW_DISSECTOR_F_STOP_AT_FLOW_LABEL from
+ *    __skb_get_hash_symmetric, "Fixes: eb70db875671 (packet: Use
+ *    symmetric hash for PACKET_FANOUT_HASH.)".)
+ *    Seen on a veth: a capture of fragmented DNS answers gives fewer
+ *    packets than the file (one reassembled datagram for its fragments;
+ *    tests/regress/live_workers.sh checks it), and in a trial run a 6in4
+ *    tunnel, one flow from the file, became a flow on each of two workers
+ *    (44 and 83 packets; where the inner flows land depends on the
+ *    kernel's boot-time hash key).
  *  - NS_FANOUT_CBPF: PACKET_FANOUT_CBPF with `fanout_prog` as the group's
  *    program (PACKET_FANOUT_DATA); the kernel takes its return value modulo
  *    n.  probe/dispatch.h builds one that hashes the outer addresses only,

@@ -52,7 +52,7 @@ size_t ns_dispatch_cbpf(struct sock_filter *prog, int kernel)
     /* 4 */ I(BPF_LD | BPF_W | BPF_ABS, 0, 0, net + 16);
     /* 5 */ I(BPF_ALU | BPF_XOR | BPF_X, 0, 0, 0);
     /* 6 */ I(BPF_MISC | BPF_TAX, 0, 0, 0);
-    /* 7 */ I(BPF_JMP | BPF_JA, 0, 0, 24); /* to the mix, past the IPv6 words */
+    /* 7 */ I(BPF_JMP | BPF_JA, 0, 0, 24);               /* to the mix, past the IPv6 words */
     /* 8 */ I(BPF_JMP | BPF_JEQ | BPF_K, 0, 31, 0x86dd); /* IPv6: next; else ret 0 */
     /* IPv6: the eight words of source and destination (RFC 8200 §3: 8..39),
      * XOR-ed into X */
