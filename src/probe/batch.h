@@ -79,11 +79,13 @@ void ns_batch_ring_fini(struct ns_batch_ring *r);
 struct ns_batch *ns_batch_take_free(struct ns_batch_ring *r);
 /* Producer: hand a filled batch over. */
 void ns_batch_put_full(struct ns_batch_ring *r, struct ns_batch *b);
-/* Consumer: the next filled batch in order (waits). */
+/* Consumer: the next filled batch in order (waits); NULL once the ring
+ * was stopped and no filled batch is left. */
 struct ns_batch *ns_batch_take_full(struct ns_batch_ring *r);
 /* Consumer: give a batch back (emptied). */
 void ns_batch_put_free(struct ns_batch_ring *r, struct ns_batch *b);
-/* Consumer: ask the producer to stop at its next batch boundary. */
+/* Ask the producer to stop at its next batch boundary (the consumer gave
+ * up, or the run is ending: then the consumer's waits end too). */
 void ns_batch_stop(struct ns_batch_ring *r);
 
 /* Reset a batch for filling. */

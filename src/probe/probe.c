@@ -172,6 +172,8 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
 
     for (;;) {
         struct ns_batch *b = ns_batch_take_full(&rd.ring);
+        if (!b) /* not reached: only this thread stops the ring */
+            break;
         /* Cache hints run ahead of metering: bucket HINT_B packets ahead,
          * flow entry HINT_F ahead (meter.h). */
         enum { HINT_B = 12, HINT_F = 6 };

@@ -119,6 +119,10 @@ static void *worker_main(void *arg)
     int rc = NS_OK;
     for (;;) {
         struct ns_batch *b = ns_batch_take_full(&w->ring);
+        if (!b) { /* the run is being torn down (the writer failed) */
+            rc = ns_error_set(&w->err, NS_EIO, "worker %u stopped", w->id);
+            break;
+        }
         rc = meter_batch(w->m, b, &w->err);
         for (int i = 0; i < NS_MAL__COUNT; i++)
             w->malformed[i] += b->malformed[i];
@@ -441,7 +445,11 @@ int ns_probe_run_workers(const struct ns_probe_config *c, struct ns_probe_stats 
         running -= (unsigned)ch->last;
         ns_recq_put_free(&q, ch);
         if (wrc < 0) {
-            ns_recq_abort(&q); /* workers' sinks fail from now on: they stop */
+            /* workers' sinks fail from now on, and every reader and worker
+             * stops at its next batch, whether it has records or not */
+            ns_recq_abort(&q);
+            for (unsigned i = 0; i < n; i++)
+                ns_batch_stop(&w[i].ring);
             break;
         }
     }
