@@ -30,7 +30,7 @@ FLOWS=${2:-2000}
 LOOPS=${3:-5}
 OUT=${BENCH_OUT:-bench/out}
 mkdir -p "$OUT"
-NS=$PWD/build/netsift
+NS=${NS_BIN:-$PWD/build/netsift} # a copy keeps a rebuild from changing it mid-run
 [ -x "$NS" ] || make >/dev/null
 PCAP="$OUT/live-$FLOWS.pcap"
 [ -f "$PCAP" ] || $NS gen -w "$PCAP" --flows "$FLOWS" --snaplen 128 --seed 42 >/dev/null 2>&1

@@ -233,7 +233,7 @@ static int join_fanout(struct live_if *li, const struct ns_live_config *c, struc
         li->fanout_id = (uint16_t)(got & 0xffffu);
         if (c->fanout == NS_FANOUT_CBPF) {
             struct sock_fprog fp = {.len = (unsigned short)c->fanout_prog_len,
-                                    .filter = (struct sock_filter *)(uintptr_t)c->fanout_prog};
+                                    .filter = c->fanout_prog};
             if (setsockopt(li->fd, SOL_PACKET, PACKET_FANOUT_DATA, &fp, sizeof fp) < 0)
                 return sys_fail(err, li->name, "PACKET_FANOUT_DATA (the fan-out program)");
         }

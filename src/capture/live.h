@@ -58,6 +58,7 @@
 #ifndef NS_CAPTURE_LIVE_H
 #define NS_CAPTURE_LIVE_H
 
+#include <linux/filter.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -131,7 +132,7 @@ struct ns_live_config {
     /* fan-out (above); fanout_ids: group per interface to join, NULL to create */
     enum ns_live_fanout fanout;
     const uint16_t *fanout_ids;
-    const void *fanout_prog; /* NS_FANOUT_CBPF: struct sock_filter[fanout_prog_len] */
+    struct sock_filter *fanout_prog; /* NS_FANOUT_CBPF: fanout_prog_len instructions */
     size_t fanout_prog_len;
 };
 

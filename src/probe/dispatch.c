@@ -21,9 +21,9 @@ static uint32_t mix(uint32_t x)
 
 uint32_t ns_dispatch_hash_addrs(const uint8_t *src, const uint8_t *dst, int ip_version)
 {
-    int words = ip_version == 6 ? 4 : 1;
+    size_t words = ip_version == 6 ? 4 : 1;
     uint32_t x = 0;
-    for (int i = 0; i < words; i++)
+    for (size_t i = 0; i < words; i++)
         x ^= be32(src + 4 * i) ^ be32(dst + 4 * i);
     return mix(x);
 }

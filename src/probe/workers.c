@@ -225,6 +225,8 @@ static void *dispatch_main(void *arg)
             }
         }
         struct ns_batch *b = cur[v];
+        if (!b)
+            goto end; /* not reached: every worker holds a batch here */
         if (b->n == NS_BATCH_PKTS || b->used + p.caplen > NS_BATCH_ARENA) {
             if (!(b = cur[v] = hand(d, v, b, clock)))
                 goto end; /* that worker stopped */
