@@ -15,8 +15,12 @@
 #   - the IPFIX file of 3 workers is one stream: ipfixDump reads it, and each
 #     message's sequence number is the count of data records before it
 #     (RFC 7011 §3.1: one sequence space per observation domain);
-#   - status and idle records with short timeouts (--status 5 --idle 2).
+#   - status and idle records with short timeouts (--status 5 --idle 2);
+#   - exported over TCP and UDP to netsift collect from 3 workers: each
+#     collector gets exactly the records of the -w file, flowIds included,
+#     with no sequence gap (one exporting process).
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/collect.sh"
 need_shared
 B=$NS_BIN
 ALL=$("$B" read --help 2>&1 | sed -n '/^  [a-z]/p' | awk '{print $1}' | grep -vE '^(netsift|flowid)$')
@@ -24,7 +28,7 @@ ALL=$("$B" read --help 2>&1 | sed -n '/^  [a-z]/p' | awk '{print $1}' | grep -vE
 F1=$(echo "$ALL" | head -60 | paste -sd,)
 F2=$(echo "$ALL" | tail -n +61 | paste -sd,)
 [ -n "$F1" ] && [ -n "$F2" ] || fail "no field list from netsift read --help"
-records() { # ipfix
+recs() { # ipfix
     paste -d, <("$B" read -r "$1" -F csv --epoch -s "$F1") <("$B" read -r "$1" -F csv --epoch -s "$F2") | sort
 }
 total() { sed -n 's/^netsift probe: \([0-9]*\) packets.*, \([0-9]*\) flows, \([0-9]*\) records$/\1 \2 \3/p' "$1"; }
@@ -42,12 +46,12 @@ for c in "${CAPS[@]}"; do
     for opts in "" "--status 5 --idle 2"; do
         # shellcheck disable=SC2086
         "$B" probe $opts --workers 1 -r "$P" -w "$TMP/1.ipfix" 2>"$TMP/1.log" || true
-        records "$TMP/1.ipfix" >"$TMP/1.txt"
+        recs "$TMP/1.ipfix" >"$TMP/1.txt"
         [ "$(wc -l <"$TMP/1.txt")" -gt 1 ] || fail "$c: no records"
         for n in 2 3; do
             # shellcheck disable=SC2086
             "$B" probe $opts --workers $n -r "$P" -w "$TMP/$n.ipfix" 2>"$TMP/$n.log" || true
-            records "$TMP/$n.ipfix" >"$TMP/$n.txt"
+            recs "$TMP/$n.ipfix" >"$TMP/$n.txt"
             diff "$TMP/1.txt" "$TMP/$n.txt" >"$TMP/diff" ||
                 { head -c 3000 "$TMP/diff" >&2; fail "$c $opts: --workers $n records differ from one worker's"; }
             [ "$(total "$TMP/1.log")" = "$(total "$TMP/$n.log")" ] ||
@@ -67,7 +71,7 @@ done
 # stdin (libpcap, frames copied into the batches)
 "$B" probe -q --workers 1 -r - -w "$TMP/s1.ipfix" <"$PCAPS/ndpi-teams.pcap"
 "$B" probe -q --workers 3 -r - -w "$TMP/s3.ipfix" <"$PCAPS/ndpi-teams.pcap"
-diff <(records "$TMP/s1.ipfix") <(records "$TMP/s3.ipfix") >/dev/null || fail "stdin: records differ"
+diff <(recs "$TMP/s1.ipfix") <(recs "$TMP/s3.ipfix") >/dev/null || fail "stdin: records differ"
 echo "ok stdin"
 
 # one exporting process: one IPFIX stream, sequence numbers continuous
@@ -80,6 +84,28 @@ if command -v ipfixDump >/dev/null; then
          END {exit bad}' "$TMP/seq.dump" || fail "sequence numbers are not continuous"
     echo "ok one stream: $(grep -c 'Message Header' "$TMP/seq.dump") messages, sequence numbers continuous"
 fi
+
+# the exporters hang off the same single writer: what each collector gets
+# is the -w file, record for record, and no sequence number is skipped
+start_collect cu 1 --listen udp://127.0.0.1:0 -w "$TMP/cu/u-%H%M%S.ipfix" --rotate 0
+start_collect ct 1 --listen tcp://127.0.0.1:0 -w "$TMP/ct/t-%H%M%S.ipfix" --rotate 0
+pu=$(port_of cu udp)
+pt=$(port_of ct tcp)
+[ -n "$pu" ] && [ -n "$pt" ] || fail "no collector ports"
+"$B" probe -q --workers 3 -r "$PCAPS/ndpi-teams.pcap" "$PCAPS/zeek-ssh-long.pcap" -w "$TMP/x.ipfix" \
+    --export "udp://127.0.0.1:$pu" --export "tcp://127.0.0.1:$pt" --export-rate 20000 2>"$TMP/x.log" ||
+    fail "probe with exporters: $(cat "$TMP/x.log")"
+sleep 0.5
+stop_collect cu
+stop_collect ct
+records "$TMP/x.ipfix" >"$TMP/x.csv"
+[ "$(wc -l <"$TMP/x.csv")" -gt 100 ] || fail "few records to export"
+for c in cu ct; do
+    records $(find "$TMP/$c" -name '*.ipfix') >"$TMP/$c.csv"
+    cmp -s "$TMP/x.csv" "$TMP/$c.csv" || fail "$c: collected records differ: $(diff "$TMP/x.csv" "$TMP/$c.csv" | head -4)"
+    grep -q "total: .* lost 0 in 0 gaps" "$TMP/$c.log" || fail "$c: $(grep total: "$TMP/$c.log")"
+done
+echo "ok export from 3 workers: $(wc -l <"$TMP/x.csv") records over UDP and TCP, no sequence gap"
 
 # refusals that must be said, not ignored
 if "$B" probe --workers 0 -r "$PCAPS/ndpi-teams.pcap" -w /dev/null 2>"$TMP/e"; then fail "--workers 0 accepted"; fi
