@@ -6,6 +6,8 @@
 # saw every packet sent (zero drops):
 #
 #   netsift probe -i     (kernel drops from its summary, and packets counted)
+#   netsift2: netsift probe -i --workers 2 (two sockets in one PACKET_FANOUT
+#                        group, two flow caches; drops summed over both)
 #   argus -i             (packets in its flow records)
 #   softflowd -i         (softflowctl statistics: received and dropped by libpcap)
 #
@@ -28,7 +30,7 @@ FLOWS=${2:-2000}
 LOOPS=${3:-5}
 OUT=${BENCH_OUT:-bench/out}
 mkdir -p "$OUT"
-NS=$PWD/build/netsift
+NS=${NS_BIN:-$PWD/build/netsift} # a copy keeps a rebuild from changing it mid-run
 [ -x "$NS" ] || make >/dev/null
 PCAP="$OUT/live-$FLOWS.pcap"
 [ -f "$PCAP" ] || $NS gen -w "$PCAP" --flows "$FLOWS" --snaplen 128 --seed 42 >/dev/null 2>&1
@@ -64,6 +66,10 @@ start() {
         # shellcheck disable=SC2086
         ip netns exec $R "$NS" probe -i r0 ${NS_OPTS:-} -w /dev/null 2>"$TMPD/log" &
         ;;
+    netsift2)
+        # shellcheck disable=SC2086
+        ip netns exec $R "$NS" probe -i r0 --workers 2 ${NS_OPTS:-} -w /dev/null 2>"$TMPD/log" &
+        ;;
     argus)
         rm -f "$TMPD/a.argus"
         ip netns exec $R argus -i r0 -w "$TMPD/a.argus" 2>"$TMPD/log" &
@@ -80,11 +86,12 @@ start() {
 stop() {
     sleep 1
     case $1 in
-    netsift)
+    netsift | netsift2)
         kill -TERM $cap
         wait $cap || true
         seen=$(sed -n 's/^netsift probe: \([0-9]*\) packets.*/\1/p' "$TMPD/log")
-        drops=$(sed -n 's/.* received, \([0-9]*\) dropped.*/\1/p' "$TMPD/log")
+        # the interface's line: the kernel's drops summed over the workers
+        drops=$(sed -n 's/^  kernel r0 (.* received, \([0-9]*\) dropped.*/\1/p' "$TMPD/log")
         ;;
     argus)
         kill -TERM $cap
@@ -110,8 +117,8 @@ stop() {
 
 printf '%-10s %10s %12s %10s %10s %s\n' program requested achieved seen drops zero-loss
 declare -A best worst
-for tool in ${TOOLS:-netsift argus softflowd}; do
-    command -v "${tool%% *}" >/dev/null || [ "$tool" = netsift ] || { echo "$tool: not installed"; continue; }
+for tool in ${TOOLS:-netsift netsift2 argus softflowd}; do
+    command -v "${tool%% *}" >/dev/null || [ "${tool#netsift}" != "$tool" ] || { echo "$tool: not installed"; continue; }
     best[$tool]="0 pps"
     for rate in $RATES; do
         start $tool
@@ -133,6 +140,6 @@ for tool in ${TOOLS:-netsift argus softflowd}; do
 done
 echo
 echo "highest achieved rate with zero drops (lowest rate that lost packets):"
-for tool in ${TOOLS:-netsift argus softflowd}; do
+for tool in ${TOOLS:-netsift netsift2 argus softflowd}; do
     [ -n "${best[$tool]:-}" ] && printf '  %-10s %s (%s)\n' "$tool" "${best[$tool]}" "${worst[$tool]:-none}"
 done

@@ -13,6 +13,7 @@
 #include <net/if_arp.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ struct live_if {
     uint8_t *map;
     size_t map_len;
     struct ns_tpring ring;
+    uint16_t fanout_id;
     /* pcap */
     pcap_t *h;
     /* counters */
@@ -194,6 +196,51 @@ static int sys_fail(struct ns_error *err, const char *ifname, const char *what)
     return ns_error_set(err, NS_EIO, "%s: %s: %s", ifname, what, strerror(e));
 }
 
+static int attach_filter(struct live_if *li, const struct ns_live_config *c, struct ns_error *err)
+{
+    if (!c->bpf || !*c->bpf)
+        return NS_OK;
+    struct bpf_program prog;
+    int rc = filter_compile(li->linktype, c->snaplen, c->bpf, &prog, li->name, err);
+    if (rc < 0)
+        return rc;
+    /* struct bpf_insn and struct sock_filter have the same layout */
+    struct sock_fprog fp = {.len = (unsigned short)prog.bf_len,
+                            .filter = (struct sock_filter *)(void *)prog.bf_insns};
+    rc = setsockopt(li->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp);
+    pcap_freecode(&prog);
+    if (rc < 0)
+        return sys_fail(err, li->name, "SO_ATTACH_FILTER");
+    return NS_OK;
+}
+
+/* Join (or, for the first worker, create) the interface's fan-out group;
+ * packet(7) PACKET_FANOUT: the argument is id | type_flags << 16. */
+static int join_fanout(struct live_if *li, const struct ns_live_config *c, struct ns_error *err)
+{
+    uint32_t type = c->fanout == NS_FANOUT_CBPF ? PACKET_FANOUT_CBPF
+                                                : PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
+    int create = c->fanout_ids == NULL;
+    uint32_t arg =
+        (create ? 0u : li->fanout_id) | (type | (create ? PACKET_FANOUT_FLAG_UNIQUEID : 0u)) << 16;
+    if (setsockopt(li->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0)
+        return sys_fail(err, li->name, "PACKET_FANOUT");
+    if (create) {
+        uint32_t got = 0;
+        socklen_t len = sizeof got;
+        if (getsockopt(li->fd, SOL_PACKET, PACKET_FANOUT, &got, &len) < 0)
+            return sys_fail(err, li->name, "PACKET_FANOUT (reading the group id)");
+        li->fanout_id = (uint16_t)(got & 0xffffu);
+        if (c->fanout == NS_FANOUT_CBPF) {
+            struct sock_fprog fp = {.len = (unsigned short)c->fanout_prog_len,
+                                    .filter = c->fanout_prog};
+            if (setsockopt(li->fd, SOL_PACKET, PACKET_FANOUT_DATA, &fp, sizeof fp) < 0)
+                return sys_fail(err, li->name, "PACKET_FANOUT_DATA (the fan-out program)");
+        }
+    }
+    return NS_OK;
+}
+
 static int open_tpacket(struct live_if *li, const struct ns_live_config *c, struct ns_error *err)
 {
     li->fd = socket(AF_PACKET, SOCK_RAW, 0); /* protocol 0: nothing arrives before bind() */
@@ -250,18 +297,14 @@ static int open_tpacket(struct live_if *li, const struct ns_live_config *c, stru
     li->ring.block_size = req.tp_block_size;
     li->ring.nblocks = req.tp_block_nr;
 
-    if (c->bpf && *c->bpf) {
-        struct bpf_program prog;
-        int rc = filter_compile(li->linktype, c->snaplen, c->bpf, &prog, li->name, err);
-        if (rc < 0)
-            return rc;
-        /* struct bpf_insn and struct sock_filter have the same layout */
-        struct sock_fprog fp = {.len = (unsigned short)prog.bf_len,
-                                .filter = (struct sock_filter *)(void *)prog.bf_insns};
-        rc = setsockopt(li->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp);
-        pcap_freecode(&prog);
-        if (rc < 0)
+    int rc;
+    if (c->fanout) { /* nothing until the socket is in its group (live.h) */
+        struct sock_filter none = BPF_STMT(BPF_RET | BPF_K, 0);
+        struct sock_fprog fp = {.len = 1, .filter = &none};
+        if (setsockopt(li->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp) < 0)
             return sys_fail(err, li->name, "SO_ATTACH_FILTER");
+    } else if ((rc = attach_filter(li, c, err)) < 0) {
+        return rc;
     }
 
     struct sockaddr_ll sll;
@@ -271,6 +314,16 @@ static int open_tpacket(struct live_if *li, const struct ns_live_config *c, stru
     sll.sll_ifindex = (int)li->ifindex;
     if (bind(li->fd, (struct sockaddr *)&sll, sizeof sll) < 0)
         return sys_fail(err, li->name, "bind");
+    if (c->fanout) {
+        if ((rc = join_fanout(li, c, err)) < 0)
+            return rc;
+        if (c->bpf && *c->bpf)
+            rc = attach_filter(li, c, err);
+        else if (setsockopt(li->fd, SOL_SOCKET, SO_DETACH_FILTER, &(int){0}, sizeof(int)) < 0)
+            rc = sys_fail(err, li->name, "SO_DETACH_FILTER");
+        if (rc < 0)
+            return rc;
+    }
     if (c->promisc) {
         struct packet_mreq mr;
         memset(&mr, 0, sizeof mr);
@@ -347,6 +400,11 @@ int ns_live_open(struct ns_live **out, const struct ns_live_config *c, struct ns
     if (c->snaplen < 64 || c->snaplen > 262144)
         return ns_error_set(err, NS_EINVAL, "snaplen %u: 64..262144", c->snaplen);
 
+    if (c->fanout && c->backend != NS_LIVE_TPACKET)
+        return ns_error_set(err, NS_EINVAL, "several workers need --capture tpacket (fan-out)");
+    if (c->fanout == NS_FANOUT_CBPF && (!c->fanout_prog || !c->fanout_prog_len))
+        return ns_error_set(err, NS_EINVAL, "fan-out by program without a program");
+
     struct ns_live *l = calloc(1, sizeof *l);
     if (!l)
         return ns_error_set(err, NS_ENOMEM, "out of memory");
@@ -372,6 +430,8 @@ int ns_live_open(struct ns_live **out, const struct ns_live_config *c, struct ns
             ns_live_close(l);
             return ns_error_set(err, NS_EINVAL, "%s: no such interface", name);
         }
+        if (c->fanout_ids)
+            li->fanout_id = c->fanout_ids[i];
         int rc = c->backend == NS_LIVE_PCAP ? open_pcap(li, c, err) : open_tpacket(li, c, err);
         if (rc < 0) {
             ns_live_close(l);
@@ -382,6 +442,11 @@ int ns_live_open(struct ns_live **out, const struct ns_live_config *c, struct ns
     }
     *out = l;
     return NS_OK;
+}
+
+uint16_t ns_live_fanout_id(const struct ns_live *l, size_t i)
+{
+    return i < l->n ? l->ifs[i].fanout_id : 0;
 }
 
 size_t ns_live_max_frame(const struct ns_live *l)

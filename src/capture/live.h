@@ -58,6 +58,7 @@
 #ifndef NS_CAPTURE_LIVE_H
 #define NS_CAPTURE_LIVE_H
 
+#include <linux/filter.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,6 +68,56 @@
 #define NS_LIVE_MAX_IFACES 16
 
 enum ns_live_backend { NS_LIVE_TPACKET = 0, NS_LIVE_PCAP = 1 };
+
+/*
+ * Fan-out (`--workers N`, tpacket back end only).  Each worker opens its
+ * own ns_live; the N sockets of one interface join one PACKET_FANOUT group
+ * (packet(7)), and the kernel gives each packet to exactly one of them:
+ *
+ *  - NS_FANOUT_HASH: PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG.  The
+ *    kernel picks reciprocal_scale(__skb_get_hash_symmetric(skb), n)
+ *    (net/packet/af_packet.c, fanout_demux_hash()), a flow-dissector hash
+ *    over protocol, addresses and ports that __flow_hash_consistentify()
+ *    (net/core/flow_dissector.c) orders before hashing, so a→b and b→a
+ *    land together.  It is not constant over a netsift flow in three
+ *    cases: (1) IPv4 fragments carry no ports, so they would hash apart
+ *    from the rest of their flow; FLAG_DEFRAG reassembles them before the
+ *    hash (ip_check_defrag()), but then the socket receives the
+ *    reassembled datagram, one packet instead of the fragments; (2) IPv6
+ *    fragments are not reassembled and hash on addresses only
+ *    (NEXTHDR_FRAGMENT stops the dissector without
+ *    FLOW_DISSECTOR_F_PARSE_1ST_FRAG), apart from the unfragmented packets
+ *    of their flow; (3) the dissector descends into IP-in-IP, GRE and
+ *    similar tunnels and hashes the inner headers, while netsift's flow is
+ *    the outer header, so one tunnel's packets are spread.  (Kernels
+ *    without a late-2023 fix, backported to the stable series, also
+ *    stopped at a non-zero IPv6 flow label and hashed the addresses only,
+ *    so a flow whose two directions differ in having a label could split;
+ *    the fix dropped FLOW_DISSECTOR_F_STOP_AT_FLOW_LABEL from
+ *    __skb_get_hash_symmetric, "Fixes: eb70db875671 (packet: Use
+ *    symmetric hash for PACKET_FANOUT_HASH.)".)
+ *    Seen on a veth: a capture of fragmented DNS answers gives fewer
+ *    packets than the file (one reassembled datagram for its fragments;
+ *    tests/regress/live_workers.sh checks it), and in a trial run a 6in4
+ *    tunnel, one flow from the file, became a flow on each of two workers
+ *    (44 and 83 packets; where the inner flows land depends on the
+ *    kernel's boot-time hash key).
+ *  - NS_FANOUT_CBPF: PACKET_FANOUT_CBPF with `fanout_prog` as the group's
+ *    program (PACKET_FANOUT_DATA); the kernel takes its return value modulo
+ *    n.  probe/dispatch.h builds one that hashes the outer addresses only,
+ *    which keeps fragments, both directions and tunnels together without
+ *    reassembly: the records equal one socket's.  The price: all traffic
+ *    between one pair of hosts goes to one worker.  This is the default of
+ *    `netsift probe --workers`.
+ *
+ * The first worker creates the groups (PACKET_FANOUT_FLAG_UNIQUEID: the
+ * kernel picks an id no one else uses); ns_live_fanout_id() tells them, and
+ * the others join with `fanout_ids`.  A socket sees traffic from bind()
+ * on, before it joins the group; so that nothing is seen twice in that
+ * moment, a joining socket filters everything out until it has joined, and
+ * only then gets the capture filter.
+ */
+enum ns_live_fanout { NS_FANOUT_NONE = 0, NS_FANOUT_HASH = 1, NS_FANOUT_CBPF = 2 };
 
 struct ns_live_config {
     const char *const *ifaces; /* interface names, 1..NS_LIVE_MAX_IFACES */
@@ -78,6 +129,11 @@ struct ns_live_config {
     uint32_t snaplen;          /* bytes kept of each frame (before a VLAN tag is put back) */
     int promisc;               /* 1 = promiscuous mode */
     const char *bpf;           /* capture filter or NULL */
+    /* fan-out (above); fanout_ids: group per interface to join, NULL to create */
+    enum ns_live_fanout fanout;
+    const uint16_t *fanout_ids;
+    struct sock_filter *fanout_prog; /* NS_FANOUT_CBPF: fanout_prog_len instructions */
+    size_t fanout_prog_len;
 };
 
 struct ns_live_if_stats {
@@ -104,6 +160,9 @@ void ns_live_config_default(struct ns_live_config *c);
 
 /* Open every interface (all or nothing).  Packets are received from here on. */
 int ns_live_open(struct ns_live **l, const struct ns_live_config *c, struct ns_error *err);
+
+/* The fan-out group id of interface i (after ns_live_open with a fanout). */
+uint16_t ns_live_fanout_id(const struct ns_live *l, size_t i);
 
 /* Largest frame ns_live_next() can write: snaplen + one VLAN tag. */
 size_t ns_live_max_frame(const struct ns_live *l);

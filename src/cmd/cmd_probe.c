@@ -54,6 +54,14 @@ static void help(FILE *out)
         "  --block-timeout MS  hand over a partly filled block after MS (default 100)\n"
         "  --snaplen N      bytes kept of each frame (default 65535)\n"
         "  --duration SEC   stop after SEC;  --count N  stop after N packets\n"
+        "multi-core (files and live capture):\n"
+        "  --workers N      N flow caches metered on N threads (default 1); each packet\n"
+        "                   goes to one by a symmetric hash, so both directions and all\n"
+        "                   fragments of a flow meet; records leave through one writer\n"
+        "  --fanout addr|hash  live: a classic BPF hash of the outer addresses\n"
+        "                   (default; fragments and tunnels stay whole), or the kernel's\n"
+        "                   PACKET_FANOUT_HASH (5-tuple, spreads one host pair; IPv4\n"
+        "                   fragments reassembled, tunnels split by inner headers)\n"
         "  -q               no summary on stderr\n"
         "  -h, --help       this text\n"
         "\n"
@@ -110,6 +118,26 @@ static void select_summary(const struct ns_sel_chain *sel)
                 e.selected, e.packets, 2.576 * e.packets_se, e.octets, 2.576 * e.octets_se);
 }
 
+/* --workers: what each worker metered and, live, what its sockets lost */
+static void workers_summary(const struct ns_probe_stats *st)
+{
+    for (uint32_t i = 0; i < st->nworkers; i++) {
+        const struct ns_probe_worker_stats *w = &st->worker[i];
+        fprintf(stderr,
+                "  worker %" PRIu32 ": %" PRIu64 " packets, %" PRIu64 " flows, %" PRIu64
+                " records, cpu %.2f s",
+                i, w->packets, w->flows, w->records,
+                (double)(w->cpu_read_ns + w->cpu_meter_ns) / 1e9);
+        if (st->live.nifaces)
+            fprintf(stderr, "; kernel %" PRIu64 " received, %" PRIu64 " dropped", w->kernel_seen,
+                    w->kernel_drops);
+        fputc('\n', stderr);
+    }
+    if (st->nworkers && st->live.nifaces)
+        fprintf(stderr, "  kernel total: %" PRIu64 " dropped over %" PRIu32 " workers\n",
+                st->live.drops, st->nworkers);
+}
+
 static void summary(const struct ns_probe_stats *st)
 {
     const struct ns_meter_stats *m = &st->meter;
@@ -131,6 +159,7 @@ static void summary(const struct ns_probe_stats *st)
     }
     fprintf(stderr, "  cpu: reading %.2f s, metering %.2f s\n", (double)st->cpu_read_ns / 1e9,
             (double)st->cpu_meter_ns / 1e9);
+    workers_summary(st);
     if (m->frag_hits || m->frag_misses || m->frag_orphans)
         fprintf(stderr,
                 "  fragments: %" PRIu64 " matched their datagram, %" PRIu64
@@ -152,11 +181,22 @@ static void summary(const struct ns_probe_stats *st)
 
 /* ---- live capture options (-i and friends) ---- */
 
-enum { O_CAPTURE = 512, O_RINGBLOCKS, O_BLOCKSIZE, O_BLOCKTMO, O_SNAPLEN, O_DURATION, O_COUNT };
+enum {
+    O_CAPTURE = 512,
+    O_RINGBLOCKS,
+    O_BLOCKSIZE,
+    O_BLOCKTMO,
+    O_SNAPLEN,
+    O_DURATION,
+    O_COUNT,
+    O_WORKERS,
+    O_FANOUT
+};
 #define LIVE_OPTIONS                                                                               \
     {"capture", 1, 0, O_CAPTURE}, {"ring-blocks", 1, 0, O_RINGBLOCKS},                             \
         {"block-size", 1, 0, O_BLOCKSIZE}, {"block-timeout", 1, 0, O_BLOCKTMO},                    \
         {"snaplen", 1, 0, O_SNAPLEN}, {"duration", 1, 0, O_DURATION},                              \
+        {"workers", 1, 0, O_WORKERS}, {"fanout", 1, 0, O_FANOUT},                                  \
     {                                                                                              \
         "count", 1, 0, O_COUNT                                                                     \
     }
@@ -212,6 +252,19 @@ static int live_option(int o, struct ns_probe_config *c, struct cmd_inputs *ifs)
     case O_COUNT:
         if (cmd_parse_u64(optarg, &c->max_packets) || !c->max_packets)
             cmd_die("probe", "--count wants a positive number, not '%s'", optarg);
+        return 1;
+    case O_WORKERS:
+        if (cmd_parse_u64(optarg, &v) || v < 1 || v > NS_PROBE_MAX_WORKERS)
+            cmd_die("probe", "--workers wants 1..%d, not '%s'", NS_PROBE_MAX_WORKERS, optarg);
+        c->workers = (uint32_t)v;
+        return 1;
+    case O_FANOUT:
+        if (optarg && strcmp(optarg, "hash") == 0)
+            c->live.fanout = NS_FANOUT_HASH;
+        else if (optarg && strcmp(optarg, "addr") == 0)
+            c->live.fanout = NS_FANOUT_CBPF;
+        else
+            cmd_die("probe", "--fanout is hash or addr, not '%s'", optarg ? optarg : "");
         return 1;
     default:
         return 0;
@@ -354,6 +407,8 @@ int cmd_probe(int argc, char **argv)
                              "packet reports (--report)");
         if (ifs.n)
             cmd_die("probe", "--report reads capture files (-r); live capture is not done yet");
+        if (c.workers > 1)
+            cmd_die("probe", "--report runs on one thread: leave out --workers");
         int status = cmd_report_run(&rep, "probe", in.paths, in.n, bpf, sel, out, zstd,
                                     c.observation_domain, &ex, quiet);
         ns_sel_chain_free(sel);

@@ -12,6 +12,7 @@ void ns_batch_clear(struct ns_batch *b)
     b->has_warning = 0;
     b->end = 0;
     b->clock_ns = 0;
+    b->nticks = 0;
     b->rc = 0;
     memset(b->malformed, 0, sizeof b->malformed);
 }
@@ -70,8 +71,12 @@ void ns_batch_put_full(struct ns_batch_ring *r, struct ns_batch *b)
 struct ns_batch *ns_batch_take_full(struct ns_batch_ring *r)
 {
     pthread_mutex_lock(&r->mu);
-    while (!r->nfull)
+    while (!r->nfull && !r->stop)
         pthread_cond_wait(&r->cv, &r->mu);
+    if (!r->nfull) { /* stopped, and nothing left to meter */
+        pthread_mutex_unlock(&r->mu);
+        return NULL;
+    }
     struct ns_batch *b = r->fullq[r->fullhead];
     r->fullhead = (r->fullhead + 1) % NS_BATCH_COUNT;
     r->nfull--;

@@ -50,6 +50,13 @@ struct ns_batch {
     /* live capture with nothing to read: the meter's clock may move to
      * here (0 = no news), so idle flows expire on a quiet link */
     uint64_t clock_ns;
+    /* --workers on files (workers.c): the clock steps other workers' packets
+     * made, tick[k] to be applied before pkts[tick_at[k]] (tick_at == n:
+     * after the last), so that every meter's clock passes the same times
+     * a single meter's would */
+    uint32_t nticks;
+    uint32_t tick_at[NS_BATCH_PKTS];
+    uint64_t tick[NS_BATCH_PKTS];
     /* last batch: reading is over; rc < 0 with err when it failed */
     int end;
     int rc;
@@ -72,11 +79,13 @@ void ns_batch_ring_fini(struct ns_batch_ring *r);
 struct ns_batch *ns_batch_take_free(struct ns_batch_ring *r);
 /* Producer: hand a filled batch over. */
 void ns_batch_put_full(struct ns_batch_ring *r, struct ns_batch *b);
-/* Consumer: the next filled batch in order (waits). */
+/* Consumer: the next filled batch in order (waits); NULL once the ring
+ * was stopped and no filled batch is left. */
 struct ns_batch *ns_batch_take_full(struct ns_batch_ring *r);
 /* Consumer: give a batch back (emptied). */
 void ns_batch_put_free(struct ns_batch_ring *r, struct ns_batch *b);
-/* Consumer: ask the producer to stop at its next batch boundary. */
+/* Ask the producer to stop at its next batch boundary (the consumer gave
+ * up, or the run is ending: then the consumer's waits end too). */
 void ns_batch_stop(struct ns_batch_ring *r);
 
 /* Reset a batch for filling. */

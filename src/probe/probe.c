@@ -9,18 +9,10 @@
 #include "ipfix/file.h"
 #include "probe/batch.h"
 #include "probe/live_reader.h"
+#include "probe/probe_int.h"
 #include "report/report.h"
 
-struct sink_ctx {
-    struct ns_ipfix_writer *w; /* NULL: no file */
-    const struct ns_probe_config *c;
-    uint64_t records;
-    int sampled;      /* packets were sampled in front of the meter */
-    double samp_frac; /* ... keeping this fraction (0: varies by packet) */
-    uint64_t last_ns; /* newest record end (the interpretation's statistics time) */
-};
-
-static int write_record(void *ctx, const struct ns_record *rec, struct ns_error *err)
+int ns_probe_write_record(void *ctx, const struct ns_record *rec, struct ns_error *err)
 {
     struct sink_ctx *s = ctx;
     struct ns_record sr;
@@ -218,6 +210,8 @@ __attribute__((noinline, cold)) static int write_stats(struct sink_ctx *s, const
 
 int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, struct ns_error *err)
 {
+    if (c->workers > 1)
+        return ns_probe_run_workers(c, st, err);
     memset(st, 0, sizeof *st);
     struct reader rd = {0};
     struct ns_meter *m = NULL;
@@ -247,7 +241,7 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
     wo.zstd = c->zstd_level > 0;
     wo.zstd_level = c->zstd_level;
     if ((c->output && (rc = ns_ipfix_writer_open(&sink.w, c->output, &wo, err)) < 0) ||
-        (rc = ns_meter_create(&m, &c->meter, write_record, &sink, err)) < 0 ||
+        (rc = ns_meter_create(&m, &c->meter, ns_probe_write_record, &sink, err)) < 0 ||
         (rc = ns_batch_ring_init(&rd.ring, err)) < 0)
         goto out;
     if (c->select && sink.w) {
@@ -289,6 +283,8 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
 
     for (;;) {
         struct ns_batch *b = ns_batch_take_full(&rd.ring);
+        if (!b) /* not reached: only this thread stops the ring */
+            break;
         /* the packet loop with its cache hints lives in the meter (meter.h) */
         rc = ns_meter_batch(m, b->pkts, b->prep, b->n, err);
         if (b->clock_ns && rc >= 0)

@@ -74,6 +74,26 @@ struct ns_probe_config {
     struct ns_live_config live;
     const volatile sig_atomic_t *stop;
     uint64_t duration_ns, max_packets;
+    /* Multi-core (probe/workers.c): workers > 1 spreads the packets over
+     * that many flow caches, each metered by a thread of its own, by a
+     * symmetric hash (probe/dispatch.h for files; `live.fanout` for live
+     * capture, NS_FANOUT_CBPF with dispatch.h's program when left
+     * NS_FANOUT_NONE).  The meter's
+     * max_flows is shared evenly among them.  Records still leave through
+     * one writer and one set of exporters. */
+    uint32_t workers;
+};
+
+#define NS_PROBE_MAX_WORKERS 64
+
+/* What one worker did (workers > 1). */
+struct ns_probe_worker_stats {
+    uint64_t packets;      /* metered */
+    uint64_t flows;        /* created */
+    uint64_t records;      /* emitted by its meter */
+    uint64_t kernel_seen;  /* live: frames the kernel gave its sockets (all interfaces) */
+    uint64_t kernel_drops; /* live: frames its sockets' rings had no room for */
+    uint64_t cpu_read_ns, cpu_meter_ns;
 };
 
 struct ns_probe_stats {
@@ -90,6 +110,9 @@ struct ns_probe_stats {
     uint64_t cpu_read_ns, cpu_meter_ns;
     struct ns_meter_stats meter;
     struct ns_live_stats live; /* live capture: per-interface kernel counters, drops */
+    /* workers > 1: per worker (the totals above are their sums) */
+    uint32_t nworkers;
+    struct ns_probe_worker_stats worker[NS_PROBE_MAX_WORKERS];
 };
 
 void ns_probe_config_default(struct ns_probe_config *c);
