@@ -9,6 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/export_opts.h"
+#include "cmd/ops.h"
 #include "probe/probe.h"
 
 static void help(FILE *out)
@@ -51,6 +52,7 @@ static void help(FILE *out)
           "  --block-timeout MS  hand over a partly filled block after MS (default 100)\n"
           "  --snaplen N      bytes kept of each frame (default 65535)\n"
           "  --duration SEC   stop after SEC;  --count N  stop after N packets\n"
+          "  --stats SEC      print live counters every SEC (SIGUSR1: at once)\n" CMD_OPS_HELP
           "  -q               no summary on stderr\n"
           "  -h, --help       this text\n"
           "\n"
@@ -251,11 +253,42 @@ int cmd_probe(int argc, char **argv)
                                          {"select", 1, 0, O_SELECT},
                                          {"help", 0, 0, 'h'},
                                          LIVE_OPTIONS,
+                                         CMD_OPS_LONGOPTS,
+                                         {"stats", 1, 0, CMD_O_PSTATS},
                                          {0, 0, 0, 0}};
     struct cmd_export ex;
     cmd_export_init(&ex);
+    /* the configuration file first (-c): the command line overrides it,
+     * a list given on the command line (-i, --select, --export) replaces
+     * the file's */
+    static struct cmd_ops ops;
+    cmd_ops_init(&ops, "probe");
+    char *file_bpf = NULL;
+    const char *conf = cmd_ops_prescan(argc, argv);
+    if (conf) {
+        cmd_ops_load(&ops, conf);
+        probe_conf_apply(&ops, &c, &ex, &ifs, &sel, &out, &zstd, &file_bpf);
+    }
+    int file_ifs = ifs.n > 0, file_sel = sel != NULL, file_dests = ex.c.ndests > 0;
     int o;
-    while ((o = cmd_getopt(argc, argv, "+r:w:i:qh", cmd_export_longopts(opts), &in)) != -1) {
+    while ((o = cmd_getopt(argc, argv, "+r:w:i:c:qh", cmd_export_longopts(opts), &in)) != -1) {
+        if (o == 'i' && file_ifs)
+            ifs.n = file_ifs = 0;
+        if (o == O_SELECT && file_sel) {
+            ns_sel_chain_free(sel);
+            sel = NULL;
+            file_sel = 0;
+        }
+        if (o == CMD_O_EXPORT) {
+            ops.cli_export = 1;
+            if (file_dests)
+                ex.c.ndests = file_dests = 0;
+        }
+        ops.cli_status |= o == O_STATUS;
+        ops.cli_idle |= o == O_IDLE;
+        ops.cli_tcp_idle |= o == O_TCPIDLE;
+        if (cmd_ops_option(&ops, o, optarg))
+            continue;
         if (live_option(o, &c, &ifs))
             continue;
         switch (o) {
@@ -318,6 +351,16 @@ int cmd_probe(int argc, char **argv)
     else
         cmd_need_inputs("probe", &in);
     char *bpf = cmd_join(argc, argv, optind);
+    if (!bpf)
+        bpf = file_bpf;
+    else
+        free(file_bpf);
+    if (ops.check_config) {
+        probe_conf_print(stdout, &ops, &c, &ex, sel, out, zstd < 0 ? 0 : zstd);
+        return 0;
+    }
+    if (ops.daemon && (!out || strcmp(out, "-") == 0) && !ex.c.ndests)
+        cmd_die("probe", "--daemon has no standard output: give -w FILE or --export");
     if (!out && !ex.c.ndests) {
         if (isatty(STDOUT_FILENO))
             cmd_die("probe", "IPFIX is binary: give -w FILE, or pipe into 'netsift read -r -'");
@@ -338,16 +381,18 @@ int cmd_probe(int argc, char **argv)
     c.ctx = &u;
     c.select = sel;
 
-    struct ns_probe_sink xs = {ns_exporter_sink, NULL};
-    if (cmd_export_start(&ex, "probe", c.observation_domain)) {
-        xs.ctx = ex.x;
-        c.sinks = &xs;
-        c.nsinks = 1;
-    }
+    cmd_ops_prepare(&ops); /* --daemon: the original process ends here */
+    /* records go to the exporter through ops, which a reload can swap */
+    struct ns_probe_sink xs = {cmd_ops_sink, &ops};
+    cmd_export_start(&ex, "probe", c.observation_domain);
+    c.sinks = &xs;
+    c.nsinks = 1;
+    cmd_ops_probe_start(&ops, &c, &ex);
 
     struct ns_probe_stats st;
     struct ns_error err = {0};
     int rc = ns_probe_run(&c, &st, &err);
+    cmd_ops_probe_stop(&ops);
     cmd_export_finish(&ex, "probe", quiet);
     if (u.shown)
         fputc('\n', stderr);
@@ -360,6 +405,7 @@ int cmd_probe(int argc, char **argv)
     if (rc < 0)
         fprintf(stderr, "netsift probe: %s\n", err.msg);
     ns_sel_chain_free(sel);
+    cmd_ops_finish(&ops);
     free(bpf);
     free(in.paths);
     free(ifs.paths);

@@ -163,6 +163,19 @@ int ns_meter_flush(struct ns_meter *m, struct ns_error *err);
 
 void ns_meter_get_stats(const struct ns_meter *m, struct ns_meter_stats *s);
 
+/*
+ * Change the timeouts of a running meter (configuration reload) without
+ * touching its flows.  Idle timeouts apply at once to every flow (the idle
+ * lists are in last-packet order whatever the timeout).  A new status
+ * interval applies from each flow's next report; a shorter one also
+ * brings reports due later than now + interval forward to it, so the
+ * status list stays in report order (one walk over it, at the call).
+ * Turning status reports on or off (0 <-> non-zero) is NS_EUNSUP: flows
+ * would have to join or leave the status list; that needs a restart.
+ */
+int ns_meter_set_timeouts(struct ns_meter *m, uint64_t idle_ns, uint64_t tcp_idle_ns,
+                          uint64_t status_ns, struct ns_error *err);
+
 void ns_meter_destroy(struct ns_meter *m);
 
 #endif
