@@ -240,6 +240,27 @@ static void test_file(void **state)
     unlink(path);
 }
 
+/* the shipped examples parse (NS_SRC is set by CTest) */
+static void test_dist(void **state)
+{
+    (void)state;
+    const char *src = getenv("NS_SRC");
+    if (!src)
+        skip();
+    static const char *const files[] = {"dist/netsift-probe.yaml", "dist/netsift-collect.yaml"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", src, files[i]);
+        struct ns_conf c;
+        struct ns_error err = {0};
+        if (ns_conf_parse_file(&c, path, &err) < 0)
+            fail_msg("%s", err.msg);
+        assert_true(c.have & NS_CONF_OPER);
+        assert_true(i ? c.nlisten == 2 : c.ndests == 1);
+        ns_conf_free(&c);
+    }
+}
+
 static void test_duration(void **state)
 {
     (void)state;
@@ -364,6 +385,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full),     cmocka_unit_test(test_empty),
         cmocka_unit_test(test_bad),      cmocka_unit_test(test_file),
+        cmocka_unit_test(test_dist),
         cmocka_unit_test(test_duration), cmocka_unit_test(test_prom),
         cmocka_unit_test(test_http),     cmocka_unit_test(test_pidfile),
     };
