@@ -153,8 +153,7 @@ void cmd_ops_prepare(struct cmd_ops *o)
     if (o->metrics) {
         if (ns_http_listen(&o->http, o->metrics, &err) < 0)
             cmd_die(o->cmd, "%s", err.msg);
-        cmd_ops_log(o, "metrics on http://%s/metrics (port %d)", o->metrics,
-                    ns_http_port(o->http));
+        cmd_ops_log(o, "metrics on http://%s/metrics (port %d)", o->metrics, ns_http_port(o->http));
     }
 }
 
@@ -166,8 +165,8 @@ int cmd_ops_opened(void *ctx, struct ns_error *err)
             return NS_EIO;
         if (ns_priv_drop(o->uid, o->gid, err) < 0)
             return NS_EIO;
-        cmd_ops_log(o, "running as %s (uid %u, gid %u), no capabilities", o->user,
-                    (unsigned)o->uid, (unsigned)o->gid);
+        cmd_ops_log(o, "running as %s (uid %u, gid %u), no capabilities", o->user, (unsigned)o->uid,
+                    (unsigned)o->gid);
     }
     if (o->is_daemon)
         ns_daemon_ready(&o->dmn, 0);
@@ -248,8 +247,8 @@ int cmd_ops_between(void *ctx, struct ns_meter *m, struct ns_error *err)
                 fmt_dur(a, sizeof a, o->m_status);
                 fmt_dur(b, sizeof b, o->m_idle);
                 fmt_dur(c, sizeof c, o->m_tcp_idle);
-                k = snprintf(p, cap, "activeTimeout %s, idleTimeout %s, tcpIdleTimeout %s; ", a,
-                             b, c);
+                k = snprintf(p, cap, "activeTimeout %s, idleTimeout %s, tcpIdleTimeout %s; ", a, b,
+                             c);
             }
             if (k > 0 && (size_t)k < cap)
                 p += k, cap -= (size_t)k;
@@ -326,7 +325,8 @@ static void reload(struct cmd_ops *o)
         const char *what;
     } restart[] = {
         {strs_differ(old->ifaces, old->nifaces, nc.ifaces, nc.nifaces) ||
-             memcmp(&old->live, &nc.live, sizeof nc.live) != 0 || str_differ(old->filter, nc.filter),
+             memcmp(&old->live, &nc.live, sizeof nc.live) != 0 ||
+             str_differ(old->filter, nc.filter),
          "the observation point (interfaces, capture, filter)"},
         {old->obs_domain != nc.obs_domain, "observationDomainId"},
         {strs_differ(old->selectors, old->nselectors, nc.selectors, nc.nselectors),
@@ -417,16 +417,15 @@ static void print_probe_stats(struct cmd_ops *o)
                 "stats: %" PRIu64 " packets, %" PRIu64 " bytes in %.0f s; kernel %" PRIu64
                 " received, %" PRIu64 " dropped; flows %" PRIu64 " active (cache %.1f%% of %" PRIu64
                 "), %" PRIu64 " created, %" PRIu64 " records",
-                ns_pub_load(&p->packets), ns_pub_load(&p->bytes), up,
-                ns_pub_load(&p->kernel_seen), ns_pub_load(&p->kernel_drops), act,
-                max ? 100.0 * (double)act / (double)max : 0.0, max,
-                ns_pub_load(&p->flows_created), ns_pub_load(&p->records));
+                ns_pub_load(&p->packets), ns_pub_load(&p->bytes), up, ns_pub_load(&p->kernel_seen),
+                ns_pub_load(&p->kernel_drops), act, max ? 100.0 * (double)act / (double)max : 0.0,
+                max, ns_pub_load(&p->flows_created), ns_pub_load(&p->records));
     pthread_mutex_lock(&o->mu);
     for (size_t i = 0; i < o->ndests; i++) {
         const struct cmd_ops_dest *d = &o->dests[i];
         cmd_ops_log(o,
-                    "stats: export %s %s: %" PRIu64 " flow records, %" PRIu64
-                    " dropped, %" PRIu64 " octets queued",
+                    "stats: export %s %s: %" PRIu64 " flow records, %" PRIu64 " dropped, %" PRIu64
+                    " octets queued",
                     d->url, d->up ? "up" : "down", d->flows, d->dropped, d->queued);
     }
     pthread_mutex_unlock(&o->mu);
@@ -480,8 +479,13 @@ static void render_probe(void *ctx, struct ns_prom *m)
         for (size_t i = 0; i < o->ndests; i++) {
             const struct cmd_ops_dest *d = &o->dests[i];
             const char *lab[] = {"destination", d->url};
-            double v[] = {d->up,   (double)d->flows,  (double)d->dropped,  (double)d->messages,
-                          (double)d->octets, (double)d->queued, (double)d->templates};
+            double v[] = {d->up,
+                          (double)d->flows,
+                          (double)d->dropped,
+                          (double)d->messages,
+                          (double)d->octets,
+                          (double)d->queued,
+                          (double)d->templates};
             ns_prom_sample(m, fam[f].name, lab, 1, v[f]);
         }
     }
@@ -588,8 +592,7 @@ static void render_collect(void *ctx, struct ns_prom *m)
                 (double)t.sessions);
     ns_prom_one(m, "netsift_collector_refused_sessions_total", "counter",
                 "Sessions refused (too many exporters).", (double)t.refused_sessions);
-    ns_prom_one(m, "netsift_collector_files_total", "counter", "Files completed.",
-                (double)t.files);
+    ns_prom_one(m, "netsift_collector_files_total", "counter", "Files completed.", (double)t.files);
     ns_prom_one(m, "netsift_collector_store_errors_total", "counter", "Storage errors.",
                 (double)t.store_errors);
     struct ns_collect_exporter ex[256];

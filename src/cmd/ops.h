@@ -38,18 +38,21 @@ enum {
 };
 
 #define CMD_OPS_LONGOPTS                                                                           \
-    {"config", 1, 0, 'c'}, {"check-config", 0, 0, CMD_O_CHECKCONF}, {"daemon", 0, 0, CMD_O_DAEMON}, \
-        {"pidfile", 1, 0, CMD_O_PIDFILE}, {"user", 1, 0, CMD_O_USER},                              \
-        {"metrics", 1, 0, CMD_O_METRICS}
+    {"config", 1, 0, 'c'}, {"check-config", 0, 0, CMD_O_CHECKCONF},                                \
+        {"daemon", 0, 0, CMD_O_DAEMON}, {"pidfile", 1, 0, CMD_O_PIDFILE},                          \
+        {"user", 1, 0, CMD_O_USER},                                                                \
+    {                                                                                              \
+        "metrics", 1, 0, CMD_O_METRICS                                                             \
+    }
 
 #define CMD_OPS_HELP                                                                               \
-    "running as a service (netsift.conf(5)):\n"                                                   \
-    "  -c, --config FILE  read the configuration (RFC 6728 structure, YAML); options\n"          \
-    "                   given on the command line override it; SIGHUP reads it again\n"        \
-    "  --check-config   print the effective configuration (or the error) and exit\n"         \
-    "  --daemon         detach (double fork, setsid); the default is the foreground\n"        \
-    "  --pidfile FILE   write the pid there (refused while another live process owns it)\n" \
-    "  --user NAME[:GROUP]  drop root for NAME once the capture/sockets are open\n"         \
+    "running as a service (netsift.conf(5)):\n"                                                    \
+    "  -c, --config FILE  read the configuration (RFC 6728 structure, YAML); options\n"            \
+    "                   given on the command line override it; SIGHUP reads it again\n"            \
+    "  --check-config   print the effective configuration (or the error) and exit\n"               \
+    "  --daemon         detach (double fork, setsid); the default is the foreground\n"             \
+    "  --pidfile FILE   write the pid there (refused while another live process owns it)\n"        \
+    "  --user NAME[:GROUP]  drop root for NAME once the capture/sockets are open\n"                \
     "  --metrics HOST:PORT  Prometheus text-format endpoint (GET /metrics)\n"
 
 /* One destination's counters as last published by the metering thread. */
@@ -120,7 +123,8 @@ int cmd_ops_opened(void *ctx, struct ns_error *err);
 void cmd_ops_finish(struct cmd_ops *o);
 /* Signal handlers for SIGHUP and (usr1) SIGUSR1: flags. */
 void cmd_ops_signals(int usr1);
-void cmd_ops_log(const struct cmd_ops *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cmd_ops_log(const struct cmd_ops *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* probe: the record sink that follows reloads, the between-batches hook,
  * the operations thread. */
@@ -140,8 +144,8 @@ void probe_conf_apply(struct cmd_ops *o, struct ns_probe_config *c, struct cmd_e
                       struct cmd_inputs *ifs, struct ns_sel_chain **sel, const char **out,
                       int *zstd, char **bpf);
 void probe_conf_print(FILE *f, const struct cmd_ops *o, const struct ns_probe_config *c,
-                      const struct cmd_export *ex, const struct ns_sel_chain *sel,
-                      const char *out, int zstd);
+                      const struct cmd_export *ex, const struct ns_sel_chain *sel, const char *out,
+                      int zstd);
 void collect_conf_apply(struct cmd_ops *o, struct ns_collect_config *c, const char **urls,
                         size_t *nurls);
 

@@ -81,8 +81,8 @@ static void dest_parts(const char *url, char *scheme, char *host, char *port)
 }
 
 void probe_conf_print(FILE *f, const struct cmd_ops *o, const struct ns_probe_config *c,
-                      const struct cmd_export *ex, const struct ns_sel_chain *sel,
-                      const char *out, int zstd)
+                      const struct cmd_export *ex, const struct ns_sel_chain *sel, const char *out,
+                      int zstd)
 {
     const struct ns_live_config *l = &c->live;
     fprintf(f, "# netsift probe: effective configuration (RFC 6728 structure)%s%s\n",
@@ -161,7 +161,8 @@ void probe_conf_print(FILE *f, const struct cmd_ops *o, const struct ns_probe_co
         char scheme[8], host[256], port[8];
         dest_parts(ex->urls[i], scheme, host, port);
         int udp = strcmp(scheme, "udp") == 0;
-        fprintf(f, "      - %s:\n          destinationIPAddress: ", udp ? "udpExporter" : "tcpExporter");
+        fprintf(f, "      - %s:\n          destinationIPAddress: ",
+                udp ? "udpExporter" : "tcpExporter");
         ns_conf_write_str(f, host);
         fprintf(f, "\n          destinationPort: %s\n", port);
         if (udp) {

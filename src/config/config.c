@@ -1,6 +1,5 @@
 #include "config/config.h"
 
-
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -266,12 +265,10 @@ static int check_ref(struct ctx *x, const yaml_node_t *n, const char *what, cons
 
 static int parse_op(struct ctx *x, yaml_node_t *n)
 {
-    static const char *const keys[] = {"name",         "observationDomainId",
-                                       "ifName",       "capture",
-                                       "ringBlocks",   "blockSize",
-                                       "blockTimeout", "snapLength",
-                                       "promiscuous",  "filter",
-                                       "selectionProcess", NULL};
+    static const char *const keys[] = {"name",         "observationDomainId", "ifName",
+                                       "capture",      "ringBlocks",          "blockSize",
+                                       "blockTimeout", "snapLength",          "promiscuous",
+                                       "filter",       "selectionProcess",    NULL};
     struct ns_conf *c = x->c;
     yaml_node_t *v;
     if (one_part(x, &n, "observationPoint") || check_keys(x, n, "observationPoint", keys))
@@ -305,8 +302,7 @@ static int parse_op(struct ctx *x, yaml_node_t *n)
     if ((v = find(x, n, "blockTimeout")) &&
         get_u32(x, v, "blockTimeout (ms)", 1, 60000, &c->live.block_timeout_ms))
         return NS_EINVAL;
-    if ((v = find(x, n, "snapLength")) &&
-        get_u32(x, v, "snapLength", 64, 262144, &c->live.snaplen))
+    if ((v = find(x, n, "snapLength")) && get_u32(x, v, "snapLength", 64, 262144, &c->live.snaplen))
         return NS_EINVAL;
     if ((v = find(x, n, "promiscuous")) && get_bool(x, v, "promiscuous", &c->live.promisc))
         return NS_EINVAL;
@@ -319,9 +315,9 @@ static int parse_op(struct ctx *x, yaml_node_t *n)
 
 static int parse_selector(struct ctx *x, yaml_node_t *n)
 {
-    static const char *const keys[] = {"name",           "selectorId",     "selectAll",
-                                       "sampCountBased", "sampTimeBased",  "sampRandOutOfN",
-                                       "sampUniProb",    "netsiftSpec",    NULL};
+    static const char *const keys[] = {"name",           "selectorId",    "selectAll",
+                                       "sampCountBased", "sampTimeBased", "sampRandOutOfN",
+                                       "sampUniProb",    "netsiftSpec",   NULL};
     static const char *const methods[] = {"selectAll",      "sampCountBased", "sampTimeBased",
                                           "sampRandOutOfN", "sampUniProb",    "netsiftSpec"};
     struct ns_conf *c = x->c;
@@ -376,8 +372,7 @@ static int parse_selector(struct ctx *x, yaml_node_t *n)
             return NS_EINVAL;
         if (!(v = find(x, m, "size")) || get_u64(x, v, "size", 1, UINT32_MAX, &sz))
             return v ? NS_EINVAL : fail(x, m, "sampRandOutOfN needs size");
-        if (!(v = find(x, m, "population")) ||
-            get_u64(x, v, "population", 1, UINT32_MAX, &pop))
+        if (!(v = find(x, m, "population")) || get_u64(x, v, "population", 1, UINT32_MAX, &pop))
             return v ? NS_EINVAL : fail(x, m, "sampRandOutOfN needs population");
         if (sz > pop)
             return fail(x, m, "size (%llu) is larger than population (%llu)",
@@ -439,8 +434,7 @@ static int parse_sp(struct ctx *x, yaml_node_t *n)
         return parse_selector(x, v);
     if (v->type != YAML_SEQUENCE_NODE)
         return fail(x, v, "selector wants a list of selectors");
-    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-         it++)
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
         if (parse_selector(x, node(x, *it)) < 0)
             return NS_EINVAL;
     return 0;
@@ -450,8 +444,12 @@ static int parse_sp(struct ctx *x, yaml_node_t *n)
 
 static int parse_cache(struct ctx *x, yaml_node_t *n)
 {
-    static const char *const keys[] = {"name",          "timeoutCache",   "immediateCache",
-                                       "naturalCache",  "permanentCache", "exportingProcess",
+    static const char *const keys[] = {"name",
+                                       "timeoutCache",
+                                       "immediateCache",
+                                       "naturalCache",
+                                       "permanentCache",
+                                       "exportingProcess",
                                        NULL};
     static const char *const tkeys[] = {"maxFlows",       "activeTimeout",    "idleTimeout",
                                         "tcpIdleTimeout", "tcpLingerTimeout", NULL};
@@ -509,14 +507,17 @@ static int host_port(struct ctx *x, const yaml_node_t *m, const char *scheme, co
 
 static int parse_dest(struct ctx *x, yaml_node_t *n)
 {
-    static const char *const keys[] = {"name", "udpExporter", "tcpExporter", "fileWriter",
-                                       "sctpExporter", NULL};
-    static const char *const ukeys[] = {"destinationIPAddress",   "destinationPort",
-                                        "maxPacketSize",          "templateRefreshTimeout",
-                                        "templateRefreshPacket",  "rateLimit",
+    static const char *const keys[] = {"name",       "udpExporter",  "tcpExporter",
+                                       "fileWriter", "sctpExporter", NULL};
+    static const char *const ukeys[] = {"destinationIPAddress",
+                                        "destinationPort",
+                                        "maxPacketSize",
+                                        "templateRefreshTimeout",
+                                        "templateRefreshPacket",
+                                        "rateLimit",
                                         NULL};
-    static const char *const tkeys[] = {"destinationIPAddress", "destinationPort",
-                                        "sendBufferSize", "rateLimit", NULL};
+    static const char *const tkeys[] = {"destinationIPAddress", "destinationPort", "sendBufferSize",
+                                        "rateLimit", NULL};
     static const char *const fkeys[] = {"file", "zstd", NULL};
     struct ns_conf *c = x->c;
     struct ns_export_config *e = &c->export;
@@ -590,8 +591,8 @@ static int parse_dest(struct ctx *x, yaml_node_t *n)
 
 static int parse_ep(struct ctx *x, yaml_node_t *n)
 {
-    static const char *const keys[] = {"name", "destination", "exportDelay",
-                                       "statisticsInterval", "lingerTime", NULL};
+    static const char *const keys[] = {
+        "name", "destination", "exportDelay", "statisticsInterval", "lingerTime", NULL};
     struct ns_conf *c = x->c;
     yaml_node_t *v;
     if (one_part(x, &n, "exportingProcess") || check_keys(x, n, "exportingProcess", keys))
@@ -614,8 +615,7 @@ static int parse_ep(struct ctx *x, yaml_node_t *n)
         return parse_dest(x, v);
     if (v->type != YAML_SEQUENCE_NODE)
         return fail(x, v, "destination wants a list of destinations");
-    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-         it++)
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
         if (parse_dest(x, node(x, *it)) < 0)
             return NS_EINVAL;
     return 0;
@@ -668,8 +668,8 @@ static int parse_listener(struct ctx *x, yaml_node_t *n, const char *what, const
 
 static int parse_cp(struct ctx *x, yaml_node_t *n)
 {
-    static const char *const keys[] = {"name", "udpCollector", "tcpCollector", "fileWriter",
-                                       "sctpCollector", NULL};
+    static const char *const keys[] = {"name",       "udpCollector",  "tcpCollector",
+                                       "fileWriter", "sctpCollector", NULL};
     static const char *const fkeys[] = {"file", "rotate", "zstd", NULL};
     struct ns_conf *c = x->c;
     yaml_node_t *v;
@@ -712,8 +712,8 @@ static int parse_cp(struct ctx *x, yaml_node_t *n)
 
 static int parse_oper(struct ctx *x, yaml_node_t *n)
 {
-    static const char *const keys[] = {"user", "pidFile", "metrics", "statsInterval", "daemon",
-                                       NULL};
+    static const char *const keys[] = {"user",          "pidFile", "metrics",
+                                       "statsInterval", "daemon",  NULL};
     struct ns_conf *c = x->c;
     yaml_node_t *v;
     if (check_keys(x, n, "operation", keys))
@@ -741,9 +741,9 @@ static int parse_oper(struct ctx *x, yaml_node_t *n)
 
 static int parse_root(struct ctx *x, yaml_node_t *root)
 {
-    static const char *const keys[] = {"observationPoint", "selectionProcess", "cache",
-                                       "exportingProcess", "collectingProcess", "operation",
-                                       NULL};
+    static const char *const keys[] = {
+        "observationPoint",  "selectionProcess", "cache", "exportingProcess",
+        "collectingProcess", "operation",        NULL};
     if (!root)
         return 0; /* an empty file: every default */
     if (check_keys(x, root, "the configuration", keys))
@@ -771,8 +771,7 @@ static int parse_root(struct ctx *x, yaml_node_t *root)
         yaml_node_t *p = find(x, root, refs[i].part), *r;
         if (p && p->type == YAML_SEQUENCE_NODE)
             p = node(x, *p->data.sequence.items.start);
-        if (p && (r = find(x, p, refs[i].key)) &&
-            check_ref(x, r, refs[i].key, refs[i].target) < 0)
+        if (p && (r = find(x, p, refs[i].key)) && check_ref(x, r, refs[i].key, refs[i].target) < 0)
             return NS_EINVAL;
     }
     return 0;
@@ -817,10 +816,10 @@ int ns_conf_parse_string(struct ns_conf *out, const char *name, const char *text
         return ns_error_set(err, NS_ENOMEM, "out of memory");
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
     if (!yaml_parser_load(&p, &doc)) {
-        int rc = ns_error_set(err, NS_EINVAL, "%s:%zu:%zu: %s%s%s", name,
-                              p.problem_mark.line + 1, p.problem_mark.column + 1,
-                              p.problem ? p.problem : "YAML syntax error",
-                              p.context ? " " : "", p.context ? p.context : "");
+        int rc =
+            ns_error_set(err, NS_EINVAL, "%s:%zu:%zu: %s%s%s", name, p.problem_mark.line + 1,
+                         p.problem_mark.column + 1, p.problem ? p.problem : "YAML syntax error",
+                         p.context ? " " : "", p.context ? p.context : "");
         yaml_parser_delete(&p);
         return rc;
     }

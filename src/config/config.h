@@ -45,7 +45,7 @@
 #include "meter/meter.h"
 #include "util/err.h"
 
-#define NS_CONF_MAX      16  /* interfaces, selectors, destinations, listeners */
+#define NS_CONF_MAX      16 /* interfaces, selectors, destinations, listeners */
 #define NS_CONF_NAME_MAX 64
 
 /* Parts present in the file (bits of ns_conf.have). */
@@ -80,8 +80,8 @@ struct ns_conf {
     char *dests[NS_CONF_MAX];
     char dest_names[NS_CONF_MAX][NS_CONF_NAME_MAX];
     size_t ndests;
-    char *file;     /* fileWriter.file */
-    int file_zstd;  /* fileWriter.zstd level (netsift), 0 = plain */
+    char *file;    /* fileWriter.file */
+    int file_zstd; /* fileWriter.zstd level (netsift), 0 = plain */
     int file_zstd_set;
     struct ns_export_config export; /* mtu, refresh, delay, rate, stats, buffer */
     /* collectingProcess */
@@ -92,9 +92,9 @@ struct ns_conf {
     uint64_t rotate_ns; /* fileWriter.rotate (netsift) */
     int store_zstd;
     /* operation (netsift): running as a service */
-    char *user;     /* NAME[:GROUP] */
+    char *user; /* NAME[:GROUP] */
     char *pidfile;
-    char *metrics;  /* HOST:PORT */
+    char *metrics; /* HOST:PORT */
     uint64_t stats_ns;
     int daemon;
 };

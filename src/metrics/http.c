@@ -18,8 +18,8 @@ struct ns_http {
     struct ns_prom body;
 };
 
-#define HEAD_MAX   4096
-#define CLIENT_MS  1000
+#define HEAD_MAX  4096
+#define CLIENT_MS 1000
 
 int ns_http_listen(struct ns_http **out, const char *hostport, struct ns_error *err)
 {
@@ -43,8 +43,7 @@ int ns_http_listen(struct ns_http **out, const char *hostport, struct ns_error *
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     int g = getaddrinfo(*host ? host : NULL, colon + 1, &hints, &ai);
     if (g != 0)
-        return ns_error_set(err, NS_EINVAL, "metrics address '%s': %s", hostport,
-                            gai_strerror(g));
+        return ns_error_set(err, NS_EINVAL, "metrics address '%s': %s", hostport, gai_strerror(g));
     int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     int one = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||

@@ -43,8 +43,8 @@ void ns_prom_reset(struct ns_prom *p);
 void ns_prom_family(struct ns_prom *p, const char *name, const char *type, const char *help);
 /* One sample; labels is NULL or pairs "k1", "v1", "k2", "v2", ... (nlabels
  * pairs) whose values are escaped here. */
-void ns_prom_sample(struct ns_prom *p, const char *name, const char *const *labels,
-                    size_t nlabels, double value);
+void ns_prom_sample(struct ns_prom *p, const char *name, const char *const *labels, size_t nlabels,
+                    double value);
 /* Shorthand: a family with one unlabelled sample. */
 void ns_prom_one(struct ns_prom *p, const char *name, const char *type, const char *help,
                  double value);

@@ -78,8 +78,8 @@ void ns_prom_family(struct ns_prom *p, const char *name, const char *type, const
     puts_(p, "\n");
 }
 
-void ns_prom_sample(struct ns_prom *p, const char *name, const char *const *labels,
-                    size_t nlabels, double value)
+void ns_prom_sample(struct ns_prom *p, const char *name, const char *const *labels, size_t nlabels,
+                    double value)
 {
     puts_(p, name);
     for (size_t i = 0; i < nlabels; i++) {

@@ -151,7 +151,8 @@ static const struct {
     const char *text, *where, *says;
 } bad[] = {
     {"observationPoints: {}\n", "b:1:1:", "unknown key 'observationPoints'"},
-    {"cache:\n  timeoutCache:\n    maxFlow: 5\n", "b:3:5:", "unknown key 'maxFlow' in timeoutCache"},
+    {"cache:\n  timeoutCache:\n    maxFlow: 5\n",
+     "b:3:5:", "unknown key 'maxFlow' in timeoutCache"},
     {"cache:\n  timeoutCache:\n    maxFlows: [5]\n", "b:3:15:", "wants a number, not a list"},
     {"cache:\n  timeoutCache:\n    maxFlows: 0\n", "b:3:15:", "wants 1..100000000"},
     {"cache:\n  timeoutCache:\n    maxFlows: 12k\n", "b:3:15:", "whole number"},
@@ -175,13 +176,14 @@ static const struct {
     {"selectionProcess:\n  name: s\n", "b:2:3:", "without selector"},
     {"selectionProcess:\n  selector:\n    - sampRandOutOfN: {size: 5, population: 2}\n",
      "b:3:23:", "larger than population"},
-    {"selectionProcess:\n  selector:\n    - sampUniProb: {probability: 1.5}\n", "b:3:34:",
-     "(0, 1]"},
-    {"selectionProcess:\n  selector:\n    - sampCountBased: {packetInterval: 1}\n", "b:3:23:",
-     "needs packetSpace"},
-    {"selectionProcess:\n  selector:\n    - netsiftSpec: 'bogus:1'\n", "b:3:20:", "select 'bogus:1'"},
-    {"exportingProcess:\n  destination:\n    - udpExporter: {destinationPort: 9}\n", "b:3:20:",
-     "needs destinationIPAddress"},
+    {"selectionProcess:\n  selector:\n    - sampUniProb: {probability: 1.5}\n",
+     "b:3:34:", "(0, 1]"},
+    {"selectionProcess:\n  selector:\n    - sampCountBased: {packetInterval: 1}\n",
+     "b:3:23:", "needs packetSpace"},
+    {"selectionProcess:\n  selector:\n    - netsiftSpec: 'bogus:1'\n",
+     "b:3:20:", "select 'bogus:1'"},
+    {"exportingProcess:\n  destination:\n    - udpExporter: {destinationPort: 9}\n",
+     "b:3:20:", "needs destinationIPAddress"},
     {"exportingProcess:\n  destination:\n    - udpExporter: {destinationIPAddress: h, "
      "destinationPort: 70000}\n",
      "b:3:63:", "0..65535"},
@@ -211,8 +213,9 @@ static void test_bad(void **state)
         int rc = ns_conf_parse_string(&c, "b", bad[i].text, strlen(bad[i].text), &err);
         if (rc != NS_EINVAL || strncmp(err.msg, bad[i].where, strlen(bad[i].where)) != 0 ||
             !strstr(err.msg, bad[i].says))
-            print_error("input %zu:\n%s\ngave rc %d '%s'; wanted '%s ... %s'\n", i, bad[i].text,
-                        rc, err.msg, bad[i].where, bad[i].says), failed++;
+            print_error("input %zu:\n%s\ngave rc %d '%s'; wanted '%s ... %s'\n", i, bad[i].text, rc,
+                        err.msg, bad[i].where, bad[i].says),
+                failed++;
         /* nothing half-applied */
         assert_int_equal(c.have, 0);
         assert_int_equal(c.nselectors, 0);
@@ -383,11 +386,9 @@ static void test_pidfile(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full),     cmocka_unit_test(test_empty),
-        cmocka_unit_test(test_bad),      cmocka_unit_test(test_file),
-        cmocka_unit_test(test_dist),
-        cmocka_unit_test(test_duration), cmocka_unit_test(test_prom),
-        cmocka_unit_test(test_http),     cmocka_unit_test(test_pidfile),
+        cmocka_unit_test(test_full), cmocka_unit_test(test_empty), cmocka_unit_test(test_bad),
+        cmocka_unit_test(test_file), cmocka_unit_test(test_dist),  cmocka_unit_test(test_duration),
+        cmocka_unit_test(test_prom), cmocka_unit_test(test_http),  cmocka_unit_test(test_pidfile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
