@@ -26,7 +26,7 @@ static int fail(struct ctx *x, const yaml_node_t *n, const char *fmt, ...)
     char msg[400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
     va_end(ap);
     return ns_error_set(x->err, NS_EINVAL, "%s:%zu:%zu: %s", x->name,
                         n ? n->start_mark.line + 1 : 0, n ? n->start_mark.column + 1 : 0, msg);
@@ -140,7 +140,7 @@ static int get_u64(struct ctx *x, const yaml_node_t *n, const char *what, uint64
 static int get_u32(struct ctx *x, const yaml_node_t *n, const char *what, uint64_t lo, uint64_t hi,
                    uint32_t *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int rc = get_u64(x, n, what, lo, hi, &v);
     if (rc == 0)
         *out = (uint32_t)v;
@@ -196,7 +196,7 @@ static int get_dur(struct ctx *x, const yaml_node_t *n, const char *what, uint64
     const char *s = scalar(n);
     if (!s)
         return fail(x, n, "%s wants a time, not %s", what, kind_name(n));
-    uint64_t v;
+    uint64_t v = 0;
     if (ns_conf_duration(s, unit_ns, &v))
         return fail(x, n, "%s wants a time such as %s or 500ms, not '%s'", what,
                     unit_ns == NS_PER_S ? "60 (seconds)" : "100 (microseconds)", s);
@@ -353,7 +353,7 @@ static int parse_selector(struct ctx *x, yaml_node_t *n)
         if (iv + sp > UINT32_MAX)
             return fail(x, m, "packetInterval + packetSpace is too large");
         snprintf(spec, sizeof spec, "count:%llu/%llu", (unsigned long long)iv,
-                 (unsigned long long)(iv + sp));
+                 (unsigned long long)iv + sp);
     } else if (strcmp(method, "sampTimeBased") == 0) {
         static const char *const k[] = {"timeInterval", "timeSpace", NULL};
         uint64_t iv = 0, sp = 0;
@@ -364,7 +364,7 @@ static int parse_selector(struct ctx *x, yaml_node_t *n)
         if (!(v = find(x, m, "timeSpace")) || get_dur(x, v, "timeSpace", 1000, 0, &sp))
             return v ? NS_EINVAL : fail(x, m, "sampTimeBased needs timeSpace");
         snprintf(spec, sizeof spec, "time:interval=%lluus,spacing=%lluus",
-                 (unsigned long long)(iv / 1000), (unsigned long long)(sp / 1000));
+                 (unsigned long long)iv / 1000, (unsigned long long)sp / 1000);
     } else if (strcmp(method, "sampRandOutOfN") == 0) {
         static const char *const k[] = {"size", "population", NULL};
         uint64_t sz = 0, pop = 0;
@@ -399,7 +399,7 @@ static int parse_selector(struct ctx *x, yaml_node_t *n)
         free(s);
     }
     if ((v = find(x, n, "selectorId"))) {
-        uint64_t id;
+        uint64_t id = 0;
         if (get_u64(x, v, "selectorId", 1, UINT64_MAX, &id))
             return NS_EINVAL;
         size_t l = strlen(spec);
@@ -541,7 +541,7 @@ static int parse_dest(struct ctx *x, yaml_node_t *n)
             return fail(x, f, "fileWriter needs file");
         if (get_str(x, v, "file", &c->file))
             return NS_EINVAL;
-        uint64_t z;
+        uint64_t z = 0;
         if ((v = find(x, f, "zstd"))) {
             if (get_u64(x, v, "zstd (level)", 0, 19, &z))
                 return NS_EINVAL;
@@ -559,7 +559,7 @@ static int parse_dest(struct ctx *x, yaml_node_t *n)
     if (host_port(x, m, u ? "udp" : "tcp", "destinationIPAddress", "destinationPort", url,
                   sizeof url))
         return NS_EINVAL;
-    uint64_t val;
+    uint64_t val = 0;
     /* netsift applies these to every destination of the exporting process */
     if ((v = find(x, m, "maxPacketSize"))) {
         if (get_u64(x, v, "maxPacketSize", 576, 65535, &val))
@@ -698,7 +698,7 @@ static int parse_cp(struct ctx *x, yaml_node_t *n)
             if (c->rotate_ns && c->rotate_ns < NS_PER_S)
                 return fail(x, v, "rotate wants 0 or at least 1s");
         }
-        uint64_t z;
+        uint64_t z = 0;
         if ((v = find(x, f, "zstd"))) {
             if (get_u64(x, v, "zstd (level)", 0, 19, &z))
                 return NS_EINVAL;
