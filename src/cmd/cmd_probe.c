@@ -357,6 +357,11 @@ int cmd_probe(int argc, char **argv)
         free(file_bpf);
     if (ops.check_config) {
         probe_conf_print(stdout, &ops, &c, &ex, sel, out, zstd < 0 ? 0 : zstd);
+        ns_sel_chain_free(sel);
+        cmd_ops_finish(&ops);
+        free(bpf);
+        free(in.paths);
+        free(ifs.paths);
         return 0;
     }
     if (ops.daemon && (!out || strcmp(out, "-") == 0) && !ex.c.ndests)
