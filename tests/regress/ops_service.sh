@@ -23,7 +23,8 @@
 #     the probe counted is in its records;
 #   - --daemon --pidfile: the command returns once the daemon runs, the pid
 #     file names it, a second start with the same pid file is refused,
-#     SIGTERM ends it and removes (or, after --user, empties) the pid file.
+#     SIGTERM ends it and removes (or, after --user, empties) the pid file;
+#     its last scrape (after the traffic) equals its final summary.
 # Skipped (77) only when namespaces cannot be made.
 . "$(dirname "$0")/lib/common.sh"
 need_shared
@@ -274,8 +275,8 @@ echo "ok collector metrics: $recs records, per exporter"
 
 # ---- --daemon --pidfile ----
 pidf="$TMP/probe.pid"
-inr "$NS_BIN" probe -q -i r0 --ring-blocks 8 --daemon --pidfile "$pidf" --user nobody \
-    -w "$TMP/daemon.ipfix" --status 0 --idle 1h --tcp-idle 1h 2>"$TMP/daemon.log" ||
+inr "$NS_BIN" probe -i r0 --ring-blocks 8 --daemon --pidfile "$pidf" --user nobody \
+    --metrics 127.0.0.1:19194 -w "$TMP/daemon.ipfix" --status 0 --idle 1h --tcp-idle 1h 2>"$TMP/daemon.log" ||
     { cat "$TMP/daemon.log" >&2; fail "--daemon: start failed"; }
 dpid=$(cat "$pidf")
 pids+=("$dpid")
@@ -290,10 +291,18 @@ inr "$NS_BIN" probe -q -i r0 --daemon --pidfile "$pidf" -w "$TMP/daemon2.ipfix" 
 [ "$(cat "$pidf")" = "$dpid" ] || fail "the refused start touched the pid file"
 sleep 0.3
 replay "$A" 3000
-sleep 0.5
+wait_for 10 sh -c "ip netns exec $R curl -sf http://127.0.0.1:19194/metrics | grep -qx 'netsift_packets_total $SENT'" ||
+    fail "--daemon: metrics never showed $SENT packets"
+sleep 0.7
+scrape 19194 "$TMP/md"
 kill -TERM "$dpid"
 wait_for 10 sh -c "! kill -0 $dpid 2>/dev/null" || fail "--daemon: still running 10 s after SIGTERM"
 [ ! -s "$pidf" ] || fail "--daemon: pid file still names $(cat "$pidf")"
 got=$(pkts_in "$TMP/daemon.ipfix")
 [ "$got" = $SENT ] || fail "--daemon: $got packets in the records, $SENT replayed"
+# the last scrape (no traffic since) agrees with the summary at the end
+grep -q "^netsift probe: $(metric "$TMP/md" netsift_packets_total) packets .* $(metric "$TMP/md" netsift_flows_created_total) flows," "$TMP/daemon.log" ||
+    { cat "$TMP/md" "$TMP/daemon.log" >&2; fail "--daemon: metrics and summary disagree"; }
+grep -q "kernel r0 .*: $(metric "$TMP/md" netsift_kernel_packets_total) received, $(metric "$TMP/md" netsift_kernel_drops_total) dropped" "$TMP/daemon.log" ||
+    { cat "$TMP/md" "$TMP/daemon.log" >&2; fail "--daemon: kernel counters: metrics and summary disagree"; }
 echo "ok --daemon: pid file written, second start refused, pid file cleared, $got packets"
