@@ -461,6 +461,9 @@ static void render_probe(void *ctx, struct ns_prom *m)
     ns_prom_one(m, "netsift_kernel_packets_total", "counter",
                 "Frames the kernel handled for the capture sockets.",
                 (double)ns_pub_load(&p->kernel_seen));
+    ns_prom_one(m, "netsift_captured_packets_total", "counter",
+                "Frames read from the capture rings (before packet selection).",
+                (double)ns_pub_load(&p->captured));
     ns_prom_one(m, "netsift_kernel_drops_total", "counter",
                 "Frames the kernel dropped: the capture ring was full.",
                 (double)ns_pub_load(&p->kernel_drops));
