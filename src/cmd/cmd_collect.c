@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cmd/cmd.h"
+#include "cmd/ops.h"
 #include "collect/collect.h"
 #include "export/endpoint.h"
 
@@ -36,7 +37,7 @@ static void help(FILE *out)
           "  --template-lifetime SEC  UDP templates not refreshed within SEC are no\n"
           "                   longer used (default 1800; 0 = forever)\n"
           "  --udp-idle SEC   forget a silent UDP exporter after SEC (default 3600)\n"
-          "  -q               no log lines (gaps, sessions, files) on stderr\n"
+          "  -q               no log lines (gaps, sessions, files) on stderr\n" CMD_OPS_HELP
           "  -h, --help       this text\n"
           "\n"
           "SIGINT or SIGTERM stop in order: TCP exporters are read to their end, the\n"
@@ -166,9 +167,23 @@ int cmd_collect(int argc, char **argv)
                                          {"template-lifetime", 1, 0, O_LIFETIME},
                                          {"udp-idle", 1, 0, O_UDPIDLE},
                                          {"help", 0, 0, 'h'},
+                                         CMD_OPS_LONGOPTS,
                                          {0, 0, 0, 0}};
+    /* the configuration file first (-c): the command line overrides it */
+    static struct cmd_ops ops;
+    cmd_ops_init(&ops, "collect");
+    const char *conf = cmd_ops_prescan(argc, argv);
+    if (conf) {
+        cmd_ops_load(&ops, conf);
+        collect_conf_apply(&ops, &c, urls, &nurls);
+    }
+    int file_urls = nurls > 0;
     int o;
-    while ((o = getopt_long(argc, argv, "w:qh", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "w:c:qh", opts, NULL)) != -1) {
+        if (o == O_LISTEN && file_urls)
+            nurls = file_urls = 0;
+        if (cmd_ops_option(&ops, o, optarg))
+            continue;
         switch (o) {
         case O_LISTEN:
             nurls = split_listen(optarg, urls, nurls);
@@ -241,9 +256,15 @@ int cmd_collect(int argc, char **argv)
     c.log = log_line;
     c.log_ctx = &quiet;
 
+    if (ops.check_config)
+        cmd_die("collect", "--check-config is a probe option");
+    cmd_ops_prepare(&ops); /* --daemon: the original process ends here */
     struct ns_collector *col;
     struct ns_error err = {0};
     if (ns_collector_new(&col, &c, &err) < 0)
+        cmd_die("collect", "%s", err.msg);
+    /* the sockets are bound: root is no longer needed */
+    if (cmd_ops_opened(&ops, &err) < 0)
         cmd_die("collect", "%s", err.msg);
     for (size_t i = 0; i < nurls; i++) {
         struct sockaddr_storage ss;
@@ -259,6 +280,7 @@ int cmd_collect(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    cmd_ops_signals(0);
 
     struct seen last[64];
     size_t nlast = 0;
@@ -266,7 +288,8 @@ int cmd_collect(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = NS_OK;
     while (!stop_flag && rc == NS_OK) {
-        rc = ns_collector_run(col, 200, &err);
+        rc = ns_collector_run(col, ops.http ? 100 : 200, &err);
+        cmd_ops_collect_tick(&ops, col);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         if (stats_flag || (stats_ns && dt * 1e9 >= (double)stats_ns)) {
@@ -284,5 +307,6 @@ int cmd_collect(int argc, char **argv)
     ns_collector_totals(col, &t);
     print_totals(&t);
     ns_collector_free(col);
+    cmd_ops_finish(&ops);
     return rc < 0 || rc2 < 0 ? 1 : 0;
 }

@@ -11,6 +11,7 @@
 #include "cmd/export_opts.h"
 #include "cmd/fsel_opts.h"
 #include "cmd/report_opts.h"
+#include "cmd/ops.h"
 #include "probe/probe.h"
 
 static void help(FILE *out)
@@ -54,6 +55,7 @@ static void help(FILE *out)
         "  --block-timeout MS  hand over a partly filled block after MS (default 100)\n"
         "  --snaplen N      bytes kept of each frame (default 65535)\n"
         "  --duration SEC   stop after SEC;  --count N  stop after N packets\n"
+        "  --stats SEC      print live counters every SEC (SIGUSR1: at once)\n" CMD_OPS_HELP
         "multi-core (files and live capture):\n"
         "  --workers N      N flow caches metered on N threads (default 1); each packet\n"
         "                   goes to one by a symmetric hash, so both directions and all\n"
@@ -309,14 +311,45 @@ int cmd_probe(int argc, char **argv)
                                          LIVE_OPTIONS,
                                          CMD_REPORT_LONGOPTS,
                                          CMD_FSEL_LONGOPTS,
+                                         CMD_OPS_LONGOPTS,
+                                         {"stats", 1, 0, CMD_O_PSTATS},
                                          {0, 0, 0, 0}};
     struct cmd_fsel fsel = {0};
     struct cmd_export ex;
     cmd_export_init(&ex);
     struct cmd_report rep;
     cmd_report_init(&rep);
+    /* the configuration file first (-c): the command line overrides it,
+     * a list given on the command line (-i, --select, --export) replaces
+     * the file's */
+    static struct cmd_ops ops;
+    cmd_ops_init(&ops, "probe");
+    char *file_bpf = NULL;
+    const char *conf = cmd_ops_prescan(argc, argv);
+    if (conf) {
+        cmd_ops_load(&ops, conf);
+        probe_conf_apply(&ops, &c, &ex, &ifs, &sel, &out, &zstd, &file_bpf);
+    }
+    int file_ifs = ifs.n > 0, file_sel = sel != NULL, file_dests = ex.c.ndests > 0;
     int o;
-    while ((o = cmd_getopt(argc, argv, "+r:w:i:qh", cmd_export_longopts(opts), &in)) != -1) {
+    while ((o = cmd_getopt(argc, argv, "+r:w:i:c:qh", cmd_export_longopts(opts), &in)) != -1) {
+        if (o == 'i' && file_ifs)
+            ifs.n = file_ifs = 0;
+        if (o == O_SELECT && file_sel) {
+            ns_sel_chain_free(sel);
+            sel = NULL;
+            file_sel = 0;
+        }
+        if (o == CMD_O_EXPORT) {
+            ops.cli_export = 1;
+            if (file_dests)
+                ex.c.ndests = file_dests = 0;
+        }
+        ops.cli_status |= o == O_STATUS;
+        ops.cli_idle |= o == O_IDLE;
+        ops.cli_tcp_idle |= o == O_TCPIDLE;
+        if (cmd_ops_option(&ops, o, optarg))
+            continue;
         if (live_option(o, &c, &ifs))
             continue;
         switch (o) {
@@ -381,6 +414,21 @@ int cmd_probe(int argc, char **argv)
     else
         cmd_need_inputs("probe", &in);
     char *bpf = cmd_join(argc, argv, optind);
+    if (!bpf)
+        bpf = file_bpf;
+    else
+        free(file_bpf);
+    if (ops.check_config) {
+        probe_conf_print(stdout, &ops, &c, &ex, sel, out, zstd < 0 ? 0 : zstd);
+        ns_sel_chain_free(sel);
+        cmd_ops_finish(&ops);
+        free(bpf);
+        free(in.paths);
+        free(ifs.paths);
+        return 0;
+    }
+    if (ops.daemon && (!out || strcmp(out, "-") == 0) && !ex.c.ndests)
+        cmd_die("probe", "--daemon has no standard output: give -w FILE or --export");
     if (!out && !ex.c.ndests) {
         if (isatty(STDOUT_FILENO))
             cmd_die("probe", "IPFIX is binary: give -w FILE, or pipe into 'netsift read -r -'");
@@ -409,28 +457,39 @@ int cmd_probe(int argc, char **argv)
             cmd_die("probe", "--report reads capture files (-r); live capture is not done yet");
         if (c.workers > 1)
             cmd_die("probe", "--report runs on one thread: leave out --workers");
+        if (ops.daemon || ops.metrics || ops.stats_ns || ops.conf_path)
+            cmd_die("probe", "--report reads files once: --daemon, --metrics, --stats and -c "
+                             "are for metering");
         int status = cmd_report_run(&rep, "probe", in.paths, in.n, bpf, sel, out, zstd,
                                     c.observation_domain, &ex, quiet);
         ns_sel_chain_free(sel);
+        cmd_ops_finish(&ops);
         free(bpf);
         free(in.paths);
         free(ifs.paths);
         return status;
     }
+    if (c.workers > 1 && (ops.metrics || ops.stats_ns || ops.conf_path))
+        cmd_die("probe", "--metrics, --stats and -c (reloads) work with one worker for now");
 
     cmd_fsel_apply(&fsel, &c);
-    struct ns_probe_sink xs = {ns_exporter_sink, NULL, cmd_exporter_opt};
-    if (cmd_export_start(&ex, "probe", c.observation_domain)) {
-        xs.ctx = ex.x;
-        c.sinks = &xs;
-        c.nsinks = 1;
-    }
+    cmd_ops_prepare(&ops); /* --daemon: the original process ends here */
+    /* records go to the exporter through ops, which a reload can swap */
+    struct ns_probe_sink xs = {cmd_ops_sink, &ops, cmd_ops_opt};
+    cmd_export_start(&ex, "probe", c.observation_domain);
+    c.sinks = &xs;
+    c.nsinks = 1;
+    /* sampled flows: the selection's interpretation to the collectors; it
+     * holds the exporter, so a reload may not replace that one */
     struct ns_report *interp = cmd_report_flows_start("probe", sel, &ex);
+    ops.pinned_exporter = interp != NULL;
+    cmd_ops_probe_start(&ops, &c, &ex);
 
     struct ns_probe_stats st;
     struct ns_error err = {0};
     int rc = ns_probe_run(&c, &st, &err);
     cmd_report_flows_end("probe", interp);
+    cmd_ops_probe_stop(&ops);
     cmd_export_finish(&ex, "probe", quiet);
     if (u.shown)
         fputc('\n', stderr);
@@ -445,6 +504,7 @@ int cmd_probe(int argc, char **argv)
     if (rc < 0)
         fprintf(stderr, "netsift probe: %s\n", err.msg);
     ns_sel_chain_free(sel);
+    cmd_ops_finish(&ops);
     free(bpf);
     free(in.paths);
     free(ifs.paths);

@@ -330,6 +330,7 @@ static void fill_stats(const struct dest *d, struct ns_export_dest_stats *st)
     st->refreshes = d->refreshes;
     st->stats_records = d->stats_records;
     st->templates = ns_msgb_template_count(d->b);
+    st->up = d->ops->up(d->t);
 }
 
 void ns_exporter_stats(const struct ns_exporter *x, size_t i, struct ns_export_dest_stats *st)

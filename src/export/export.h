@@ -83,6 +83,7 @@ struct ns_export_dest_stats {
     uint64_t refreshes;       /* template refreshes (UDP) or sessions (TCP) */
     uint64_t stats_records;   /* statistics options records sent */
     size_t templates;
+    int up; /* the transport is connected (datagram: always) */
 };
 
 void ns_export_config_default(struct ns_export_config *c);

@@ -42,6 +42,7 @@ struct ns_xport_counts {
     uint64_t dropped_messages, dropped_records; /* never delivered */
     uint64_t dropped_flows;
     uint64_t connects, disconnects, send_errors; /* sessions and trouble */
+    uint64_t queued_octets; /* gauge: accepted, not yet acknowledged (stream transports) */
 };
 
 struct ns_xport_opts {

@@ -803,6 +803,33 @@ int ns_meter_advance(struct ns_meter *m, uint64_t now_ns, struct ns_error *err)
     return expire(m, err);
 }
 
+int ns_meter_set_timeouts(struct ns_meter *m, uint64_t idle_ns, uint64_t tcp_idle_ns,
+                          uint64_t status_ns, struct ns_error *err)
+{
+    if (!idle_ns || !tcp_idle_ns)
+        return ns_error_set(err, NS_EINVAL, "idle timeouts must be more than 0");
+    if (!status_ns != !m->cfg.status_ns)
+        return ns_error_set(err, NS_EUNSUP,
+                            "turning status reports (active timeout) %s needs a restart",
+                            status_ns ? "on" : "off");
+    m->cfg.idle_ns = idle_ns;
+    m->cfg.tcp_idle_ns = tcp_idle_ns;
+    if (status_ns < m->cfg.status_ns) {
+        uint64_t prev = 0, limit = m->now + status_ns;
+        for (uint32_t i = m->status.head; i != NIL; i = m->flows[i].snext) {
+            struct ns_flow *f = &m->flows[i];
+            if (f->due_ns > limit)
+                f->due_ns = limit;
+            if (f->due_ns < prev)
+                f->due_ns = prev; /* keep report order */
+            prev = f->due_ns;
+        }
+    }
+    m->cfg.status_ns = status_ns;
+    m->next_due = 0; /* deadlines moved: the next packet or tick re-examines */
+    return 0;
+}
+
 uint64_t ns_meter_hash_seed(const struct ns_meter *m)
 {
     return m->cfg.hash_seed;

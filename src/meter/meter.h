@@ -244,6 +244,18 @@ void ns_meter_cached(const struct ns_meter *m, uint64_t *flows, uint64_t *pkts, 
 /* Policy names for options and reports: "drop-new", "evict-lru", ... */
 const char *ns_cache_policy_name(enum ns_cache_policy p);
 int ns_cache_policy_parse(const char *s, enum ns_cache_policy *p);
+/*
+ * Change the timeouts of a running meter (configuration reload) without
+ * touching its flows.  Idle timeouts apply at once to every flow (the idle
+ * lists are in last-packet order whatever the timeout).  A new status
+ * interval applies from each flow's next report; a shorter one also
+ * brings reports due later than now + interval forward to it, so the
+ * status list stays in report order (one walk over it, at the call).
+ * Turning status reports on or off (0 <-> non-zero) is NS_EUNSUP: flows
+ * would have to join or leave the status list; that needs a restart.
+ */
+int ns_meter_set_timeouts(struct ns_meter *m, uint64_t idle_ns, uint64_t tcp_idle_ns,
+                          uint64_t status_ns, struct ns_error *err);
 
 void ns_meter_destroy(struct ns_meter *m);
 

@@ -17,6 +17,21 @@ static uint64_t clock_ns(clockid_t id)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Kernel counters for the operations thread (pub.h). */
+#define PUBLISH_NS (500ull * 1000000u)
+
+static void publish(struct ns_live_reader *rd, uint64_t packets)
+{
+    struct ns_live_stats ls;
+    ns_live_get_stats(rd->live, &ls);
+    uint64_t seen = 0;
+    for (uint32_t i = 0; i < ls.nifaces; i++)
+        seen += ls.ifs[i].kernel_seen;
+    ns_pub_store(&rd->pub->kernel_seen, seen);
+    ns_pub_store(&rd->pub->kernel_drops, ls.drops);
+    ns_pub_store(&rd->pub->captured, packets);
+}
+
 void *ns_live_reader_main(void *arg)
 {
     struct ns_live_reader *rd = arg;
@@ -24,7 +39,7 @@ void *ns_live_reader_main(void *arg)
     struct ns_batch *b = ns_batch_take_free(rd->ring);
     if (!b)
         return NULL;
-    uint64_t start = clock_ns(CLOCK_MONOTONIC), born = start, packets = 0;
+    uint64_t start = clock_ns(CLOCK_MONOTONIC), born = start, packets = 0, published = 0;
     uint64_t drain_until = 0; /* stopping: take what the kernel already has until then */
     uint64_t block_ns = (uint64_t)rd->block_timeout_ms * 1000000u;
     int rc = 0;
@@ -65,6 +80,10 @@ void *ns_live_reader_main(void *arg)
                 continue;
         }
         uint64_t now = clock_ns(CLOCK_MONOTONIC);
+        if (rd->pub && now - published >= PUBLISH_NS) {
+            publish(rd, packets);
+            published = now;
+        }
         if (!drain_until && rd->duration_ns && now - start >= rd->duration_ns)
             drain_until = now + 2 * block_ns;
         if (rc == 0 || now - born >= BATCH_AGE_NS) {
@@ -84,6 +103,8 @@ void *ns_live_reader_main(void *arg)
             born = now;
         }
     }
+    if (rd->pub)
+        publish(rd, packets);
     b->end = 1;
     b->rc = rc < 0 ? rc : 0;
     rd->cpu_ns = ns_batch_thread_cpu_ns(); /* read by the meter after the join */

@@ -17,6 +17,7 @@
 
 #include "capture/live.h"
 #include "probe/batch.h"
+#include "probe/pub.h"
 #include "select/select.h"
 
 struct ns_live_reader {
@@ -29,6 +30,7 @@ struct ns_live_reader {
     uint64_t max_packets;              /* 0 = no limit */
     uint32_t block_timeout_ms;         /* how late a packet can reach us */
     uint64_t cpu_ns;                   /* of the thread, when it ends */
+    struct ns_probe_pub *pub;          /* kernel counters published here, may be NULL */
 };
 
 /* pthread entry; arg is a struct ns_live_reader. */

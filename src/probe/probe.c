@@ -208,6 +208,28 @@ __attribute__((noinline, cold)) static int write_stats(struct sink_ctx *s, const
     return rc;
 }
 
+/* Counters for other threads (pub.h): this thread's exact counts, stored
+ * once per batch. */
+static void ns_probe_publish(struct ns_probe_pub *pub, const struct ns_meter *m,
+                             const struct ns_batch *b)
+{
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; i < b->n; i++)
+        bytes += b->pkts[i].wirelen;
+    struct ns_meter_stats ms;
+    ns_meter_get_stats(m, &ms);
+    uint64_t recs = 0;
+    for (int i = 0; i < 6; i++)
+        recs += ms.records[i];
+    ns_pub_store(&pub->bytes, ns_pub_load(&pub->bytes) + bytes);
+    ns_pub_store(&pub->packets, ms.packets);
+    ns_pub_store(&pub->non_ip, ms.non_ip);
+    ns_pub_store(&pub->flows_created, ms.flows_created);
+    ns_pub_store(&pub->flows_active, ms.flows_active);
+    ns_pub_store(&pub->records, recs);
+    ns_pub_store(&pub->cache_full, ms.cache_full);
+}
+
 int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, struct ns_error *err)
 {
     if (c->workers > 1)
@@ -256,7 +278,14 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
             (rc = ns_report_configuration(interp, 0, err)) < 0)
             goto out;
     }
+    if (c->opened && (rc = c->opened(c->ops_ctx, err)) < 0)
+        goto out;
+    lr.pub = c->pub;
     rd.hash_seed = ns_meter_hash_seed(m);
+    if (c->pub) {
+        ns_pub_store(&c->pub->max_flows, c->meter.max_flows);
+        atomic_store_explicit(&c->pub->running, 1, memory_order_relaxed);
+    }
     rd.sel = c->select;
     if (rd.sel && !live) {
         rd.sel_pkts = calloc(NS_BATCH_PKTS, sizeof *rd.sel_pkts);
@@ -314,6 +343,10 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
             if (err)
                 *err = b->err;
         }
+        if (c->pub)
+            ns_probe_publish(c->pub, m, b);
+        if (c->between && rc >= 0)
+            rc = c->between(c->ops_ctx, m, err);
         ns_batch_put_free(&rd.ring, b);
         if (rc < 0) {
             ns_batch_stop(&rd.ring);
@@ -336,6 +369,8 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
         rc = ns_error_set(err, NS_ETRUNC,
                           "some input was damaged; every complete packet was measured");
 out:
+    if (c->pub)
+        atomic_store_explicit(&c->pub->running, 0, memory_order_relaxed);
     st->cpu_meter_ns = ns_batch_thread_cpu_ns();
     if (started)
         pthread_join(th, NULL);

@@ -22,6 +22,7 @@
 #include "capture/live.h"
 #include "meter/meter.h"
 #include "pkt/pkt.h"
+#include "probe/pub.h"
 #include "select/select.h"
 #include "util/err.h"
 
@@ -82,6 +83,17 @@ struct ns_probe_config {
      * max_flows is shared evenly among them.  Records still leave through
      * one writer and one set of exporters. */
     uint32_t workers;
+    /* Operations (all optional).  `pub`: live counters for other threads
+     * (pub.h).  `opened`: called once the capture and the output are open,
+     * before the first packet is read (drop privileges, tell a waiting
+     * parent we run); negative stops the run.  `between`: called by the
+     * metering thread after each batch or clock tick, the one moment the
+     * meter and the sinks are not in use (apply a reloaded configuration:
+     * ns_meter_set_timeouts, swap a sink's destinations); negative stops. */
+    struct ns_probe_pub *pub;
+    int (*opened)(void *ctx, struct ns_error *err);
+    int (*between)(void *ctx, struct ns_meter *m, struct ns_error *err);
+    void *ops_ctx;
 };
 
 #define NS_PROBE_MAX_WORKERS 64

@@ -346,6 +346,8 @@ int ns_probe_run_workers(const struct ns_probe_config *c, struct ns_probe_stats 
     /* Flow selection counters and the selection's interpretation records
      * are kept per meter and written by the one-cache path; with several
      * caches they would have to be summed first. */
+    /* c->pub and c->between (live counters, reloads) are not served here
+     * yet: the command refuses --metrics, --stats and -c with workers. */
     if (c->meter.cache_policy || c->meter.ms_stages || c->xsel || c->stats_records)
         return ns_error_set(err, NS_EUNSUP,
                             "flow cache and export policies (and --process-stats) are not "
@@ -374,6 +376,9 @@ int ns_probe_run_workers(const struct ns_probe_config *c, struct ns_probe_stats 
     wo.zstd = c->zstd_level > 0;
     wo.zstd_level = c->zstd_level;
     if (c->output && (rc = ns_ipfix_writer_open(&sink.w, c->output, &wo, err)) < 0)
+        goto out;
+    /* capture and output open: drop privileges now (probe.h `opened`) */
+    if (c->opened && (rc = c->opened(c->ops_ctx, err)) < 0)
         goto out;
     sink.samp_frac = ns_sel_chain_fraction(c->select);
     sink.sampled = c->select && sink.samp_frac < 1;
