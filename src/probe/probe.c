@@ -21,6 +21,8 @@ int ns_probe_write_record(void *ctx, const struct ns_record *rec, struct ns_erro
         sr.present |= NS_RG_SAMP;
         sr.samp_frac = s->samp_frac;
         rec = &sr;
+    }
+    if (s->c->select) {
         uint64_t end = ns_record_end_ns(rec);
         if (end > s->last_ns)
             s->last_ns = end;

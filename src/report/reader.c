@@ -57,6 +57,36 @@ int ns_psamp_reader_open(struct ns_psamp_reader **out, const char *path, struct 
     return NS_OK;
 }
 
+int ns_psamp_reader_new(struct ns_psamp_reader **out, struct ns_error *err)
+{
+    *out = NULL;
+    struct ns_psamp_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return ns_error_set(err, NS_ENOMEM, "out of memory");
+    int rc = ns_tmpl_store_new(&r->store, MAX_TEMPLATES, resolve_none, NULL, err);
+    if (rc < 0) {
+        free(r);
+        return rc;
+    }
+    *out = r;
+    return NS_OK;
+}
+
+int ns_psamp_reader_message(struct ns_psamp_reader *r, const uint8_t *msg, size_t len,
+                            struct ns_error *err)
+{
+    r->in_msg = r->in_set = 0;
+    if (len > sizeof r->msg)
+        return ns_error_set(err, NS_EFORMAT, "message of %zu octets", len);
+    memcpy(r->msg, msg, len);
+    int rc = ns_msg_parse(r->msg, len, &r->hdr, &r->sets, err);
+    if (rc < 0)
+        return rc;
+    r->st.messages++;
+    r->in_msg = 1;
+    return NS_OK;
+}
+
 void ns_psamp_reader_close(struct ns_psamp_reader *r)
 {
     if (!r)
@@ -390,6 +420,8 @@ int ns_psamp_reader_next(struct ns_psamp_reader *r, struct ns_psamp_item *it, st
 {
     for (;;) {
         if (!r->in_msg) {
+            if (!r->in)
+                return 0; /* fed message by message: this one is done */
             int rc = load(r, err);
             if (rc <= 0)
                 return rc;

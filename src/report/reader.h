@@ -125,6 +125,12 @@ struct ns_psamp_reader;
 
 int ns_psamp_reader_open(struct ns_psamp_reader **r, const char *path /* "-": stdin */,
                          struct ns_error *err);
+/* A reader fed whole messages (a collector, the fuzz target): new, then
+ * ns_psamp_reader_message per message and ns_psamp_reader_next until it
+ * returns 0 (the message is done). */
+int ns_psamp_reader_new(struct ns_psamp_reader **r, struct ns_error *err);
+int ns_psamp_reader_message(struct ns_psamp_reader *r, const uint8_t *msg, size_t len,
+                            struct ns_error *err);
 /* 1: *it is the next item; 0: end; <0: error (after every complete one). */
 int ns_psamp_reader_next(struct ns_psamp_reader *r, struct ns_psamp_item *it, struct ns_error *err);
 void ns_psamp_reader_stats(const struct ns_psamp_reader *r, struct ns_psamp_reader_stats *st);
