@@ -17,7 +17,13 @@
  * session ends when the collector says so (close_notify, e.g. when it
  * stops) or its port is unreachable (ICMP, seen as ECONNREFUSED); a new
  * handshake follows with the reconnect backoff, and being a new transport
- * session it begins with the templates again (RFC 7011 §8).  A failed
+ * session it begins with the templates again (RFC 7011 §8) and with
+ * sequence number 0: as over TCP, the transport writes each message's
+ * sequence number when the message goes out on a session (RFC 7011 §3.1
+ * counts per transport session), so the templates of a new session,
+ * which go before the messages that waited for it, do not look like
+ * reordering.  A message dropped by a full socket buffer still takes its
+ * numbers, so the collector sees the loss as over UDP.  A failed
  * handshake counts in handshake_failures and is retried the same way.
  * Limitation: a collector that vanishes without a word and comes back on
  * the same port (kill -9 and restart) does not know the old session, and
@@ -34,6 +40,7 @@
 
 #include "export/tlsctx.h"
 #include "export/transport.h"
+#include "ipfix/be.h"
 
 #define HANDSHAKE_NS 10000000000ull
 
@@ -58,6 +65,7 @@ struct dtls {
     size_t nent, ent_cap;
     int front;
     size_t front_at, front_ent;
+    uint32_t sess_seq; /* next sequence number on this session */
     struct ns_xport_counts c;
     char why[160];
 };
@@ -137,6 +145,7 @@ static int handshake(struct dtls *t, uint64_t now)
     int r = SSL_do_handshake(t->ssl);
     if (r == 1) {
         t->st = UP;
+        t->sess_seq = 0;
         t->c.connects++;
         t->backoff = t->o.backoff_min_ns;
         t->why[0] = 0;
@@ -189,12 +198,14 @@ static void count_drop(struct dtls *t, uint32_t nrec, uint32_t nflow)
 }
 
 /* 1: sent; 0: refused (dropped); -1: the session is gone (keep it). */
-static int write_one(struct dtls *t, const uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow)
+static int write_one(struct dtls *t, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow)
 {
+    ns_put32(msg + 8, t->sess_seq);
     ERR_clear_error();
     errno = 0;
     int r = SSL_write(t->ssl, msg, (int)len);
     if (r == (int)len) {
+        t->sess_seq += nrec;
         t->c.messages++;
         t->c.records += nrec;
         t->c.flows += nflow;
@@ -204,6 +215,7 @@ static int write_one(struct dtls *t, const uint8_t *msg, size_t len, uint32_t nr
     int e = SSL_get_error(t->ssl, r);
     t->c.send_errors++;
     if (e == SSL_ERROR_WANT_WRITE || (e == SSL_ERROR_SYSCALL && errno == EAGAIN)) {
+        t->sess_seq += nrec;
         count_drop(t, nrec, nflow); /* like UDP: a full socket buffer drops */
         return 0;
     }

@@ -12,6 +12,15 @@
  * acknowledged.  The notes sit in a fixed ring; when it is full, writing
  * waits for acknowledgements (back-pressure, no allocation).
  *
+ * TLS 1.3 finishes the client's side of the handshake before the server
+ * has looked at the client's certificate; a server that rejects it says
+ * so with an alert a moment later, after data may already have been
+ * written and acknowledged by TCP (and thrown away by the server).  So a
+ * TLS 1.3 session counts as up only once the server has sent a
+ * post-handshake message (netsift's collector sends one session ticket
+ * for this, after checking the certificate) or CONFIRM_NS went by
+ * without an alert; a rejection in that window is a failed handshake.
+ *
  * SSL_write with partial writes off either takes the whole chunk or asks
  * to be called again with the same length (kept in `pend`); the queue may
  * have moved meanwhile (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER).
@@ -20,12 +29,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "export/stream.h"
 #include "export/tlsctx.h"
 
-#define RING  4096
-#define CHUNK 16384
+#define RING       4096
+#define CHUNK      16384
+#define CONFIRM_NS 1000000000ull /* TLS 1.3: no alert within this: accepted */
 
 struct note {
     uint64_t plain, cipher;
@@ -35,6 +46,7 @@ struct conn {
     SSL *ssl;
     size_t pend; /* length of a write to retry, 0: none */
     uint64_t plain, acked_plain;
+    uint64_t done_at; /* TLS 1.3: when our side of the handshake finished */
     size_t head, n;
     struct note ring[RING];
 };
@@ -59,12 +71,40 @@ static int tls_start(void *cfg, int fd, const char *host, void **out, char *why)
     return 0;
 }
 
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int tls_read(void *conn, char *why);
+
+/* TLS 1.3: has the server accepted us?  1 yes, 0 not yet, -1 no. */
+static int confirmed(struct conn *c, char *why)
+{
+    uint64_t now = mono_ns();
+    if (!c->done_at)
+        c->done_at = now;
+    int r = tls_read(c, why);
+    if (r <= 0) {
+        if (r == 0)
+            snprintf(why, NS_STREAM_WHY, "the collector closed the connection after the handshake");
+        return -1;
+    }
+    if (SSL_SESSION_has_ticket(SSL_get0_session(c->ssl)) || now - c->done_at >= CONFIRM_NS)
+        return 1;
+    return 0;
+}
+
 static int tls_handshake(void *conn, char *why)
 {
     struct conn *c = conn;
     ERR_clear_error();
     int r = SSL_do_handshake(c->ssl);
     if (r == 1) {
+        if (SSL_version(c->ssl) >= TLS1_3_VERSION && (r = confirmed(c, why)) <= 0)
+            return r;
         why[0] = 0;
         return 1;
     }

@@ -165,9 +165,12 @@ int ns_tls_new(struct ns_tls **out, const struct ns_tls_config *c, int server, i
     } else if ((rc = load_cert(t->ctx, c, what, err)) == NS_OK) {
         SSL_CTX_set_min_proto_version(t->ctx, dtls ? DTLS1_2_VERSION : TLS1_2_VERSION);
         SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-                                        SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                        SSL_OP_CIPHER_SERVER_PREFERENCE |
                                         SSL_OP_IGNORE_UNEXPECTED_EOF);
-        SSL_CTX_set_num_tickets(t->ctx, 0);
+        /* No resumption.  A TLS 1.3 server still sends one ticket: it
+         * comes after the server has checked the client's certificate, so
+         * the exporter takes it as the word that it was accepted (tls.c). */
+        SSL_CTX_set_num_tickets(t->ctx, server ? 1 : 0);
         SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_OFF);
         /* the stream transport moves its queue (memmove) between retries */
         SSL_CTX_set_mode(t->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);

@@ -11,7 +11,7 @@
  *    (OpenSSL 3.0 has no DTLS 1.3);
  *  - in (D)TLS 1.2 only ECDHE key exchange with an AEAD cipher
  *    (AES-GCM, ChaCha20-Poly1305); TLS 1.3's suites are all AEAD with
- *    (EC)DHE; no renegotiation, no compression, no session tickets;
+ *    (EC)DHE; no renegotiation, no compression, no session resumption;
  *  - both ends present a certificate and verify the other's chain against
  *    the configured CA: the collector sets SSL_VERIFY_PEER |
  *    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, the exporter checks the collector's
