@@ -9,7 +9,10 @@
  * Each connection is a new transport session: sequence numbers start at 0
  * (RFC 7011 §3.1 counts per stream) and are written into each message as
  * it is first written on that connection; the exporter puts the type
- * records and all templates in front of the queue.  A collector that
+ * records and all templates in front of the queue, and nothing is written
+ * on a new connection before they are there (`hold`: the exporter may
+ * flush a message in formation before its templates, and what is
+ * already written cannot have anything put in front of it).  A collector that
  * half-closes (FIN) is shutting down in order: what was written is let
  * drain for up to two seconds and then counts as delivered.
  *
@@ -65,6 +68,7 @@ struct tcp {
     size_t seq_ent; /* entries [0, seq_ent) carry this session's numbers */
     uint32_t sess_seq;
     int front;
+    int hold; /* a new session: nothing goes out before its templates */
     size_t front_at, front_ent;
     struct ns_xport_counts c;
     /* the layer (TLS) or none */
@@ -216,7 +220,7 @@ static void orderly_close(struct tcp *t, uint64_t now)
 
 static void write_some(struct tcp *t, uint64_t now)
 {
-    if (t->st != UP || t->front)
+    if (t->st != UP || t->front || t->hold)
         return;
     for (; t->seq_ent < t->nent; t->seq_ent++) {
         ns_put32(t->buf + t->ent[t->seq_ent].off + 8, t->sess_seq);
@@ -334,6 +338,7 @@ static int try_connect(struct tcp *t, uint64_t now)
 static int session_up(struct tcp *t)
 {
     t->st = UP;
+    t->hold = 1; /* until the exporter's templates are in front (set_front) */
     t->c.connects++;
     t->backoff = t->o.backoff_min_ns;
     t->wr = t->acked = 0;
@@ -444,8 +449,10 @@ static void tcp_set_front(struct ns_xport *x, int front)
     t->front = front;
     t->front_at = 0;
     t->front_ent = 0;
-    if (!front)
+    if (!front) {
+        t->hold = 0;
         write_some(t, mono_ns());
+    }
 }
 
 static int tcp_up(const struct ns_xport *x)
