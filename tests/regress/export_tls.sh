@@ -18,6 +18,12 @@
 #    required) as the collector of our TLS and DTLS exporters stores a
 #    stream `netsift read` reads as the -w file; s_client with the client
 #    certificate sends an IPFIX file to our collector, which stores it.
+# 5. TLS collector restart during export (as export_faults.sh does for
+#    TCP): the exporter reconnects, handshakes again, resends its
+#    templates, and stored + dropped = metered, exactly — which holds only
+#    if TCP acknowledgements are mapped back through TLS right.  Once with
+#    the default queue (nothing dropped), once with a 64 KiB queue and a
+#    longer outage (drops counted).
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/collect.sh"
 . "$(dirname "$0")/lib/certs.sh"
@@ -213,5 +219,51 @@ for _ in $(seq 40); do grep -q "session .* ended" "$TMP/cs.log" && break; sleep 
 stop_collect cs
 records "$TMP/cs/f.ipfix" >"$TMP/cs.csv"
 cmp -s "$TMP/sref.csv" "$TMP/cs.csv" || fail "from s_client the collector stored $(wc -l <"$TMP/cs.csv") records, want $(wc -l <"$TMP/sref.csv"): $(cat "$TMP/cs.log" "$TMP/s_client.log")"
+
+# ---- 5. TLS collector restart ----
+"$NS_BIN" gen -w "$TMP/g.pcap" --flows 6000 --seed 5 --snaplen 64 2>/dev/null || fail "gen"
+"$NS_BIN" probe -q -r "$TMP/g.pcap" -w "$TMP/gref.ipfix" || fail "probe -w"
+total=$("$NS_BIN" read -r "$TMP/gref.ipfix" -s flowid -F csv | tail -n +2 | wc -l)
+count() { # records in the files under a directory (0 when none)
+    local f
+    f=$(find "$1" -name '*.ipfix*' 2>/dev/null)
+    [ -n "$f" ] || { echo 0; return; }
+    "$NS_BIN" read -r $f -s flowid -F csv | tail -n +2 | wc -l
+}
+restart_run() { # NAME OUTAGE_S EXTRA_PROBE_ARGS...
+    local name=$1 outage=$2 port a b dropped sessions
+    shift 2
+    port=$(free_port)
+    start_collect ${name}a 1 --listen "tls://127.0.0.1:$port" "${SRV[@]}" -w "$TMP/${name}a/f.ipfix" --rotate 0
+    "$NS_BIN" probe -r "$TMP/g.pcap" --export "tls://127.0.0.1:$port" "${CLI[@]}" --export-rate 3000 \
+        --export-linger 10s "$@" 2>"$TMP/$name.probe" &
+    local pp=$!
+    PIDS="$PIDS $pp"
+    for _ in $(seq 200); do grep -q writing "$TMP/${name}a.log" && break; sleep 0.05; done
+    sleep 0.5
+    stop_collect ${name}a TERM
+    sleep "$outage"
+    start_collect ${name}b 1 --listen "tls://127.0.0.1:$port" "${SRV[@]}" -w "$TMP/${name}b/f.ipfix" --rotate 0
+    wait $pp || fail "$name: probe failed: $(cat "$TMP/$name.probe")"
+    stop_collect ${name}b TERM
+    a=$(count "$TMP/${name}a")
+    b=$(count "$TMP/${name}b")
+    dropped=$(sed -n 's/.*dropped \([0-9]*\) flow records.*/\1/p' "$TMP/$name.probe")
+    dropped=${dropped:-0}
+    sessions=$(sed -n 's/.* \([0-9]*\) sessions,.*/\1/p' "$TMP/$name.probe")
+    [ "${sessions:-0}" -ge 2 ] || fail "$name: no reconnect: $(cat "$TMP/$name.probe")"
+    [ "$a" -gt 0 ] && [ "$b" -gt 0 ] || fail "$name: stored $a then $b records"
+    [ $((a + b + dropped)) -eq "$total" ] ||
+        fail "$name: stored $a + $b, dropped $dropped, metered $total: $(cat "$TMP/$name.probe" "$TMP/${name}b.log")"
+    for c in ${name}a ${name}b; do
+        grep -q "lost 0 in 0 gaps.*malformed 0, not IPFIX 0" "$TMP/$c.log" || fail "$c: $(grep total: "$TMP/$c.log")"
+    done
+    echo "TLS restart, outage ${outage}s: stored $a + $b, exporter dropped $dropped, metered $total, $sessions sessions"
+    DROPPED=$dropped
+}
+restart_run big 1
+[ "$DROPPED" -eq 0 ] || fail "a 4 MiB queue dropped $DROPPED records in a 1 s outage"
+restart_run small 2.5 --export-buffer 64k
+[ "$DROPPED" -gt 0 ] || fail "a 64 KiB queue dropped nothing in a 2.5 s outage at 3000 records/s"
 
 echo "ok: $n records over TLS 1.3 and DTLS 1.2 (IPv4, IPv6) identical to -w ($ad DTLS datagrams, largest $big octets); rogue CA, unlisted peer and wrong --tls-name refused ($ft TLS, $fd DTLS failed handshakes counted); 6 start-up errors named; s_server (TLS, DTLS) and s_client interoperate"
