@@ -146,8 +146,9 @@ int cmd_export_finish(struct cmd_export *e, const char *cmd, int quiet)
                 d, st[i].c.dropped_flows, st[i].c.dropped_messages, st[i].rate_dropped,
                 st[i].c.connects, st[i].refreshes, st[i].templates);
         if (st[i].c.handshake_failures)
-            fprintf(stderr, "netsift %s: export %s: %" PRIu64 " failed handshakes (last: %s)\n", cmd,
-                    e->urls[i], st[i].c.handshake_failures, st[i].last_error[0] ? st[i].last_error : "?");
+            fprintf(stderr, "netsift %s: export %s: %" PRIu64 " failed handshakes (last: %s)\n",
+                    cmd, e->urls[i], st[i].c.handshake_failures,
+                    st[i].last_error[0] ? st[i].last_error : "?");
     }
     return dropped;
 }

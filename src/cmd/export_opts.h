@@ -37,9 +37,10 @@ enum {
         {"export-delay", 1, 0, CMD_O_XDELAY}, {"export-rate", 1, 0, CMD_O_XRATE},                  \
         {"export-rate-drop", 0, 0, CMD_O_XRATE_DROP},                                              \
         {"export-one-per-message", 0, 0, CMD_O_XONE}, {"export-buffer", 1, 0, CMD_O_XBUFFER},      \
-        {"export-stats", 1, 0, CMD_O_XSTATS}, {"export-linger", 1, 0, CMD_O_XLINGER},             \
+        {"export-stats", 1, 0, CMD_O_XSTATS}, {"export-linger", 1, 0, CMD_O_XLINGER},              \
         {"tls-cert", 1, 0, CMD_O_TLS_CERT}, {"tls-key", 1, 0, CMD_O_TLS_KEY},                      \
-        {"tls-ca", 1, 0, CMD_O_TLS_CA}, {                                                          \
+        {"tls-ca", 1, 0, CMD_O_TLS_CA},                                                            \
+    {                                                                                              \
         "tls-name", 1, 0, CMD_O_TLS_NAME                                                           \
     }
 
@@ -58,12 +59,12 @@ enum {
     "  --export-buffer BYTES  TCP queue while the collector is slow or away\n"                     \
     "                   (default 4M); what overflows is dropped and counted\n"                     \
     "  --export-stats SEC  statistics options records every SEC (default 60s)\n"                   \
-    "  --export-linger SEC  at the end, time left to deliver (default 5s)\n"                     \
-    "  --tls-cert FILE  tls://, dtls://: our PEM certificate (chain), shown to\n"                 \
+    "  --export-linger SEC  at the end, time left to deliver (default 5s)\n"                       \
+    "  --tls-cert FILE  tls://, dtls://: our PEM certificate (chain), shown to\n"                  \
     "                   the collector\n"                                                           \
     "  --tls-key FILE   its PEM private key (unencrypted)\n"                                       \
     "  --tls-ca FILE    PEM CA certificate(s) the collector's chain must lead to\n"                \
-    "  --tls-name NAME  the name the collector's certificate must carry\n"                       \
+    "  --tls-name NAME  the name the collector's certificate must carry\n"                         \
     "                   (default: the URL's host, an IP address checked as one)\n"
 
 struct cmd_export {

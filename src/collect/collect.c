@@ -37,8 +37,8 @@ struct listener {
     struct ns_endpoint ep;
     int fd;
     struct handle h;
-    struct ns_tls *tls; /* tls, dtls */
-    SSL *lssl;          /* dtls: waits for the next ClientHello (DTLSv1_listen) */
+    struct ns_tls *tls;            /* tls, dtls */
+    SSL *lssl;                     /* dtls: waits for the next ClientHello (DTLSv1_listen) */
     struct sockaddr_storage local; /* dtls: bound address, for the per-peer sockets */
     socklen_t llen;
     uint64_t hs_fail;
@@ -58,8 +58,8 @@ struct sess {
     int listener;
     struct sockaddr_storage peer;
     socklen_t plen;
-    int fd;   /* TCP, TLS: the connection; DTLS: the per-peer socket */
-    SSL *ssl; /* TLS, DTLS */
+    int fd;      /* TCP, TLS: the connection; DTLS: the per-peer socket */
+    SSL *ssl;    /* TLS, DTLS */
     int pending; /* handshake not done: not a session yet */
     uint64_t hs_deadline;
     uint8_t *rbuf;
@@ -386,8 +386,8 @@ static struct sess *new_sess(struct ns_collector *c, int kind, int listener,
     if (!s)
         return NULL;
     struct ns_error e;
-    if (ns_coll_session_init(&s->s, ++c->next_id, ns_transport_datagram(kind), &c->cfg.limits,
-                             &e) < 0) {
+    if (ns_coll_session_init(&s->s, ++c->next_id, ns_transport_datagram(kind), &c->cfg.limits, &e) <
+        0) {
         free(s);
         return NULL;
     }

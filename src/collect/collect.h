@@ -87,10 +87,10 @@ struct ns_collect_config {
     uint64_t rotate_ns;  /* 0: one file */
     int zstd_level;      /* 0: plain */
     struct ns_coll_limits limits;
-    size_t max_sessions;  /* 0: 256 */
-    uint64_t udp_idle_ns; /* UDP session forgotten after (0: 3600 s) */
-    uint64_t flush_ns;    /* pending records written at least this often (0: 1 s) */
-    int rcvbuf;           /* UDP socket receive buffer (0: 8 MiB) */
+    size_t max_sessions;      /* 0: 256 */
+    uint64_t udp_idle_ns;     /* UDP session forgotten after (0: 3600 s) */
+    uint64_t flush_ns;        /* pending records written at least this often (0: 1 s) */
+    int rcvbuf;               /* UDP socket receive buffer (0: 8 MiB) */
     struct ns_tls_config tls; /* tls://, dtls:// listeners: certificates, peer names */
     void (*log)(void *ctx, const char *msg);
     void *log_ctx;

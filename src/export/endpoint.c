@@ -13,8 +13,8 @@ int ns_endpoint_parse(const char *url, struct ns_endpoint *ep, struct ns_error *
     snprintf(ep->url, sizeof ep->url, "%s", url);
     const char *p = strstr(url, "://");
     if (!p)
-        return ns_error_set(err, NS_EINVAL,
-                            "'%s': want udp://, tcp://, tls:// or dtls://HOST:PORT", url);
+        return ns_error_set(err, NS_EINVAL, "'%s': want udp://, tcp://, tls:// or dtls://HOST:PORT",
+                            url);
     size_t sl = (size_t)(p - url);
     if (sl == 3 && !strncmp(url, "udp", 3))
         ep->kind = NS_TP_UDP;

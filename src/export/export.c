@@ -198,8 +198,8 @@ int ns_exporter_new(struct ns_exporter **out, const struct ns_export_config *c,
             d->ops->datagram ? mtu - (d->v6 ? 40u : 20u) - 8u - d->ops->overhead : NS_MSG_MAX;
         if (bo.max_msg < NS_MSGB_MIN_MSG) {
             rc = ns_error_set(err, NS_EINVAL,
-                              "%s: MTU %u leaves %zu octets for a message (at least %d)",
-                              d->ep.url, mtu, bo.max_msg, NS_MSGB_MIN_MSG);
+                              "%s: MTU %u leaves %zu octets for a message (at least %d)", d->ep.url,
+                              mtu, bo.max_msg, NS_MSGB_MIN_MSG);
             break;
         }
         if ((rc = ns_msgb_new(&d->b, &bo, emit, d, err)) < 0)

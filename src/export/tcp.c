@@ -86,8 +86,9 @@ static uint64_t mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int ns_stream_open(struct ns_xport **out, const struct ns_endpoint *ep, const struct ns_xport_opts *o,
-                   const struct ns_stream_layer *ly, void *cfg, struct ns_error *err)
+int ns_stream_open(struct ns_xport **out, const struct ns_endpoint *ep,
+                   const struct ns_xport_opts *o, const struct ns_stream_layer *ly, void *cfg,
+                   struct ns_error *err)
 {
     struct tcp *t = calloc(1, sizeof *t);
     if (!t) {

@@ -174,8 +174,8 @@ int ns_tls_new(struct ns_tls **out, const struct ns_tls_config *c, int server, i
         SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_OFF);
         /* the stream transport moves its queue (memmove) between retries */
         SSL_CTX_set_mode(t->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-        SSL_CTX_set_verify(t->ctx,
-                           SSL_VERIFY_PEER | (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), NULL);
+        SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER | (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+                           NULL);
         SSL_CTX_set_app_data(t->ctx, t);
         if (SSL_CTX_set_cipher_list(t->ctx, NS_TLS12_CIPHERS) != 1) {
             ssl_errors(why, sizeof why);

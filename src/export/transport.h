@@ -55,8 +55,8 @@ struct ns_xport_opts {
     size_t buffer;           /* stream transports: queue bytes */
     uint64_t backoff_min_ns; /* first reconnect delay, doubled up to max */
     uint64_t backoff_max_ns;
-    uint64_t send_timeout_ns; /* connected but slow peer: wait this long for room */
-    unsigned mtu;             /* datagram transports: path MTU (DTLS sets it in OpenSSL) */
+    uint64_t send_timeout_ns;        /* connected but slow peer: wait this long for room */
+    unsigned mtu;                    /* datagram transports: path MTU (DTLS sets it in OpenSSL) */
     const struct ns_tls_config *tls; /* tls, dtls: certificates and names (tlsctx.h) */
 };
 

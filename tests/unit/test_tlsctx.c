@@ -92,8 +92,8 @@ static int setup(void **state)
     EVP_PKEY *sk = EVP_EC_gen("P-256"), *ck = EVP_EC_gen("P-256"), *ok = EVP_EC_gen("P-256");
     X509 *ca = make_cert(cak, "test ca", NULL, NULL, NULL, NULL);
     X509 *rogue = make_cert(rk, "rogue ca", NULL, NULL, NULL, NULL);
-    X509 *srv = make_cert(sk, "collector.test", "DNS:collector.test,IP:127.0.0.1", "serverAuth",
-                          ca, cak);
+    X509 *srv =
+        make_cert(sk, "collector.test", "DNS:collector.test,IP:127.0.0.1", "serverAuth", ca, cak);
     X509 *cli = make_cert(ck, "exporter.test", "DNS:exporter.test", "clientAuth", ca, cak);
     X509 *rcli = make_cert(ck, "exporter.test", "DNS:exporter.test", "clientAuth", rogue, rk);
     write_cert("ca.pem", ca);
@@ -122,8 +122,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    const char *files[] = {"ca.pem",     "server.pem", "server.key", "client.pem",  "client.key",
-                           "rogue.pem",  "other.key",  "locked.key", "garbage.pem", "empty.pem"};
+    const char *files[] = {"ca.pem",    "server.pem", "server.key", "client.pem",  "client.key",
+                           "rogue.pem", "other.key",  "locked.key", "garbage.pem", "empty.pem"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         unlink(path(files[i]));
     rmdir(dir);
