@@ -36,6 +36,9 @@
  * lifetime, idle expiry); it ends on close_notify or silence.
  * Handshakes that fail or time out are counted per listener and in the
  * totals; the first one on each listener is logged with its reason.
+ * Datagrams on a DTLS listener that are not a ClientHello (or carry a
+ * wrong cookie) are dropped by DTLSv1_listen before any state exists and
+ * are not counted: no handshake began.
  * A connection is only a session once its handshake is done: before that
  * it is neither logged nor counted as a session, and stores nothing.
  *

@@ -179,7 +179,7 @@ static void update_acked(struct tcp *t)
 
 static void layer_stop(struct tcp *t)
 {
-    if (t->lyconn) {
+    if (t->ly && t->lyconn) {
         t->ly->stop(t->lyconn);
         t->lyconn = NULL;
     }
@@ -204,7 +204,7 @@ static void disconnect(struct tcp *t, uint64_t now)
 /* The collector half-closed: let what was written drain, then close. */
 static void orderly_close(struct tcp *t, uint64_t now)
 {
-    if (t->lyconn)
+    if (t->ly && t->lyconn)
         t->ly->goodbye(t->lyconn);
     shutdown(t->fd, SHUT_WR);
     uint64_t until = mono_ns() + 2000000000u;
@@ -487,7 +487,7 @@ static void tcp_close(struct ns_xport *x, struct ns_xport_counts *final)
     }
     while (t->nent)
         drop_tail(t);
-    if (t->lyconn && t->st == UP)
+    if (t->ly && t->lyconn && t->st == UP)
         t->ly->goodbye(t->lyconn);
     layer_stop(t);
     if (t->ly)
