@@ -604,13 +604,18 @@ static int handshake(struct ns_collector *c, struct sess *s)
 }
 
 /* A new socket for one DTLS peer, sharing the listener's address. */
-static int peer_socket(const struct listener *l, const struct sockaddr_storage *peer, socklen_t pl)
+static int peer_socket(const struct listener *l, const struct sockaddr_storage *peer, socklen_t pl,
+                       int rcvbuf)
 {
     int fd = socket(l->local.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    int one = 1, zero = 0;
+    int one = 1, zero = 0, sz = rcvbuf ? rcvbuf : 8 << 20;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* as big as the listener's: an exporter that waited for the
+     * handshake sends its queue in one burst */
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) != 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
     if (l->local.ss_family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
     if (bind(fd, (const struct sockaddr *)&l->local, l->llen) != 0 ||
@@ -645,7 +650,8 @@ static void accept_dtls(struct ns_collector *c, struct listener *l, BIO_ADDR *pe
     l->lssl = NULL; /* it holds this client's handshake state now */
     int fd = -1;
     struct sess *s = NULL;
-    if (c->stopping || ns_tls_sockaddr(peer, &ps, &pl) < 0 || (fd = peer_socket(l, &ps, pl)) < 0 ||
+    if (c->stopping || ns_tls_sockaddr(peer, &ps, &pl) < 0 ||
+        (fd = peer_socket(l, &ps, pl, c->cfg.rcvbuf)) < 0 ||
         !(s = new_sess(c, NS_TP_DTLS, l->h.idx, &ps, pl, 1))) {
         if (fd >= 0)
             close(fd);

@@ -148,8 +148,7 @@ static int handshake(struct dtls *t, uint64_t now)
         t->sess_seq = 0;
         t->c.connects++;
         t->backoff = t->o.backoff_min_ns;
-        t->why[0] = 0;
-        return 1;
+        return 1; /* why keeps the last failure for the summary */
     }
     int e = SSL_get_error(t->ssl, r);
     if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {

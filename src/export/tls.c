@@ -105,8 +105,7 @@ static int tls_handshake(void *conn, char *why)
     if (r == 1) {
         if (SSL_version(c->ssl) >= TLS1_3_VERSION && (r = confirmed(c, why)) <= 0)
             return r;
-        why[0] = 0;
-        return 1;
+        return 1; /* why keeps the last failure for the summary */
     }
     int e = SSL_get_error(c->ssl, r);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
