@@ -8,12 +8,12 @@ set -eu
 mode=${1:-demo}
 cd "$(dirname "$0")/.."
 
-build_deps="build-essential cmake pkg-config libpcap-dev libzstd-dev libcmocka-dev libyaml-dev"
+build_deps="build-essential cmake pkg-config libpcap-dev libzstd-dev libcmocka-dev libyaml-dev libssl-dev"
 # Independent peers the tests compare against, and clang for the sanitizer build;
 # nftables, iproute2 and ping for the culling tests in network namespaces, bird2
 # for the BGP speakers of the culling lab, tcpreplay for the live-capture tests,
 # pmacct as a second exporter for the collector.
-test_deps="clang libclang-rt-dev clang-format clang-tidy cppcheck tshark libfixbuf-tools argus-server argus-client softflowd nfdump tcpdump python3 nftables iproute2 iputils-ping bird2 tcpreplay pmacct curl"
+test_deps="clang libclang-rt-dev clang-format clang-tidy cppcheck tshark libfixbuf-tools argus-server argus-client softflowd nfdump tcpdump python3 nftables iproute2 iputils-ping bird2 tcpreplay pmacct curl openssl"
 
 install() {
     missing=""

@@ -1,4 +1,4 @@
-/* netsift collect — IPFIX collecting process: UDP/TCP in, rotated IPFIX files out. */
+/* netsift collect — IPFIX collecting process: UDP/TCP/TLS/DTLS in, rotated IPFIX files out. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -16,12 +16,19 @@ static void help(FILE *out)
 {
     fputs("usage: netsift collect --listen URL[,URL...] [-w PATTERN] [options]\n"
           "\n"
-          "Receives IPFIX (RFC 7011) from any number of exporters over UDP and TCP and\n"
-          "stores the flow records as IPFIX files (RFC 5655), rotated by time.\n"
+          "Receives IPFIX (RFC 7011) from any number of exporters over UDP, TCP, TLS\n"
+          "and DTLS and stores the flow records as IPFIX files (RFC 5655), rotated by\n"
+          "time.\n"
           "\n"
-          "  --listen URL     udp://HOST:PORT or tcp://HOST:PORT ([::] for every IPv6\n"
-          "                   and IPv4 address, port 0 for any); comma-separated or\n"
-          "                   repeated\n"
+          "  --listen URL     udp://HOST:PORT, tcp://, tls:// (TLS over TCP) or dtls://\n"
+          "                   (DTLS over UDP) ([::] for every IPv6 and IPv4 address,\n"
+          "                   port 0 for any); comma-separated or repeated\n"
+          "  --tls-cert FILE  tls://, dtls://: our PEM certificate (chain)\n"
+          "  --tls-key FILE   its PEM private key (unencrypted)\n"
+          "  --tls-ca FILE    PEM CA certificate(s): exporters must present a\n"
+          "                   certificate from it\n"
+          "  --tls-peer NAME  accept only exporters whose certificate carries NAME\n"
+          "                   (DNS name or CN); repeatable (default: any from the CA)\n"
           "  -w PATTERN       output path, strftime-expanded at the start of each\n"
           "                   interval (local time), e.g. DIR/%Y/%m/%d/netsift-%H%M.ipfix;\n"
           "                   the file being written is PATTERN.part until it is complete;\n"
@@ -154,7 +161,11 @@ int cmd_collect(int argc, char **argv)
         O_MAXFIELDS,
         O_MAXDOM,
         O_LIFETIME,
-        O_UDPIDLE
+        O_UDPIDLE,
+        O_TLS_CERT,
+        O_TLS_KEY,
+        O_TLS_CA,
+        O_TLS_PEER
     };
     static const struct option opts[] = {{"listen", 1, 0, O_LISTEN},
                                          {"rotate", 1, 0, O_ROTATE},
@@ -166,6 +177,10 @@ int cmd_collect(int argc, char **argv)
                                          {"max-domains", 1, 0, O_MAXDOM},
                                          {"template-lifetime", 1, 0, O_LIFETIME},
                                          {"udp-idle", 1, 0, O_UDPIDLE},
+                                         {"tls-cert", 1, 0, O_TLS_CERT},
+                                         {"tls-key", 1, 0, O_TLS_KEY},
+                                         {"tls-ca", 1, 0, O_TLS_CA},
+                                         {"tls-peer", 1, 0, O_TLS_PEER},
                                          {"help", 0, 0, 'h'},
                                          CMD_OPS_LONGOPTS,
                                          {0, 0, 0, 0}};
@@ -238,6 +253,20 @@ int cmd_collect(int argc, char **argv)
             if (cmd_parse_seconds(optarg, &c.limits.tmpl_lifetime_ns))
                 cmd_die("collect", "--template-lifetime wants a time, not '%s'", optarg);
             break;
+        case O_TLS_CERT:
+            c.tls.cert = optarg;
+            break;
+        case O_TLS_KEY:
+            c.tls.key = optarg;
+            break;
+        case O_TLS_CA:
+            c.tls.ca = optarg;
+            break;
+        case O_TLS_PEER:
+            if (c.tls.npeers == NS_TLS_MAX_PEERS)
+                cmd_die("collect", "at most %d --tls-peer names", NS_TLS_MAX_PEERS);
+            c.tls.peers[c.tls.npeers++] = optarg;
+            break;
         case O_UDPIDLE:
             if (cmd_parse_seconds(optarg, &c.udp_idle_ns) || !c.udp_idle_ns)
                 cmd_die("collect", "--udp-idle wants a positive time, not '%s'", optarg);
@@ -269,9 +298,10 @@ int cmd_collect(int argc, char **argv)
     for (size_t i = 0; i < nurls; i++) {
         struct sockaddr_storage ss;
         char a[80];
-        if (ns_collector_local(col, i, &ss) == NS_OK)
-            fprintf(stderr, "netsift collect: listening on %.3s://%s\n", urls[i],
-                    ns_sockaddr_str((struct sockaddr *)&ss, a, sizeof a));
+        const char *sep = strstr(urls[i], "://");
+        if (ns_collector_local(col, i, &ss) == NS_OK && sep)
+            fprintf(stderr, "netsift collect: listening on %.*s://%s\n", (int)(sep - urls[i]),
+                    urls[i], ns_sockaddr_str((struct sockaddr *)&ss, a, sizeof a));
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -306,6 +336,10 @@ int cmd_collect(int argc, char **argv)
     struct ns_collect_totals t;
     ns_collector_totals(col, &t);
     print_totals(&t);
+    for (size_t i = 0; i < nurls; i++)
+        if (strstr(urls[i], "tls://"))
+            fprintf(stderr, "netsift collect: %s: %" PRIu64 " failed handshakes\n", urls[i],
+                    ns_collector_handshake_failures(col, i));
     ns_collector_free(col);
     cmd_ops_finish(&ops);
     return rc < 0 || rc2 < 0 ? 1 : 0;

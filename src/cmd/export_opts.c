@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
 
@@ -11,6 +12,8 @@ void cmd_export_init(struct cmd_export *e)
     ns_export_config_default(&e->c);
     e->c.dests = e->urls;
     e->x = NULL;
+    memset(&e->tls, 0, sizeof e->tls);
+    e->c.xport.tls = &e->tls;
 }
 
 const struct option *cmd_export_longopts(const struct option *own)
@@ -88,6 +91,18 @@ int cmd_export_option(struct cmd_export *e, const char *cmd, int opt, const char
     case CMD_O_XLINGER:
         e->c.linger_ns = seconds(cmd, "--export-linger", arg);
         return 1;
+    case CMD_O_TLS_CERT:
+        e->tls.cert = arg;
+        return 1;
+    case CMD_O_TLS_KEY:
+        e->tls.key = arg;
+        return 1;
+    case CMD_O_TLS_CA:
+        e->tls.ca = arg;
+        return 1;
+    case CMD_O_TLS_NAME:
+        e->tls.name = arg;
+        return 1;
     default:
         return 0;
     }
@@ -130,6 +145,10 @@ int cmd_export_finish(struct cmd_export *e, const char *cmd, int quiet)
                 cmd, e->urls[i], st[i].c.flows, st[i].c.records, st[i].c.messages, st[i].c.octets,
                 d, st[i].c.dropped_flows, st[i].c.dropped_messages, st[i].rate_dropped,
                 st[i].c.connects, st[i].refreshes, st[i].templates);
+        if (st[i].c.handshake_failures)
+            fprintf(stderr, "netsift %s: export %s: %" PRIu64 " failed handshakes (last: %s)\n",
+                    cmd, e->urls[i], st[i].c.handshake_failures,
+                    st[i].last_error[0] ? st[i].last_error : "?");
     }
     return dropped;
 }

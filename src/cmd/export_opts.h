@@ -10,6 +10,7 @@
 #include <getopt.h>
 
 #include "export/export.h"
+#include "export/tlsctx.h"
 
 enum {
     CMD_O_EXPORT = 2000,
@@ -22,7 +23,11 @@ enum {
     CMD_O_XONE,
     CMD_O_XBUFFER,
     CMD_O_XSTATS,
-    CMD_O_XLINGER
+    CMD_O_XLINGER,
+    CMD_O_TLS_CERT,
+    CMD_O_TLS_KEY,
+    CMD_O_TLS_CA,
+    CMD_O_TLS_NAME
 };
 
 #define CMD_EXPORT_LONGOPTS                                                                        \
@@ -32,15 +37,18 @@ enum {
         {"export-delay", 1, 0, CMD_O_XDELAY}, {"export-rate", 1, 0, CMD_O_XRATE},                  \
         {"export-rate-drop", 0, 0, CMD_O_XRATE_DROP},                                              \
         {"export-one-per-message", 0, 0, CMD_O_XONE}, {"export-buffer", 1, 0, CMD_O_XBUFFER},      \
-        {"export-stats", 1, 0, CMD_O_XSTATS},                                                      \
+        {"export-stats", 1, 0, CMD_O_XSTATS}, {"export-linger", 1, 0, CMD_O_XLINGER},              \
+        {"tls-cert", 1, 0, CMD_O_TLS_CERT}, {"tls-key", 1, 0, CMD_O_TLS_KEY},                      \
+        {"tls-ca", 1, 0, CMD_O_TLS_CA},                                                            \
     {                                                                                              \
-        "export-linger", 1, 0, CMD_O_XLINGER                                                       \
+        "tls-name", 1, 0, CMD_O_TLS_NAME                                                           \
     }
 
 #define CMD_EXPORT_HELP                                                                            \
     "  --export URL     also (or, without -w, only) send the records to an IPFIX\n"                \
-    "                   collector: udp://HOST:PORT or tcp://HOST:PORT (IPv6 in\n"                  \
-    "                   brackets; port 4739 by default); repeatable\n"                             \
+    "                   collector: udp://HOST:PORT, tcp://, tls:// (TLS over TCP)\n"               \
+    "                   or dtls:// (DTLS over UDP) (IPv6 in brackets; port 4739,\n"                \
+    "                   tls and dtls 4740, by default); repeatable\n"                              \
     "  --mtu N          UDP path MTU (default 1500): messages stay within it\n"                    \
     "  --template-refresh SEC   UDP: resend templates every SEC (default 60s)\n"                   \
     "  --template-refresh-msgs N  UDP: and every N messages (default 1000)\n"                      \
@@ -51,11 +59,18 @@ enum {
     "  --export-buffer BYTES  TCP queue while the collector is slow or away\n"                     \
     "                   (default 4M); what overflows is dropped and counted\n"                     \
     "  --export-stats SEC  statistics options records every SEC (default 60s)\n"                   \
-    "  --export-linger SEC  at the end, time left to deliver (default 5s)\n"
+    "  --export-linger SEC  at the end, time left to deliver (default 5s)\n"                       \
+    "  --tls-cert FILE  tls://, dtls://: our PEM certificate (chain), shown to\n"                  \
+    "                   the collector\n"                                                           \
+    "  --tls-key FILE   its PEM private key (unencrypted)\n"                                       \
+    "  --tls-ca FILE    PEM CA certificate(s) the collector's chain must lead to\n"                \
+    "  --tls-name NAME  the name the collector's certificate must carry\n"                         \
+    "                   (default: the URL's host, an IP address checked as one)\n"
 
 struct cmd_export {
     struct ns_export_config c;
     const char *urls[NS_EXPORT_MAX_DESTS];
+    struct ns_tls_config tls;
     struct ns_exporter *x;
 };
 

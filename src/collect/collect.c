@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +23,9 @@
 #define TCP_BUF      (NS_MSG_MAX + 1)
 #define UDP_BATCH    256 /* datagrams per socket per round, for fairness */
 #define EXPORTER_LEN 31
+#define HANDSHAKE_NS 10000000000ull /* a TLS/DTLS handshake not done by then failed */
 
-enum { H_LISTEN_UDP, H_LISTEN_TCP, H_CONN };
+enum { H_LISTEN_UDP, H_LISTEN_TCP, H_LISTEN_DTLS, H_CONN };
 
 struct handle {
     int type;
@@ -35,6 +37,11 @@ struct listener {
     struct ns_endpoint ep;
     int fd;
     struct handle h;
+    struct ns_tls *tls;            /* tls, dtls */
+    SSL *lssl;                     /* dtls: waits for the next ClientHello (DTLSv1_listen) */
+    struct sockaddr_storage local; /* dtls: bound address, for the per-peer sockets */
+    socklen_t llen;
+    uint64_t hs_fail;
 };
 
 /* One stored stream: a (session, domain) pair. */
@@ -60,11 +67,14 @@ struct stream {
 
 struct sess {
     struct ns_coll_session s;
-    int kind; /* NS_TP_UDP / NS_TP_TCP */
+    int kind; /* NS_TP_UDP / _TCP / _TLS / _DTLS */
     int listener;
     struct sockaddr_storage peer;
     socklen_t plen;
-    int fd; /* TCP */
+    int fd;      /* TCP, TLS: the connection; DTLS: the per-peer socket */
+    SSL *ssl;    /* TLS, DTLS */
+    int pending; /* handshake not done: not a session yet */
+    uint64_t hs_deadline;
     uint8_t *rbuf;
     size_t rlen;
     uint64_t since, last_seen;
@@ -292,7 +302,7 @@ static void exporter_record(const struct sess *s, uint32_t file_domain, uint32_t
     }
     ns_put16(p + 24, port);
     ns_put32(p + 26, orig_domain);
-    p[30] = s->kind == NS_TP_UDP ? 17 : 6;
+    p[30] = ns_transport_datagram(s->kind) ? 17 : 6;
 }
 
 /* The stream of domain d in the current file, its builder ready. */
@@ -397,8 +407,38 @@ static void sess_log(void *ctx, struct ns_coll_session *cs, const char *msg)
 
 /* ---- sessions ---- */
 
+static const char *kind_name(int kind)
+{
+    switch (kind) {
+    case NS_TP_UDP:
+        return "udp";
+    case NS_TP_TCP:
+        return "tcp";
+    case NS_TP_TLS:
+        return "tls";
+    case NS_TP_DTLS:
+        return "dtls";
+    }
+    return "?";
+}
+
+/* A session is counted and logged when it starts: at once, or for TLS
+ * and DTLS when the handshake is done. */
+static void sess_started(struct ns_collector *c, struct sess *s)
+{
+    s->pending = 0;
+    c->tot.sessions++;
+    if (s->ssl) {
+        char cn[100];
+        logf_(c, "%s: new session %u (%s, certificate CN=%s)", s->name, s->s.id,
+              SSL_get_version(s->ssl), ns_tls_peer_name(s->ssl, cn, sizeof cn));
+    } else {
+        logf_(c, "%s: new session %u", s->name, s->s.id);
+    }
+}
+
 static struct sess *new_sess(struct ns_collector *c, int kind, int listener,
-                             const struct sockaddr_storage *peer, socklen_t plen)
+                             const struct sockaddr_storage *peer, socklen_t plen, int pending)
 {
     if (c->nsess == (c->cfg.max_sessions ? c->cfg.max_sessions : 256)) {
         c->tot.refused_sessions++;
@@ -408,11 +448,12 @@ static struct sess *new_sess(struct ns_collector *c, int kind, int listener,
     if (!s)
         return NULL;
     struct ns_error e;
-    if (ns_coll_session_init(&s->s, ++c->next_id, kind == NS_TP_UDP, &c->cfg.limits, &e) < 0) {
+    if (ns_coll_session_init(&s->s, ++c->next_id, ns_transport_datagram(kind), &c->cfg.limits, &e) <
+        0) {
         free(s);
         return NULL;
     }
-    if (kind == NS_TP_TCP && !(s->rbuf = malloc(TCP_BUF))) {
+    if ((kind == NS_TP_TCP || kind == NS_TP_TLS) && !(s->rbuf = malloc(TCP_BUF))) {
         ns_coll_session_fini(&s->s);
         free(s);
         return NULL;
@@ -425,11 +466,13 @@ static struct sess *new_sess(struct ns_collector *c, int kind, int listener,
     s->since = s->last_seen = mono_ns();
     s->h = (struct handle){H_CONN, listener, s};
     char a[70];
-    snprintf(s->name, sizeof s->name, "%s %s", kind == NS_TP_UDP ? "udp" : "tcp",
+    snprintf(s->name, sizeof s->name, "%s %s", kind_name(kind),
              ns_sockaddr_str((const struct sockaddr *)peer, a, sizeof a));
     c->sess[c->nsess++] = s;
-    c->tot.sessions++;
-    logf_(c, "%s: new session %u", s->name, s->s.id);
+    s->pending = 1;
+    s->hs_deadline = s->since + HANDSHAKE_NS;
+    if (!pending)
+        sess_started(c, s);
     return s;
 }
 
@@ -446,9 +489,12 @@ static void end_sess(struct ns_collector *c, size_t i, const char *why)
     struct sess *s = c->sess[i];
     struct ns_error e;
     flush_session(c, s, 1, &e);
-    logf_(c, "%s: session %u ended (%s): %llu records, %llu lost", s->name, s->s.id, why,
-          (unsigned long long)s->s.st.records, (unsigned long long)s->s.st.lost_records);
-    add_stats(&c->tot.st, &s->s.st);
+    if (!s->pending) {
+        logf_(c, "%s: session %u ended (%s): %llu records, %llu lost", s->name, s->s.id, why,
+              (unsigned long long)s->s.st.records, (unsigned long long)s->s.st.lost_records);
+        add_stats(&c->tot.st, &s->s.st);
+    }
+    SSL_free(s->ssl);
     if (s->fd >= 0) {
         epoll_ctl(c->ep, EPOLL_CTL_DEL, s->fd, NULL);
         close(s->fd);
@@ -493,9 +539,12 @@ static int listen_on(struct ns_collector *c, const char *url, struct ns_error *e
     socklen_t sl = 0;
     if (rc == NS_OK)
         rc = ns_endpoint_resolve(&l->ep, 1, &ss, &sl, err);
+    if (rc == NS_OK && (l->ep.kind == NS_TP_TLS || l->ep.kind == NS_TP_DTLS))
+        rc = ns_tls_new(&l->tls, &c->cfg.tls, 1, l->ep.kind == NS_TP_DTLS, url, err);
     if (rc < 0)
         return rc;
-    int udp = l->ep.kind == NS_TP_UDP;
+    c->nl++; /* from here on ns_collector_free cleans up */
+    int udp = ns_transport_datagram(l->ep.kind);
     l->fd =
         socket(ss.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (l->fd < 0)
@@ -511,15 +560,14 @@ static int listen_on(struct ns_collector *c, const char *url, struct ns_error *e
         if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) != 0)
             setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
     }
-    if (bind(l->fd, (struct sockaddr *)&ss, sl) != 0 || (!udp && listen(l->fd, 64) != 0)) {
-        rc = ns_error_set(err, NS_EIO, "%s: %s", url, strerror(errno));
-        close(l->fd);
-        return rc;
-    }
-    l->h = (struct handle){udp ? H_LISTEN_UDP : H_LISTEN_TCP, (int)c->nl, NULL};
+    if (bind(l->fd, (struct sockaddr *)&ss, sl) != 0 || (!udp && listen(l->fd, 64) != 0))
+        return ns_error_set(err, NS_EIO, "%s: %s", url, strerror(errno));
+    l->llen = sizeof l->local;
+    getsockname(l->fd, (struct sockaddr *)&l->local, &l->llen);
+    int type = l->ep.kind == NS_TP_DTLS ? H_LISTEN_DTLS : udp ? H_LISTEN_UDP : H_LISTEN_TCP;
+    l->h = (struct handle){type, (int)c->nl - 1, NULL};
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->h};
     epoll_ctl(c->ep, EPOLL_CTL_ADD, l->fd, &ev);
-    c->nl++;
     return NS_OK;
 }
 
@@ -542,6 +590,8 @@ int ns_collector_new(struct ns_collector **out, const struct ns_collect_config *
         free(c);
         return ns_error_set(err, NS_ENOMEM, "out of memory");
     }
+    for (size_t i = 0; i < NS_COLLECT_MAX_LISTEN; i++)
+        c->l[i].fd = -1;
     for (size_t i = 0; i < cfg->nlisten; i++) {
         int rc = listen_on(c, cfg->listen[i], err);
         if (rc < 0) {
@@ -577,13 +627,179 @@ static int read_udp(struct ns_collector *c, struct listener *l, uint64_t now, st
                 !memcmp(&x->peer, &peer, pl))
                 s = x;
         }
-        if (!s && !(s = new_sess(c, NS_TP_UDP, l->h.idx, &peer, pl)))
+        if (!s && !(s = new_sess(c, NS_TP_UDP, l->h.idx, &peer, pl, 0)))
             continue;
         int rc = message(c, s, c->dgram, (size_t)n, now, err);
         if (rc < 0)
             return rc;
     }
     return NS_OK;
+}
+
+/* ---- TLS and DTLS ---- */
+
+static void handshake_failed(struct ns_collector *c, struct sess *s, const char *why)
+{
+    struct listener *l = &c->l[s->listener];
+    l->hs_fail++;
+    c->tot.handshake_failures++;
+    if (l->hs_fail == 1)
+        logf_(c, "%s: handshake with %s failed: %s (further failures on %s are only counted)",
+              l->ep.url, s->name, why, l->ep.url);
+}
+
+/* Step a pending session's handshake: 1 done or in progress, 0 failed. */
+static int handshake(struct ns_collector *c, struct sess *s)
+{
+    ERR_clear_error();
+    int r = SSL_do_handshake(s->ssl);
+    if (r == 1) {
+        sess_started(c, s);
+        return 1;
+    }
+    int e = SSL_get_error(s->ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+        return 1;
+    char why[200];
+    handshake_failed(c, s, ns_tls_why(s->ssl, r, why, sizeof why));
+    return 0;
+}
+
+/* A new socket for one DTLS peer, sharing the listener's address. */
+static int peer_socket(const struct listener *l, const struct sockaddr_storage *peer, socklen_t pl,
+                       int rcvbuf)
+{
+    int fd = socket(l->local.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1, zero = 0, sz = rcvbuf ? rcvbuf : 8 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* as big as the listener's: an exporter that waited for the
+     * handshake sends its queue in one burst */
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) != 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    if (l->local.ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    if (bind(fd, (const struct sockaddr *)&l->local, l->llen) != 0 ||
+        connect(fd, (const struct sockaddr *)peer, pl) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static SSL *listen_ssl(struct listener *l)
+{
+    SSL *ssl = ns_tls_ssl(l->tls, NULL);
+    BIO *bio = ssl ? BIO_new_dgram(l->fd, BIO_NOCLOSE) : NULL;
+    if (!bio) {
+        SSL_free(ssl);
+        return NULL;
+    }
+    SSL_set_bio(ssl, bio, bio);
+    SSL_set_options(ssl, SSL_OP_COOKIE_EXCHANGE);
+    SSL_set_accept_state(ssl);
+    return ssl;
+}
+
+/* A ClientHello with a valid cookie from `peer`: the association moves
+ * to a socket of its own and the handshake goes on there. */
+static void accept_dtls(struct ns_collector *c, struct listener *l, BIO_ADDR *peer)
+{
+    struct sockaddr_storage ps;
+    socklen_t pl = 0;
+    SSL *ssl = l->lssl;
+    l->lssl = NULL; /* it holds this client's handshake state now */
+    int fd = -1;
+    struct sess *s = NULL;
+    if (c->stopping || ns_tls_sockaddr(peer, &ps, &pl) < 0 ||
+        (fd = peer_socket(l, &ps, pl, c->cfg.rcvbuf)) < 0 ||
+        !(s = new_sess(c, NS_TP_DTLS, l->h.idx, &ps, pl, 1))) {
+        if (fd >= 0)
+            close(fd);
+        SSL_free(ssl);
+        return;
+    }
+    BIO *b = SSL_get_rbio(ssl);
+    BIO_set_fd(b, fd, BIO_NOCLOSE);
+    BIO_ctrl(b, BIO_CTRL_DGRAM_SET_CONNECTED, 0, peer);
+    s->ssl = ssl;
+    s->fd = fd;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &s->h};
+    epoll_ctl(c->ep, EPOLL_CTL_ADD, fd, &ev);
+    if (!handshake(c, s))
+        end_sess(c, sess_index(c, s), "handshake");
+}
+
+/* The DTLS listener: ClientHellos only (cookie exchange, no state);
+ * anything else arriving here is dropped by DTLSv1_listen. */
+static void read_dtls_listener(struct ns_collector *c, struct listener *l)
+{
+    for (int k = 0; k < UDP_BATCH; k++) {
+        uint8_t b;
+        if (recv(l->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0)
+            return;
+        if (!l->lssl && !(l->lssl = listen_ssl(l))) {
+            recv(l->fd, &b, 1, MSG_DONTWAIT); /* out of memory: drop it */
+            continue;
+        }
+        BIO_ADDR *peer = BIO_ADDR_new();
+        if (!peer)
+            return;
+        ERR_clear_error();
+        int r = DTLSv1_listen(l->lssl, peer);
+        if (r > 0)
+            accept_dtls(c, l, peer);
+        else if (r < 0) { /* a fatal error: start over with a fresh listener state */
+            SSL_free(l->lssl);
+            l->lssl = NULL;
+        }
+        ERR_clear_error();
+        BIO_ADDR_free(peer);
+    }
+}
+
+/* Read a DTLS session's records, one IPFIX message each.  Returns 0 when
+ * the session ended. */
+static int read_dtls(struct ns_collector *c, struct sess *s, uint64_t now, struct ns_error *err,
+                     int *fatal)
+{
+    for (int k = 0; k < UDP_BATCH; k++) {
+        ERR_clear_error();
+        int r = SSL_read(s->ssl, c->dgram, (int)sizeof c->dgram);
+        if (r > 0) {
+            if (message(c, s, c->dgram, (size_t)r, now, err) < 0) {
+                *fatal = 1;
+                return 1;
+            }
+            continue;
+        }
+        int e = SSL_get_error(s->ssl, r);
+        return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+    }
+    return 1;
+}
+
+/* recv() for TCP and TLS connections: > 0 octets, 0 closed, -1 with errno
+ * (EAGAIN: nothing now). */
+static ssize_t conn_recv(struct sess *s, uint8_t *p, size_t n)
+{
+    if (!s->ssl)
+        return recv(s->fd, p, n, MSG_DONTWAIT);
+    ERR_clear_error();
+    int r = SSL_read(s->ssl, p, (int)n);
+    if (r > 0)
+        return r;
+    int e = SSL_get_error(s->ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        errno = EAGAIN;
+        return -1;
+    }
+    ERR_clear_error();
+    if (e == SSL_ERROR_ZERO_RETURN)
+        return 0;
+    errno = EPROTO;
+    return -1;
 }
 
 static void accept_tcp(struct ns_collector *c, struct listener *l)
@@ -594,12 +810,22 @@ static void accept_tcp(struct ns_collector *c, struct listener *l)
         int fd = accept4(l->fd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;
-        struct sess *s = c->stopping ? NULL : new_sess(c, NS_TP_TCP, l->h.idx, &peer, pl);
+        int kind = l->tls ? NS_TP_TLS : NS_TP_TCP;
+        struct sess *s = c->stopping ? NULL : new_sess(c, kind, l->h.idx, &peer, pl, !!l->tls);
         if (!s) {
             close(fd);
             continue;
         }
         s->fd = fd;
+        if (l->tls) {
+            s->ssl = ns_tls_ssl(l->tls, NULL);
+            if (!s->ssl || SSL_set_fd(s->ssl, fd) != 1) {
+                handshake_failed(c, s, "out of memory");
+                end_sess(c, sess_index(c, s), "handshake");
+                continue;
+            }
+            SSL_set_accept_state(s->ssl);
+        }
         struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = &s->h};
         epoll_ctl(c->ep, EPOLL_CTL_ADD, fd, &ev);
     }
@@ -611,7 +837,7 @@ static int read_tcp(struct ns_collector *c, struct sess *s, uint64_t now, struct
                     int *fatal)
 {
     for (;;) {
-        ssize_t n = recv(s->fd, s->rbuf + s->rlen, TCP_BUF - s->rlen, MSG_DONTWAIT);
+        ssize_t n = conn_recv(s, s->rbuf + s->rlen, TCP_BUF - s->rlen);
         if (n == 0)
             return 0;
         if (n < 0)
@@ -657,9 +883,17 @@ static int timers(struct ns_collector *c, uint64_t now, struct ns_error *err)
     if (now - c->last_sweep >= 1000000000u) {
         c->last_sweep = now;
         uint64_t idle = c->cfg.udp_idle_ns ? c->cfg.udp_idle_ns : 3600ull * 1000000000u;
-        for (size_t i = c->nsess; i-- > 0;)
-            if (c->sess[i]->kind == NS_TP_UDP && now - c->sess[i]->last_seen > idle)
+        for (size_t i = c->nsess; i-- > 0;) {
+            struct sess *s = c->sess[i];
+            if (s->pending && now >= s->hs_deadline) {
+                handshake_failed(c, s, "handshake timed out");
+                end_sess(c, i, "handshake");
+            } else if (s->pending && s->kind == NS_TP_DTLS) {
+                DTLSv1_handle_timeout(s->ssl); /* retransmit our lost flight */
+            } else if (ns_transport_datagram(s->kind) && now - s->last_seen > idle) {
                 end_sess(c, i, "idle");
+            }
+        }
     }
     return rc;
 }
@@ -676,10 +910,20 @@ int ns_collector_run(struct ns_collector *c, int timeout_ms, struct ns_error *er
             rc = read_udp(c, &c->l[h->idx], now, err);
         } else if (h->type == H_LISTEN_TCP) {
             accept_tcp(c, &c->l[h->idx]);
+        } else if (h->type == H_LISTEN_DTLS) {
+            read_dtls_listener(c, &c->l[h->idx]);
         } else {
             int fatal = 0;
-            if (!read_tcp(c, h->s, now, err, &fatal)) {
-                size_t k = sess_index(c, h->s);
+            struct sess *s = h->s;
+            if (s->pending && !handshake(c, s)) {
+                end_sess(c, sess_index(c, s), "handshake");
+                continue;
+            }
+            if (s->pending)
+                continue;
+            if (!(s->kind == NS_TP_DTLS ? read_dtls(c, s, now, err, &fatal)
+                                        : read_tcp(c, s, now, err, &fatal))) {
+                size_t k = sess_index(c, s);
                 if (k != (size_t)-1)
                     end_sess(c, k, "closed");
             }
@@ -701,17 +945,30 @@ int ns_collector_stop(struct ns_collector *c, struct ns_error *err)
             close(c->l[i].fd);
             c->l[i].fd = -1;
         }
-    /* half-close: the exporter sees our FIN, sends what it has written
-     * and closes; we read to its end */
-    for (size_t i = 0; i < c->nsess; i++)
-        if (c->sess[i]->kind == NS_TP_TCP)
-            shutdown(c->sess[i]->fd, SHUT_WR);
+    /* half-close: the exporter sees our FIN (TLS: close_notify first),
+     * sends what it has written and closes; we read to its end.  A DTLS
+     * exporter gets close_notify and starts over later.  Handshakes in
+     * progress are abandoned. */
+    for (size_t i = c->nsess; i-- > 0;) {
+        struct sess *s = c->sess[i];
+        if (s->pending) {
+            end_sess(c, i, "stop");
+            continue;
+        }
+        if (s->ssl) {
+            ERR_clear_error();
+            SSL_shutdown(s->ssl);
+            ERR_clear_error();
+        }
+        if (s->kind == NS_TP_TCP || s->kind == NS_TP_TLS)
+            shutdown(s->fd, SHUT_WR);
+    }
     uint64_t until = mono_ns() + 3000000000u;
     int rc = NS_OK;
     for (;;) {
         int tcp = 0;
         for (size_t i = 0; i < c->nsess; i++)
-            tcp += c->sess[i]->kind == NS_TP_TCP;
+            tcp += c->sess[i]->kind == NS_TP_TCP || c->sess[i]->kind == NS_TP_TLS;
         if (!tcp || mono_ns() > until || rc < 0)
             break;
         rc = ns_collector_run(c, 50, err);
@@ -720,6 +977,13 @@ int ns_collector_stop(struct ns_collector *c, struct ns_error *err)
     for (size_t i = 0; i < c->nl && rc == NS_OK; i++)
         if (c->l[i].h.type == H_LISTEN_UDP)
             rc = read_udp(c, &c->l[i], now, err);
+    for (size_t i = 0; i < c->nsess && rc == NS_OK; i++) {
+        int fatal = 0;
+        if (c->sess[i]->kind == NS_TP_DTLS && !c->sess[i]->pending)
+            read_dtls(c, c->sess[i], now, err, &fatal);
+        if (fatal)
+            rc = err ? err->code : NS_EIO;
+    }
     while (c->nsess)
         end_sess(c, c->nsess - 1, "stop");
     int r = close_file(c, rc < 0 ? NULL : err);
@@ -736,9 +1000,12 @@ void ns_collector_free(struct ns_collector *c)
         ns_zout_close(c->out.z, NULL);
         rename(c->out.part, c->out.path);
     }
-    for (size_t i = 0; i < c->nl; i++)
+    for (size_t i = 0; i < c->nl; i++) {
         if (c->l[i].fd >= 0)
             close(c->l[i].fd);
+        SSL_free(c->l[i].lssl);
+        ns_tls_free(c->l[i].tls);
+    }
     if (c->ep >= 0)
         close(c->ep);
     free(c->sess);
@@ -749,9 +1016,11 @@ size_t ns_collector_exporters(const struct ns_collector *c, struct ns_collect_ex
                               size_t max)
 {
     size_t n = 0;
-    for (size_t i = 0; i < c->nsess && n < max; i++, n++) {
+    for (size_t i = 0; i < c->nsess && n < max; i++) {
         const struct sess *s = c->sess[i];
-        struct ns_collect_exporter *e = &out[n];
+        if (s->pending)
+            continue;
+        struct ns_collect_exporter *e = &out[n++];
         snprintf(e->name, sizeof e->name, "%s", s->name);
         e->id = s->s.id;
         e->st = s->s.st;
@@ -767,4 +1036,9 @@ void ns_collector_totals(const struct ns_collector *c, struct ns_collect_totals 
     *t = c->tot;
     for (size_t i = 0; i < c->nsess; i++)
         add_stats(&t->st, &c->sess[i]->s.st);
+}
+
+uint64_t ns_collector_handshake_failures(const struct ns_collector *c, size_t i)
+{
+    return i < c->nl ? c->l[i].hs_fail : 0;
 }

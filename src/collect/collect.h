@@ -1,6 +1,6 @@
 /*
  * collect.h — the IPFIX collecting process behind `netsift collect`:
- * listens on UDP and TCP endpoints (export/endpoint.h URLs), keeps one
+ * listens on UDP, TCP, TLS and DTLS endpoints (export/endpoint.h URLs), keeps one
  * session (session.h) per exporter, and stores the flow records as
  * RFC 5655 IPFIX files rotated by time.
  *
@@ -13,7 +13,34 @@
  * is below 16 cannot be re-framed and is closed).  Sessions are bounded
  * (max_sessions; more exporters are refused and counted), and so is
  * each session's template memory and number of domains (limits).
- * Further transports (SCTP, TLS, DTLS) are further listener kinds.
+ * Further transports (SCTP) are further listener kinds.
+ *
+ * TLS and DTLS (RFC 7011 §11, policy in export/tlsctx.h): a TLS listener
+ * is a TCP listener whose connections do a server handshake (driven by
+ * their epoll events, bounded by a 10 s deadline) before their bytes go
+ * to the same framing; the exporter must present a certificate from the
+ * CA, and with peers set, one carrying one of those names.  A DTLS
+ * listener is one UDP socket on which DTLSv1_listen answers every
+ * ClientHello with a stateless cookie (RFC 6347 §4.2.1); a client that
+ * returns a valid cookie gets a UDP socket of its own, bound to the same
+ * address and port and connected to the client, so that the kernel hands
+ * that peer's datagrams to it (a connected socket outranks the wildcard
+ * one in the UDP lookup).  Why a socket per peer instead of demultiplexing
+ * the one socket ourselves: OpenSSL 3.0's datagram BIO is built around a
+ * socket per association (no datagram memory BIO before 3.2), the kernel
+ * does the peer lookup, every peer is an ordinary epoll handle like a TCP
+ * connection, and no state exists before the cookie round trip, so
+ * spoofed sources cost nothing; the price is one descriptor per DTLS
+ * exporter (bounded by max_sessions).  Each DTLS association is its own
+ * transport session (templates scoped to it, datagram rules: template
+ * lifetime, idle expiry); it ends on close_notify or silence.
+ * Handshakes that fail or time out are counted per listener and in the
+ * totals; the first one on each listener is logged with its reason.
+ * Datagrams on a DTLS listener that are not a ClientHello (or carry a
+ * wrong cookie) are dropped by DTLSv1_listen before any state exists and
+ * are not counted: no handshake began.
+ * A connection is only a session once its handshake is done: before that
+ * it is neither logged nor counted as a session, and stores nothing.
  *
  * Storage.  Records are decoded into ns_records and written again with
  * the message builder (ipfix/msgbuild.h), one builder per stream — a
@@ -26,7 +53,7 @@
  * exporter the way an IPFIX mediator does (RFC 7119):
  * originalExporterIPv4Address or originalExporterIPv6Address,
  * exporterTransportPort, originalObservationDomainId and
- * protocolIdentifier (17 UDP, 6 TCP).  Flow records not modelled by
+ * protocolIdentifier (17 UDP and DTLS, 6 TCP and TLS).  Flow records not modelled by
  * ns_record (other exporters' extra fields) are not kept.
  *
  * Files: the path is strftime(pattern) of the start of the rotation
@@ -50,22 +77,24 @@
 #include <sys/socket.h>
 
 #include "collect/session.h"
+#include "export/tlsctx.h"
 #include "util/err.h"
 
 #define NS_COLLECT_MAX_LISTEN   16
 #define NS_COLLECT_EXPORTER_TID 0xFF01u
 
 struct ns_collect_config {
-    const char *const *listen; /* udp://H:P, tcp://H:P */
+    const char *const *listen; /* udp://, tcp://, tls://, dtls://H:P */
     size_t nlisten;
     const char *pattern; /* strftime path pattern; NULL: store nothing */
     uint64_t rotate_ns;  /* 0: one file */
     int zstd_level;      /* 0: plain */
     struct ns_coll_limits limits;
-    size_t max_sessions;  /* 0: 256 */
-    uint64_t udp_idle_ns; /* UDP session forgotten after (0: 3600 s) */
-    uint64_t flush_ns;    /* pending records written at least this often (0: 1 s) */
-    int rcvbuf;           /* UDP socket receive buffer (0: 8 MiB) */
+    size_t max_sessions;      /* 0: 256 */
+    uint64_t udp_idle_ns;     /* UDP session forgotten after (0: 3600 s) */
+    uint64_t flush_ns;        /* pending records written at least this often (0: 1 s) */
+    int rcvbuf;               /* UDP socket receive buffer (0: 8 MiB) */
+    struct ns_tls_config tls; /* tls://, dtls:// listeners: certificates, peer names */
     void (*log)(void *ctx, const char *msg);
     void *log_ctx;
 };
@@ -83,7 +112,8 @@ struct ns_collect_totals {
     struct ns_coll_stats st; /* all sessions, ended ones included */
     uint64_t sessions, refused_sessions;
     uint64_t files, store_errors;
-    uint64_t framing_errors; /* TCP streams closed: not IPFIX */
+    uint64_t framing_errors;     /* TCP streams closed: not IPFIX */
+    uint64_t handshake_failures; /* TLS/DTLS handshakes failed or timed out */
 };
 
 struct ns_collector;
@@ -103,5 +133,7 @@ void ns_collector_free(struct ns_collector *c);
 size_t ns_collector_exporters(const struct ns_collector *c, struct ns_collect_exporter *out,
                               size_t max);
 void ns_collector_totals(const struct ns_collector *c, struct ns_collect_totals *t);
+/* Failed TLS/DTLS handshakes on listener i (0 for plain listeners). */
+uint64_t ns_collector_handshake_failures(const struct ns_collector *c, size_t i);
 
 #endif

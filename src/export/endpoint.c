@@ -13,19 +13,23 @@ int ns_endpoint_parse(const char *url, struct ns_endpoint *ep, struct ns_error *
     snprintf(ep->url, sizeof ep->url, "%s", url);
     const char *p = strstr(url, "://");
     if (!p)
-        return ns_error_set(err, NS_EINVAL, "'%s': want udp://HOST:PORT or tcp://HOST:PORT", url);
+        return ns_error_set(err, NS_EINVAL, "'%s': want udp://, tcp://, tls:// or dtls://HOST:PORT",
+                            url);
     size_t sl = (size_t)(p - url);
     if (sl == 3 && !strncmp(url, "udp", 3))
         ep->kind = NS_TP_UDP;
     else if (sl == 3 && !strncmp(url, "tcp", 3))
         ep->kind = NS_TP_TCP;
-    else if ((sl == 4 && (!strncmp(url, "sctp", 4) || !strncmp(url, "dtls", 4))) ||
-             (sl == 3 && !strncmp(url, "tls", 3)))
-        return ns_error_set(err, NS_EUNSUP, "'%s': transport %.*s is not built yet (udp, tcp)", url,
-                            (int)sl, url);
+    else if (sl == 3 && !strncmp(url, "tls", 3))
+        ep->kind = NS_TP_TLS;
+    else if (sl == 4 && !strncmp(url, "dtls", 4))
+        ep->kind = NS_TP_DTLS;
+    else if (sl == 4 && !strncmp(url, "sctp", 4))
+        return ns_error_set(err, NS_EUNSUP,
+                            "'%s': transport sctp is not built yet (udp, tcp, tls, dtls)", url);
     else
-        return ns_error_set(err, NS_EINVAL, "'%s': unknown transport '%.*s' (udp, tcp)", url,
-                            (int)sl, url);
+        return ns_error_set(err, NS_EINVAL, "'%s': unknown transport '%.*s' (udp, tcp, tls, dtls)",
+                            url, (int)sl, url);
     const char *h = p + 3, *port = NULL;
     size_t hl;
     if (*h == '[') {
@@ -51,7 +55,7 @@ int ns_endpoint_parse(const char *url, struct ns_endpoint *ep, struct ns_error *
     memcpy(ep->host, h, hl);
     ep->host[hl] = 0;
     if (!port || !*port)
-        port = NS_IPFIX_PORT;
+        port = ep->kind == NS_TP_TLS || ep->kind == NS_TP_DTLS ? NS_IPFIX_TLS_PORT : NS_IPFIX_PORT;
     char *end;
     long v = strtol(port, &end, 10);
     if (*end || v < 0 || v > 65535)
@@ -60,12 +64,17 @@ int ns_endpoint_parse(const char *url, struct ns_endpoint *ep, struct ns_error *
     return NS_OK;
 }
 
+int ns_transport_datagram(enum ns_transport_kind kind)
+{
+    return kind == NS_TP_UDP || kind == NS_TP_DTLS;
+}
+
 int ns_endpoint_resolve(const struct ns_endpoint *ep, int passive, struct sockaddr_storage *ss,
                         socklen_t *len, struct ns_error *err)
 {
     struct addrinfo hints = {0}, *res = NULL;
     hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = ep->kind == NS_TP_UDP ? SOCK_DGRAM : SOCK_STREAM;
+    hints.ai_socktype = ns_transport_datagram(ep->kind) ? SOCK_DGRAM : SOCK_STREAM;
     hints.ai_flags = passive ? AI_PASSIVE : 0;
     const char *host = ep->host;
     if (passive && (!*host || !strcmp(host, "*")))

@@ -1,10 +1,11 @@
 /*
  * endpoint.h — IPFIX transport endpoints written as URLs: `udp://H:P`,
- * `tcp://H:P` (H: IPv4 literal, [IPv6 literal] or a name; P: port, 4739
- * when left out, RFC 7011 §10.3 and §10.4).  Shared by the exporting
- * process (export/) and the collecting process (collect/), so both spell
- * endpoints the same way; sctp, tls and dtls are reserved scheme names
- * for transports still to come.
+ * `tcp://H:P`, `tls://H:P` (TLS over TCP), `dtls://H:P` (DTLS over UDP)
+ * (H: IPv4 literal, [IPv6 literal] or a name; P: port, 4739 when left
+ * out, or 4740 for tls and dtls, RFC 7011 §10.3-§10.4 and §11).  Shared
+ * by the exporting process (export/) and the collecting process
+ * (collect/), so both spell endpoints the same way; sctp is a reserved
+ * scheme name for a transport still to come.
  *
  * Errors: NS_EINVAL with a message quoting the URL; resolution failures
  * name the host and getaddrinfo's reason.  Nothing allocates.
@@ -16,9 +17,13 @@
 
 #include "util/err.h"
 
-#define NS_IPFIX_PORT "4739"
+#define NS_IPFIX_PORT     "4739"
+#define NS_IPFIX_TLS_PORT "4740" /* IANA ipfixs: IPFIX over TLS/DTLS */
 
-enum ns_transport_kind { NS_TP_UDP = 1, NS_TP_TCP = 2 };
+enum ns_transport_kind { NS_TP_UDP = 1, NS_TP_TCP = 2, NS_TP_TLS = 3, NS_TP_DTLS = 4 };
+
+/* UDP and DTLS are datagram transports (sockets of SOCK_DGRAM). */
+int ns_transport_datagram(enum ns_transport_kind kind);
 
 struct ns_endpoint {
     enum ns_transport_kind kind;

@@ -1,6 +1,7 @@
 #include "export/export.h"
 
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -192,8 +193,15 @@ int ns_exporter_new(struct ns_exporter **out, const struct ns_export_config *c,
         d->v6 = ss.ss_family == AF_INET6;
         d->ops = ns_xport_for(d->ep.kind);
         struct ns_msgb_opts bo = {.obs_domain = c->obs_domain, .one_per_msg = c->one_per_msg};
-        /* RFC 7011 §10.3: a UDP message fits the path MTU */
-        bo.max_msg = d->ops->datagram ? mtu - (d->v6 ? 40u : 20u) - 8u : NS_MSG_MAX;
+        /* RFC 7011 §10.3: a UDP message fits the path MTU (DTLS: with its record) */
+        bo.max_msg =
+            d->ops->datagram ? mtu - (d->v6 ? 40u : 20u) - 8u - d->ops->overhead : NS_MSG_MAX;
+        if (bo.max_msg < NS_MSGB_MIN_MSG) {
+            rc = ns_error_set(err, NS_EINVAL,
+                              "%s: MTU %u leaves %zu octets for a message (at least %d)", d->ep.url,
+                              mtu, bo.max_msg, NS_MSGB_MIN_MSG);
+            break;
+        }
         if ((rc = ns_msgb_new(&d->b, &bo, emit, d, err)) < 0)
             break;
         const struct ns_field_spec f[] = {
@@ -208,7 +216,9 @@ int ns_exporter_new(struct ns_exporter **out, const struct ns_export_config *c,
         if ((rc = d->stats_idx = ns_msgb_opt_register(d->b, NS_EXPORT_STATS_TID, 2, f,
                                                       sizeof f / sizeof f[0], err)) < 0)
             break;
-        if ((rc = d->ops->open(&d->t, &d->ep, &c->xport, err)) < 0)
+        struct ns_xport_opts xo = c->xport;
+        xo.mtu = mtu;
+        if ((rc = d->ops->open(&d->t, &d->ep, &xo, err)) < 0)
             break;
         x->n++;
         if (d->ops->datagram) /* TCP: at connection time */
@@ -322,6 +332,12 @@ int ns_exporter_sink(void *x, const struct ns_record *r, struct ns_error *err)
     return ns_exporter_add(x, r, err);
 }
 
+static void last_error(const struct dest *d, struct ns_export_dest_stats *st)
+{
+    const char *why = d->ops->last_error ? d->ops->last_error(d->t) : NULL;
+    snprintf(st->last_error, sizeof st->last_error, "%s", why ? why : "");
+}
+
 static void fill_stats(const struct dest *d, struct ns_export_dest_stats *st)
 {
     st->url = d->ep.url;
@@ -331,6 +347,7 @@ static void fill_stats(const struct dest *d, struct ns_export_dest_stats *st)
     st->stats_records = d->stats_records;
     st->templates = ns_msgb_template_count(d->b);
     st->up = d->ops->up(d->t);
+    last_error(d, st);
 }
 
 void ns_exporter_stats(const struct ns_exporter *x, size_t i, struct ns_export_dest_stats *st)
@@ -368,6 +385,8 @@ int ns_exporter_close(struct ns_exporter *x, struct ns_export_dest_stats *st, st
     for (size_t i = 0; i < x->n; i++) {
         struct dest *d = &x->d[i];
         struct ns_xport_counts fc;
+        if (st)
+            last_error(d, &st[i]);
         d->ops->close(d->t, &fc);
         if (st) {
             st[i].url = NULL;

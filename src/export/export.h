@@ -1,6 +1,6 @@
 /*
  * export.h — the IPFIX exporting process (RFC 7011): flow records in,
- * IPFIX messages out to one or more collectors over UDP or TCP.
+ * IPFIX messages out to one or more collectors over UDP, TCP, TLS or DTLS.
  *
  * Design
  * ------
@@ -13,7 +13,8 @@
  * Policies, all per exporting process:
  *  - message size: UDP messages never exceed the path MTU less the IP and
  *    UDP headers (RFC 7011 §10.3; 1500 → 1472 octets over IPv4, 1452
- *    over IPv6); TCP messages are up to 65535 octets.
+ *    over IPv6), DTLS ones also leave room for the DTLS record
+ *    (NS_DTLS_OVERHEAD); TCP and TLS messages are up to 65535 octets.
  *  - template refresh over UDP (RFC 7011 §8.4, §10.3.6): every
  *    refresh_ns and every refresh_msgs messages, the type records and all
  *    templates are sent again.  Over TCP templates go once per connection,
@@ -59,7 +60,7 @@
 #define NS_EXPORT_STATS_TID 0xFF02u /* statistics options template */
 
 struct ns_export_config {
-    const char *const *dests; /* URLs: udp://H:P, tcp://H:P */
+    const char *const *dests; /* URLs: udp://, tcp://, tls://, dtls://H:P */
     size_t ndests;
     uint32_t obs_domain;
     unsigned mtu;          /* path MTU for UDP (0: 1500; at least 576) */
@@ -83,7 +84,8 @@ struct ns_export_dest_stats {
     uint64_t refreshes;       /* template refreshes (UDP) or sessions (TCP) */
     uint64_t stats_records;   /* statistics options records sent */
     size_t templates;
-    int up; /* the transport is connected (datagram: always) */
+    int up;               /* the transport is connected (datagram: always) */
+    char last_error[160]; /* TLS/DTLS: why the last handshake or session failed */
 };
 
 void ns_export_config_default(struct ns_export_config *c);

@@ -9,7 +9,10 @@
  * Each connection is a new transport session: sequence numbers start at 0
  * (RFC 7011 §3.1 counts per stream) and are written into each message as
  * it is first written on that connection; the exporter puts the type
- * records and all templates in front of the queue.  A collector that
+ * records and all templates in front of the queue, and nothing is written
+ * on a new connection before they are there (`hold`: the exporter may
+ * flush a message in formation before its templates, and what is
+ * already written cannot have anything put in front of it).  A collector that
  * half-closes (FIN) is shutting down in order: what was written is let
  * drain for up to two seconds and then counts as delivered.
  *
@@ -17,12 +20,19 @@
  * message that finds the queue full waits up to send_timeout for the
  * connected peer to take data, else it is dropped and counted; while
  * disconnected it is dropped at once.
+ *
+ * TLS (tls.c) is this transport with a layer (stream.h) between the queue
+ * and the socket: a HANDSHAKE state between CONNECTING and UP, writes
+ * through the layer, and acknowledgements mapped from ciphertext back to
+ * plaintext by the layer.  Plain TCP has no layer and takes the paths it
+ * always took.
  */
 #include <errno.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -31,10 +41,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "export/stream.h"
 #include "export/transport.h"
 #include "ipfix/be.h"
 
-enum { DOWN, CONNECTING, UP };
+#define HANDSHAKE_NS 10000000000ull /* a handshake not done by then failed */
+
+enum { DOWN, CONNECTING, HANDSHAKE, UP };
 
 struct qent {
     uint32_t off, len, nrec, nflow;
@@ -56,8 +69,15 @@ struct tcp {
     size_t seq_ent; /* entries [0, seq_ent) carry this session's numbers */
     uint32_t sess_seq;
     int front;
+    int hold; /* a new session: nothing goes out before its templates */
     size_t front_at, front_ent;
     struct ns_xport_counts c;
+    /* the layer (TLS) or none */
+    const struct ns_stream_layer *ly;
+    void *lycfg, *lyconn;
+    uint64_t base; /* layer: plaintext trimmed from the queue on this connection */
+    uint64_t hs_deadline;
+    char why[NS_STREAM_WHY];
 };
 
 static uint64_t mono_ns(void)
@@ -67,14 +87,22 @@ static uint64_t mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int tcp_open(struct ns_xport **out, const struct ns_endpoint *ep,
-                    const struct ns_xport_opts *o, struct ns_error *err)
+int ns_stream_open(struct ns_xport **out, const struct ns_endpoint *ep,
+                   const struct ns_xport_opts *o, const struct ns_stream_layer *ly, void *cfg,
+                   struct ns_error *err)
 {
     struct tcp *t = calloc(1, sizeof *t);
-    if (!t)
+    if (!t) {
+        if (ly)
+            ly->free_cfg(cfg);
         return ns_error_set(err, NS_ENOMEM, "out of memory");
+    }
+    t->ly = ly;
+    t->lycfg = cfg;
     int rc = ns_endpoint_resolve(ep, 0, &t->ss, &t->sl, err);
     if (rc < 0) {
+        if (ly)
+            ly->free_cfg(cfg);
         free(t);
         return rc;
     }
@@ -90,6 +118,8 @@ static int tcp_open(struct ns_xport **out, const struct ns_endpoint *ep,
         size_t cap = t->cap;
         free(t->buf);
         free(t->ent);
+        if (ly)
+            ly->free_cfg(cfg);
         free(t);
         return ns_error_set(err, NS_ENOMEM, "%s: out of memory for a %zu-octet buffer", ep->url,
                             cap);
@@ -99,6 +129,12 @@ static int tcp_open(struct ns_xport **out, const struct ns_endpoint *ep,
     t->backoff = o->backoff_min_ns;
     *out = (struct ns_xport *)t;
     return NS_OK;
+}
+
+static int tcp_open(struct ns_xport **out, const struct ns_endpoint *ep,
+                    const struct ns_xport_opts *o, struct ns_error *err)
+{
+    return ns_stream_open(out, ep, o, NULL, NULL, err);
 }
 
 /* Remove the acknowledged messages from the front of the queue. */
@@ -123,20 +159,38 @@ static void trim(struct tcp *t)
     t->len -= bytes;
     t->wr -= bytes;
     t->acked -= bytes;
+    t->base += bytes;
     t->seq_ent = t->seq_ent > k ? t->seq_ent - k : 0;
 }
 
 static void update_acked(struct tcp *t)
 {
     int outq = 0;
+    if (t->ly) {
+        if (t->st == UP && ioctl(t->fd, SIOCOUTQ, &outq) == 0 && outq >= 0) {
+            uint64_t a = t->ly->acked(t->lyconn, (size_t)outq);
+            a = a > t->base ? a - t->base : 0;
+            t->acked = a < t->wr ? (size_t)a : t->wr;
+        }
+        return;
+    }
     if (t->st == UP && ioctl(t->fd, SIOCOUTQ, &outq) == 0 && outq >= 0 && (size_t)outq <= t->wr)
         t->acked = t->wr - (size_t)outq;
+}
+
+static void layer_stop(struct tcp *t)
+{
+    if (t->ly && t->lyconn) {
+        t->ly->stop(t->lyconn);
+        t->lyconn = NULL;
+    }
 }
 
 /* The connection is gone: keep what was not acknowledged for the next one. */
 static void disconnect(struct tcp *t, uint64_t now)
 {
     trim(t);
+    layer_stop(t);
     close(t->fd);
     t->fd = -1;
     if (t->st == UP)
@@ -151,6 +205,8 @@ static void disconnect(struct tcp *t, uint64_t now)
 /* The collector half-closed: let what was written drain, then close. */
 static void orderly_close(struct tcp *t, uint64_t now)
 {
+    if (t->ly && t->lyconn)
+        t->ly->goodbye(t->lyconn);
     shutdown(t->fd, SHUT_WR);
     uint64_t until = mono_ns() + 2000000000u;
     for (;;) {
@@ -166,14 +222,26 @@ static void orderly_close(struct tcp *t, uint64_t now)
 
 static void write_some(struct tcp *t, uint64_t now)
 {
-    if (t->st != UP || t->front)
+    if (t->st != UP || t->front || t->hold)
         return;
     for (; t->seq_ent < t->nent; t->seq_ent++) {
         ns_put32(t->buf + t->ent[t->seq_ent].off + 8, t->sess_seq);
         t->sess_seq += t->ent[t->seq_ent].nrec;
     }
     while (t->wr < t->len) {
-        ssize_t n = send(t->fd, t->buf + t->wr, t->len - t->wr, MSG_DONTWAIT | MSG_NOSIGNAL);
+        ssize_t n;
+        if (t->ly) {
+            n = t->ly->write(t->lyconn, t->buf + t->wr, t->len - t->wr, t->why);
+            if (n == 0)
+                return;
+            if (n < 0) {
+                t->c.send_errors++;
+                disconnect(t, now);
+                return;
+            }
+        } else {
+            n = send(t->fd, t->buf + t->wr, t->len - t->wr, MSG_DONTWAIT | MSG_NOSIGNAL);
+        }
         if (n > 0) {
             t->wr += (size_t)n;
             continue;
@@ -253,6 +321,10 @@ static int try_connect(struct tcp *t, uint64_t now)
     int one = 1;
     setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (connect(t->fd, (struct sockaddr *)&t->ss, t->sl) == 0) {
+        if (t->ly) { /* the handshake comes first: poll() goes on */
+            t->st = CONNECTING;
+            return 0;
+        }
         t->st = UP;
         return 1;
     }
@@ -268,12 +340,49 @@ static int try_connect(struct tcp *t, uint64_t now)
 static int session_up(struct tcp *t)
 {
     t->st = UP;
+    t->hold = 1; /* until the exporter's templates are in front (set_front) */
     t->c.connects++;
     t->backoff = t->o.backoff_min_ns;
     t->wr = t->acked = 0;
+    t->base = 0;
     t->seq_ent = 0;
     t->sess_seq = 0;
     return 1;
+}
+
+/* A handshake that failed or took too long: counted, retried later. */
+static int handshake_failed(struct tcp *t, uint64_t now)
+{
+    t->c.handshake_failures++;
+    disconnect(t, now);
+    return 0;
+}
+
+/* Step the layer's handshake; 1 when the session is up. */
+static int handshake(struct tcp *t, uint64_t now)
+{
+    int r = t->ly->handshake(t->lyconn, t->why);
+    if (r > 0)
+        return session_up(t);
+    if (r < 0)
+        return handshake_failed(t, now);
+    if (now >= t->hs_deadline) {
+        snprintf(t->why, sizeof t->why, "%s handshake timed out", t->ly->name);
+        return handshake_failed(t, now);
+    }
+    return 0;
+}
+
+/* TCP is up: plain TCP has a session, a layer starts its handshake. */
+static int connected(struct tcp *t, uint64_t now)
+{
+    if (!t->ly)
+        return session_up(t);
+    if (t->ly->start(t->lycfg, t->fd, t->ep.host, &t->lyconn, t->why) < 0)
+        return handshake_failed(t, now);
+    t->st = HANDSHAKE;
+    t->hs_deadline = now + HANDSHAKE_NS;
+    return handshake(t, now);
 }
 
 static int tcp_poll(struct ns_xport *x, uint64_t now)
@@ -281,6 +390,8 @@ static int tcp_poll(struct ns_xport *x, uint64_t now)
     struct tcp *t = (struct tcp *)x;
     if (t->st == DOWN && now >= t->next_try && try_connect(t, now))
         return session_up(t);
+    if (t->st == HANDSHAKE)
+        return handshake(t, now);
     if (t->st == CONNECTING) {
         struct pollfd p = {t->fd, POLLOUT, 0};
         if (poll(&p, 1, 0) <= 0)
@@ -288,22 +399,36 @@ static int tcp_poll(struct ns_xport *x, uint64_t now)
         int e = 0;
         socklen_t el = sizeof e;
         if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0 || e != 0) {
+            if (t->ly)
+                snprintf(t->why, sizeof t->why, "connect: %s", strerror(e));
             disconnect(t, now);
             return 0;
         }
-        return session_up(t);
+        return connected(t, now);
     }
     if (t->st != UP)
         return 0;
-    char junk[512];
-    ssize_t n = recv(t->fd, junk, sizeof junk, MSG_DONTWAIT);
-    if (n == 0) {
-        orderly_close(t, now);
-        return 0;
-    }
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        disconnect(t, now);
-        return 0;
+    if (t->ly) {
+        int r = t->ly->read(t->lyconn, t->why);
+        if (r == 0) {
+            orderly_close(t, now);
+            return 0;
+        }
+        if (r < 0) {
+            disconnect(t, now);
+            return 0;
+        }
+    } else {
+        char junk[512];
+        ssize_t n = recv(t->fd, junk, sizeof junk, MSG_DONTWAIT);
+        if (n == 0) {
+            orderly_close(t, now);
+            return 0;
+        }
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            disconnect(t, now);
+            return 0;
+        }
     }
     write_some(t, now);
     if (t->st == UP) {
@@ -326,8 +451,10 @@ static void tcp_set_front(struct ns_xport *x, int front)
     t->front = front;
     t->front_at = 0;
     t->front_ent = 0;
-    if (!front)
+    if (!front) {
+        t->hold = 0;
         write_some(t, mono_ns());
+    }
 }
 
 static int tcp_up(const struct ns_xport *x)
@@ -351,6 +478,11 @@ static const struct ns_xport_counts *tcp_counts(const struct ns_xport *x)
     return &t->c;
 }
 
+static const char *tcp_last_error(const struct ns_xport *x)
+{
+    return ((const struct tcp *)x)->why;
+}
+
 static void tcp_close(struct ns_xport *x, struct ns_xport_counts *final)
 {
     struct tcp *t = (struct tcp *)x;
@@ -360,6 +492,11 @@ static void tcp_close(struct ns_xport *x, struct ns_xport_counts *final)
     }
     while (t->nent)
         drop_tail(t);
+    if (t->ly && t->lyconn && t->st == UP)
+        t->ly->goodbye(t->lyconn);
+    layer_stop(t);
+    if (t->ly)
+        t->ly->free_cfg(t->lycfg);
     if (t->fd >= 0)
         close(t->fd);
     if (final)
@@ -380,5 +517,22 @@ const struct ns_xport_ops ns_xport_tcp = {
     .up = tcp_up,
     .local = tcp_local,
     .counts = tcp_counts,
+    .last_error = tcp_last_error,
+    .close = tcp_close,
+};
+
+/* TLS over TCP: the same queue with the TLS layer (tls.c opens it). */
+const struct ns_xport_ops ns_xport_tls = {
+    .scheme = "tls",
+    .datagram = 0,
+    .open = ns_tls_xport_open,
+    .send = tcp_send,
+    .poll = tcp_poll,
+    .idle = tcp_idle,
+    .set_front = tcp_set_front,
+    .up = tcp_up,
+    .local = tcp_local,
+    .counts = tcp_counts,
+    .last_error = tcp_last_error,
     .close = tcp_close,
 };

@@ -1,7 +1,7 @@
 /*
  * transport.h — how an exporting process hands whole IPFIX messages to one
- * collector: a small vtable so that UDP and TCP today, and SCTP, TLS and
- * DTLS later, slot in without touching the exporter (export.h).
+ * collector: a small vtable so that UDP, TCP, TLS and DTLS today, and SCTP
+ * later, slot in without touching the exporter (export.h).
  *
  * Design
  * ------
@@ -15,12 +15,16 @@
  * template first (RFC 7011 §8: templates are scoped to the transport
  * session).  send() never calls back into the exporter.
  *
- * Datagram transports (UDP, later DTLS) are unreliable: the exporter
+ * Datagram transports (UDP, DTLS) are unreliable: the exporter
  * refreshes templates on a timer and a message count (RFC 7011 §8.4,
- * §10.3.6) and keeps messages within the path MTU.  Stream transports
- * (TCP, later TLS and SCTP) send templates once per session; while the
- * collector is away they queue messages in a bounded buffer and count
- * what overflows.
+ * §10.3.6) and keeps messages within the path MTU less the transport's
+ * own per-datagram overhead (DTLS record header and AEAD expansion).
+ * Stream transports (TCP, TLS, later SCTP) send templates once per
+ * session; while the collector is away they queue messages in a bounded
+ * buffer and count what overflows.  TLS is TCP's queue with a security
+ * layer in between (stream.h); a failed handshake counts in
+ * handshake_failures, says why in last_error, and is retried with the
+ * reconnect backoff.
  *
  * Counters: delivered (UDP: accepted by the kernel; TCP: acknowledged by
  * the peer's TCP) and dropped (refused, failed, or still queued at close)
@@ -42,21 +46,27 @@ struct ns_xport_counts {
     uint64_t dropped_messages, dropped_records; /* never delivered */
     uint64_t dropped_flows;
     uint64_t connects, disconnects, send_errors; /* sessions and trouble */
-    uint64_t queued_octets; /* gauge: accepted, not yet acknowledged (stream transports) */
+    uint64_t queued_octets;      /* gauge: accepted, not yet acknowledged (stream transports) */
+    uint64_t handshake_failures; /* TLS/DTLS: refused or failed handshakes */
 };
+
+struct ns_tls_config;
 
 struct ns_xport_opts {
     size_t buffer;           /* stream transports: queue bytes */
     uint64_t backoff_min_ns; /* first reconnect delay, doubled up to max */
     uint64_t backoff_max_ns;
-    uint64_t send_timeout_ns; /* connected but slow peer: wait this long for room */
+    uint64_t send_timeout_ns;        /* connected but slow peer: wait this long for room */
+    unsigned mtu;                    /* datagram transports: path MTU (DTLS sets it in OpenSSL) */
+    const struct ns_tls_config *tls; /* tls, dtls: certificates and names (tlsctx.h) */
 };
 
 struct ns_xport;
 
 struct ns_xport_ops {
     const char *scheme;
-    int datagram; /* 1: unreliable, MTU-bound (refresh templates) */
+    int datagram;      /* 1: unreliable, MTU-bound (refresh templates) */
+    unsigned overhead; /* datagram: octets per message added inside the UDP payload */
     int (*open)(struct ns_xport **t, const struct ns_endpoint *ep, const struct ns_xport_opts *o,
                 struct ns_error *err);
     /* A finished message with nrec data records (nflow flow records); msg may be modified
@@ -76,12 +86,22 @@ struct ns_xport_ops {
     /* Local address of the socket, for the statistics scope (0 if none). */
     int (*local)(const struct ns_xport *t, struct sockaddr_storage *ss);
     const struct ns_xport_counts *(*counts)(const struct ns_xport *t);
+    /* Why the last handshake or connection failed ("" when nothing
+     * failed); may be NULL for transports that cannot say more. */
+    const char *(*last_error)(const struct ns_xport *t);
     /* Close; what is still queued is counted as dropped first. */
     void (*close)(struct ns_xport *t, struct ns_xport_counts *final);
 };
 
 extern const struct ns_xport_ops ns_xport_udp;
 extern const struct ns_xport_ops ns_xport_tcp;
+extern const struct ns_xport_ops ns_xport_tls;
+extern const struct ns_xport_ops ns_xport_dtls;
+
+/* DTLS 1.2 record overhead with the ciphers tlsctx.h allows: a 13-octet
+ * record header, an 8-octet explicit nonce and a 16-octet tag (AES-GCM;
+ * ChaCha20-Poly1305 needs 8 fewer) (RFC 6347 §4.1, RFC 5288 §3). */
+#define NS_DTLS_OVERHEAD 37u
 
 const struct ns_xport_ops *ns_xport_for(enum ns_transport_kind kind);
 

@@ -501,6 +501,21 @@ static void test_bad_urls(void **state)
     assert_int_equal(ns_endpoint_parse("udp://::1:9", &ep, &err), NS_EINVAL);
     assert_int_equal(ns_endpoint_parse("http://x:1", &ep, &err), NS_EINVAL);
     assert_int_equal(ns_endpoint_parse("sctp://x:1", &ep, &err), NS_EUNSUP);
+    /* TLS and DTLS: port 4740 (ipfixs) by default, DTLS is a datagram transport */
+    assert_int_equal(ns_endpoint_parse("tls://collector.example", &ep, &err), 0);
+    assert_int_equal(ep.kind, NS_TP_TLS);
+    assert_string_equal(ep.host, "collector.example");
+    assert_string_equal(ep.port, "4740");
+    assert_false(ns_transport_datagram(ep.kind));
+    assert_int_equal(ns_endpoint_parse("dtls://[2001:db8::7]:4741", &ep, &err), 0);
+    assert_int_equal(ep.kind, NS_TP_DTLS);
+    assert_string_equal(ep.host, "2001:db8::7");
+    assert_string_equal(ep.port, "4741");
+    assert_true(ns_transport_datagram(ep.kind));
+    assert_int_equal(ns_endpoint_parse("dtls://[::1]", &ep, &err), 0);
+    assert_string_equal(ep.port, "4740");
+    assert_int_equal(ns_endpoint_parse("tlss://x:1", &ep, &err), NS_EINVAL);
+    assert_int_equal(ns_endpoint_parse("dtls://::1:1", &ep, &err), NS_EINVAL);
     assert_int_equal(ns_endpoint_parse("udp://x:99999", &ep, &err), NS_EINVAL);
     struct ns_export_config c;
     const char *urls[] = {"udp://127.0.0.1:9"};
@@ -508,6 +523,17 @@ static void test_bad_urls(void **state)
     c.mtu = 100;
     struct ns_exporter *x;
     assert_int_equal(ns_exporter_new(&x, &c, &err), NS_EINVAL);
+    /* DTLS over IPv4 at the smallest MTU leaves 511 octets: too few */
+    const char *durls[] = {"dtls://127.0.0.1:9"};
+    base_config(&c, durls, 1);
+    c.mtu = 576;
+    assert_int_equal(ns_exporter_new(&x, &c, &err), NS_EINVAL);
+    assert_non_null(strstr(err.msg, "leaves 511 octets"));
+    /* TLS without certificates: refused at start, naming the option */
+    const char *turls[] = {"tls://127.0.0.1:9"};
+    base_config(&c, turls, 1);
+    assert_int_equal(ns_exporter_new(&x, &c, &err), NS_EINVAL);
+    assert_non_null(strstr(err.msg, "--tls-"));
 }
 
 int main(void)
