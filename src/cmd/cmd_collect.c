@@ -15,12 +15,14 @@ static void help(FILE *out)
 {
     fputs("usage: netsift collect --listen URL[,URL...] [-w PATTERN] [options]\n"
           "\n"
-          "Receives IPFIX (RFC 7011) from any number of exporters over UDP and TCP and\n"
+          "Receives IPFIX (RFC 7011) from any number of exporters over UDP, TCP and SCTP and\n"
           "stores the flow records as IPFIX files (RFC 5655), rotated by time.\n"
           "\n"
           "  --listen URL     udp://HOST:PORT or tcp://HOST:PORT ([::] for every IPv6\n"
           "                   and IPv4 address, port 0 for any); comma-separated or\n"
-          "                   repeated\n"
+          "                   repeated; sctp://HOST:PORT (kernel SCTP) or\n"
+          "                   sctp+udp://HOST:PORT[?udp=U] (userspace SCTP over UDP\n"
+          "                   port PORT, or U; for kernels without SCTP)\n"
           "  -w PATTERN       output path, strftime-expanded at the start of each\n"
           "                   interval (local time), e.g. DIR/%Y/%m/%d/netsift-%H%M.ipfix;\n"
           "                   the file being written is PATTERN.part until it is complete;\n"
@@ -39,6 +41,8 @@ static void help(FILE *out)
           "  -q               no log lines (gaps, sessions, files) on stderr\n"
           "  -h, --help       this text\n"
           "\n"
+          "SIGUSR2 pauses reading input and resumes it (the exporters see back-pressure:\n"
+          "TCP and SCTP windows close, UDP datagrams overflow the socket buffer).\n"
           "SIGINT or SIGTERM stop in order: TCP exporters are read to their end, the\n"
           "current file is completed.  Each exporter's records are written under an\n"
           "observation domain of their own, announced by an options record with the\n"
@@ -48,12 +52,14 @@ static void help(FILE *out)
           out);
 }
 
-static volatile sig_atomic_t stop_flag, stats_flag;
+static volatile sig_atomic_t stop_flag, stats_flag, pause_flag;
 
 static void on_signal(int sig)
 {
     if (sig == SIGUSR1)
         stats_flag = 1;
+    else if (sig == SIGUSR2)
+        pause_flag = !pause_flag;
     else
         stop_flag = 1;
 }
@@ -247,8 +253,10 @@ int cmd_collect(int argc, char **argv)
     for (size_t i = 0; i < nurls; i++) {
         struct sockaddr_storage ss;
         char a[80];
+        const char *sch = strstr(urls[i], "://");
         if (ns_collector_local(col, i, &ss) == NS_OK)
-            fprintf(stderr, "netsift collect: listening on %.3s://%s\n", urls[i],
+            fprintf(stderr, "netsift collect: listening on %.*s://%s\n",
+                    sch ? (int)(sch - urls[i]) : 3, urls[i],
                     ns_sockaddr_str((struct sockaddr *)&ss, a, sizeof a));
     }
     struct sigaction sa;
@@ -257,14 +265,22 @@ int cmd_collect(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     struct seen last[64];
     size_t nlast = 0;
+    int paused = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = NS_OK;
     while (!stop_flag && rc == NS_OK) {
+        if (pause_flag != paused) {
+            paused = pause_flag;
+            ns_collector_pause(col, paused);
+            if (!quiet)
+                fprintf(stderr, "netsift collect: input %s\n", paused ? "paused" : "resumed");
+        }
         rc = ns_collector_run(col, 200, &err);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

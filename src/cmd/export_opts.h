@@ -22,7 +22,8 @@ enum {
     CMD_O_XONE,
     CMD_O_XBUFFER,
     CMD_O_XSTATS,
-    CMD_O_XLINGER
+    CMD_O_XLINGER,
+    CMD_O_SCTP_TTL
 };
 
 #define CMD_EXPORT_LONGOPTS                                                                        \
@@ -32,7 +33,7 @@ enum {
         {"export-delay", 1, 0, CMD_O_XDELAY}, {"export-rate", 1, 0, CMD_O_XRATE},                  \
         {"export-rate-drop", 0, 0, CMD_O_XRATE_DROP},                                              \
         {"export-one-per-message", 0, 0, CMD_O_XONE}, {"export-buffer", 1, 0, CMD_O_XBUFFER},      \
-        {"export-stats", 1, 0, CMD_O_XSTATS},                                                      \
+        {"export-stats", 1, 0, CMD_O_XSTATS}, {"sctp-ttl", 1, 0, CMD_O_SCTP_TTL},                  \
     {                                                                                              \
         "export-linger", 1, 0, CMD_O_XLINGER                                                       \
     }
@@ -40,7 +41,11 @@ enum {
 #define CMD_EXPORT_HELP                                                                            \
     "  --export URL     also (or, without -w, only) send the records to an IPFIX\n"                \
     "                   collector: udp://HOST:PORT or tcp://HOST:PORT (IPv6 in\n"                  \
-    "                   brackets; port 4739 by default); repeatable\n"                             \
+    "                   brackets; port 4739 by default), sctp://HOST:PORT (kernel\n"              \
+    "                   SCTP) or sctp+udp://HOST:PORT[?udp=U] (userspace SCTP over\n"           \
+    "                   UDP, from local UDP port U); repeatable\n"                                \
+    "  --sctp-ttl MS    SCTP: data older than MS milliseconds is abandoned and\n"              \
+    "                   counted (PR-SCTP; default 5000, 0 = fully reliable)\n"                 \
     "  --mtu N          UDP path MTU (default 1500): messages stay within it\n"                    \
     "  --template-refresh SEC   UDP: resend templates every SEC (default 60s)\n"                   \
     "  --template-refresh-msgs N  UDP: and every N messages (default 1000)\n"                      \

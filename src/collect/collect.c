@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "export/endpoint.h"
+#include "export/sctp.h"
 #include "ipfix/be.h"
 #include "ipfix/msgbuild.h"
 #include "ipfix/zio.h"
@@ -23,7 +24,7 @@
 #define UDP_BATCH    256 /* datagrams per socket per round, for fairness */
 #define EXPORTER_LEN 31
 
-enum { H_LISTEN_UDP, H_LISTEN_TCP, H_CONN };
+enum { H_LISTEN_UDP, H_LISTEN_TCP, H_LISTEN_SCTP, H_CONN };
 
 struct handle {
     int type;
@@ -34,6 +35,8 @@ struct handle {
 struct listener {
     struct ns_endpoint ep;
     int fd;
+    struct ns_sctp_listener sl; /* SCTP kinds (fd is then its pollable fd) */
+    struct ns_sctp_sock_addr bound;
     struct handle h;
 };
 
@@ -51,7 +54,8 @@ struct sess {
     int listener;
     struct sockaddr_storage peer;
     socklen_t plen;
-    int fd; /* TCP */
+    int fd; /* TCP; SCTP: the association's pollable fd (not ours to close) */
+    struct ns_sctp_conn sc; /* SCTP kinds */
     uint8_t *rbuf;
     size_t rlen;
     uint64_t since, last_seen;
@@ -79,7 +83,7 @@ struct ns_collector {
     struct out out;
     struct ns_collect_totals tot;
     uint64_t last_flush, last_sweep;
-    int stopping;
+    int stopping, paused;
     uint8_t dgram[NS_MSG_MAX + 1];
 };
 
@@ -279,7 +283,7 @@ static void exporter_record(const struct sess *s, uint32_t file_domain, uint32_t
     }
     ns_put16(p + 24, port);
     ns_put32(p + 26, orig_domain);
-    p[30] = s->kind == NS_TP_UDP ? 17 : 6;
+    p[30] = s->kind == NS_TP_UDP ? 17 : s->kind == NS_TP_TCP ? 6 : 132; /* sctp+udp: SCTP too */
 }
 
 static int store(void *ctx, struct ns_coll_session *cs, struct ns_coll_domain *d,
@@ -363,7 +367,8 @@ static struct sess *new_sess(struct ns_collector *c, int kind, int listener,
     s->since = s->last_seen = mono_ns();
     s->h = (struct handle){H_CONN, listener, s};
     char a[70];
-    snprintf(s->name, sizeof s->name, "%s %s", kind == NS_TP_UDP ? "udp" : "tcp",
+    static const char *const kn[] = {"?", "udp", "tcp", "sctp", "sctp+udp"};
+    snprintf(s->name, sizeof s->name, "%s %s", kn[kind <= NS_TP_SCTP_UDP ? kind : 0],
              ns_sockaddr_str((const struct sockaddr *)peer, a, sizeof a));
     c->sess[c->nsess++] = s;
     c->tot.sessions++;
@@ -389,8 +394,10 @@ static void end_sess(struct ns_collector *c, size_t i, const char *why)
     add_stats(&c->tot.st, &s->s.st);
     if (s->fd >= 0) {
         epoll_ctl(c->ep, EPOLL_CTL_DEL, s->fd, NULL);
-        close(s->fd);
+        if (s->kind == NS_TP_TCP)
+            close(s->fd);
     }
+    ns_sctp_conn_close(&s->sc);
     ns_coll_session_fini(&s->s);
     free(s->rbuf);
     free(s);
@@ -427,6 +434,16 @@ static int listen_on(struct ns_collector *c, const char *url, struct ns_error *e
 {
     struct listener *l = &c->l[c->nl];
     int rc = ns_endpoint_parse(url, &l->ep, err);
+    if (rc == NS_OK && (l->ep.kind == NS_TP_SCTP || l->ep.kind == NS_TP_SCTP_UDP)) {
+        if ((rc = ns_sctp_listen(&l->sl, &l->ep, &l->bound, err)) < 0)
+            return rc;
+        l->fd = l->sl.be->fd(l->sl.s);
+        l->h = (struct handle){H_LISTEN_SCTP, (int)c->nl, NULL};
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->h};
+        epoll_ctl(c->ep, EPOLL_CTL_ADD, l->fd, &ev);
+        c->nl++;
+        return NS_OK;
+    }
     struct sockaddr_storage ss = {0};
     socklen_t sl = 0;
     if (rc == NS_OK)
@@ -495,6 +512,10 @@ int ns_collector_new(struct ns_collector **out, const struct ns_collect_config *
 int ns_collector_local(const struct ns_collector *c, size_t i, struct sockaddr_storage *ss)
 {
     socklen_t sl = sizeof *ss;
+    if (i < c->nl && c->l[i].h.type == H_LISTEN_SCTP) {
+        *ss = c->l[i].bound.ss;
+        return NS_OK;
+    }
     return i < c->nl && getsockname(c->l[i].fd, (struct sockaddr *)ss, &sl) == 0 ? NS_OK
                                                                                  : NS_EINVAL;
 }
@@ -540,6 +561,47 @@ static void accept_tcp(struct ns_collector *c, struct listener *l)
         s->fd = fd;
         struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = &s->h};
         epoll_ctl(c->ep, EPOLL_CTL_ADD, fd, &ev);
+    }
+}
+
+static void accept_sctp(struct ns_collector *c, struct listener *l)
+{
+    l->sl.be->events(l->sl.s);
+    for (;;) {
+        struct sockaddr_storage peer;
+        socklen_t pl = sizeof peer;
+        struct ns_sctp_conn sc;
+        if (!ns_sctp_accept(&l->sl, &sc, &peer, &pl))
+            return;
+        struct sess *s = c->stopping ? NULL : new_sess(c, l->ep.kind, l->h.idx, &peer, pl);
+        if (!s) {
+            ns_sctp_conn_close(&sc);
+            continue;
+        }
+        s->sc = sc;
+        s->fd = sc.be->fd(sc.s);
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &s->h};
+        epoll_ctl(c->ep, EPOLL_CTL_ADD, s->fd, &ev);
+    }
+}
+
+/* An SCTP association: whole messages as SCTP delivers them (RFC 7011
+ * §10.2: one IPFIX message per SCTP message).  Returns 0 when it ended. */
+static int read_sctp(struct ns_collector *c, struct sess *s, uint64_t now, struct ns_error *err,
+                     int *fatal)
+{
+    s->sc.be->events(s->sc.s);
+    for (;;) {
+        const uint8_t *m;
+        ssize_t n = ns_sctp_conn_read(&s->sc, &m);
+        if (n == 0)
+            return 1;
+        if (n < 0)
+            return 0;
+        if (message(c, s, m, (size_t)n, now, err) < 0) {
+            *fatal = 1;
+            return 1;
+        }
     }
 }
 
@@ -602,8 +664,18 @@ static int timers(struct ns_collector *c, uint64_t now, struct ns_error *err)
     return rc;
 }
 
+void ns_collector_pause(struct ns_collector *c, int on)
+{
+    c->paused = on;
+}
+
 int ns_collector_run(struct ns_collector *c, int timeout_ms, struct ns_error *err)
 {
+    if (c->paused) {
+        struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+        return timers(c, mono_ns(), err);
+    }
     struct epoll_event ev[64];
     int n = epoll_wait(c->ep, ev, 64, timeout_ms);
     uint64_t now = mono_ns();
@@ -614,9 +686,13 @@ int ns_collector_run(struct ns_collector *c, int timeout_ms, struct ns_error *er
             rc = read_udp(c, &c->l[h->idx], now, err);
         } else if (h->type == H_LISTEN_TCP) {
             accept_tcp(c, &c->l[h->idx]);
+        } else if (h->type == H_LISTEN_SCTP) {
+            accept_sctp(c, &c->l[h->idx]);
         } else {
             int fatal = 0;
-            if (!read_tcp(c, h->s, now, err, &fatal)) {
+            int alive = h->s->kind == NS_TP_TCP ? read_tcp(c, h->s, now, err, &fatal)
+                                                : read_sctp(c, h->s, now, err, &fatal);
+            if (!alive) {
                 size_t k = sess_index(c, h->s);
                 if (k != (size_t)-1)
                     end_sess(c, k, "closed");
@@ -658,6 +734,15 @@ int ns_collector_stop(struct ns_collector *c, struct ns_error *err)
     for (size_t i = 0; i < c->nl && rc == NS_OK; i++)
         if (c->l[i].h.type == H_LISTEN_UDP)
             rc = read_udp(c, &c->l[i], now, err);
+    /* SCTP: what has arrived is read; closing then shuts each association
+     * down, and the exporter counts what it could not deliver */
+    for (size_t i = 0; i < c->nsess && rc == NS_OK; i++)
+        if (c->sess[i]->kind == NS_TP_SCTP || c->sess[i]->kind == NS_TP_SCTP_UDP) {
+            int fatal = 0;
+            read_sctp(c, c->sess[i], now, err, &fatal);
+            if (fatal)
+                rc = err ? err->code : NS_EIO;
+        }
     while (c->nsess)
         end_sess(c, c->nsess - 1, "stop");
     int r = close_file(c, rc < 0 ? NULL : err);
@@ -675,7 +760,9 @@ void ns_collector_free(struct ns_collector *c)
         rename(c->out.part, c->out.path);
     }
     for (size_t i = 0; i < c->nl; i++)
-        if (c->l[i].fd >= 0)
+        if (c->l[i].h.type == H_LISTEN_SCTP)
+            ns_sctp_listener_close(&c->l[i].sl);
+        else if (c->l[i].fd >= 0)
             close(c->l[i].fd);
     if (c->ep >= 0)
         close(c->ep);

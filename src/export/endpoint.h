@@ -1,10 +1,13 @@
 /*
  * endpoint.h — IPFIX transport endpoints written as URLs: `udp://H:P`,
- * `tcp://H:P` (H: IPv4 literal, [IPv6 literal] or a name; P: port, 4739
- * when left out, RFC 7011 §10.3 and §10.4).  Shared by the exporting
- * process (export/) and the collecting process (collect/), so both spell
- * endpoints the same way; sctp, tls and dtls are reserved scheme names
- * for transports still to come.
+ * `tcp://H:P`, `sctp://H:P` (kernel SCTP, RFC 7011 §10.2) and
+ * `sctp+udp://H:P[?udp=U]` (the same SCTP association run by a userspace
+ * stack over UDP encapsulation, RFC 6951, for kernels without SCTP; U is
+ * the local UDP port, see export/sctp.h) (H: IPv4 literal, [IPv6
+ * literal] or a name; P: port, 4739 when left out, RFC 7011 §10.2-10.4).
+ * Shared by the exporting process (export/) and the collecting process
+ * (collect/), so both spell endpoints the same way; tls and dtls are
+ * reserved scheme names for transports still to come.
  *
  * Errors: NS_EINVAL with a message quoting the URL; resolution failures
  * name the host and getaddrinfo's reason.  Nothing allocates.
@@ -18,12 +21,13 @@
 
 #define NS_IPFIX_PORT "4739"
 
-enum ns_transport_kind { NS_TP_UDP = 1, NS_TP_TCP = 2 };
+enum ns_transport_kind { NS_TP_UDP = 1, NS_TP_TCP = 2, NS_TP_SCTP = 3, NS_TP_SCTP_UDP = 4 };
 
 struct ns_endpoint {
     enum ns_transport_kind kind;
     char host[256]; /* without brackets */
     char port[8];
+    unsigned udp_port; /* sctp+udp: ?udp=U, the local UDP port (0: not given) */
     char url[300]; /* as given, for messages */
 };
 

@@ -1,7 +1,8 @@
 /*
  * transport.h — how an exporting process hands whole IPFIX messages to one
  * collector: a small vtable so that UDP and TCP today, and SCTP, TLS and
- * DTLS later, slot in without touching the exporter (export.h).
+ * DTLS later, slot in without touching the exporter (export.h); SCTP
+ * (sctp.h) is one more.
  *
  * Design
  * ------
@@ -41,6 +42,10 @@ struct ns_xport_counts {
     uint64_t flows;                             /* of the records, flow records */
     uint64_t dropped_messages, dropped_records; /* never delivered */
     uint64_t dropped_flows;
+    /* SCTP: abandoned by PR-SCTP after being put on the wire — the
+     * collector may or may not have them (its sequence numbers tell); in
+     * neither delivered nor dropped */
+    uint64_t abandoned_messages, abandoned_records, abandoned_flows;
     uint64_t connects, disconnects, send_errors; /* sessions and trouble */
 };
 
@@ -49,6 +54,7 @@ struct ns_xport_opts {
     uint64_t backoff_min_ns; /* first reconnect delay, doubled up to max */
     uint64_t backoff_max_ns;
     uint64_t send_timeout_ns; /* connected but slow peer: wait this long for room */
+    uint32_t sctp_ttl_ms;     /* SCTP: PR-SCTP lifetime of data messages (0: reliable) */
 };
 
 struct ns_xport;
@@ -81,6 +87,8 @@ struct ns_xport_ops {
 
 extern const struct ns_xport_ops ns_xport_udp;
 extern const struct ns_xport_ops ns_xport_tcp;
+extern const struct ns_xport_ops ns_xport_sctp;     /* sctp.h: kernel SCTP */
+extern const struct ns_xport_ops ns_xport_sctp_udp; /* sctp.h: usrsctp over UDP */
 
 const struct ns_xport_ops *ns_xport_for(enum ns_transport_kind kind);
 

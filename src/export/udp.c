@@ -122,6 +122,10 @@ const struct ns_xport_ops *ns_xport_for(enum ns_transport_kind kind)
         return &ns_xport_udp;
     case NS_TP_TCP:
         return &ns_xport_tcp;
+    case NS_TP_SCTP:
+        return &ns_xport_sctp;
+    case NS_TP_SCTP_UDP:
+        return &ns_xport_sctp_udp;
     }
     return NULL;
 }

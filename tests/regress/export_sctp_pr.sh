@@ -1,0 +1,57 @@
+#!/bin/bash
+# PR-SCTP timed reliability (RFC 3758; RFC 5474 §8.3: reports older than a
+# bound are dropped and counted).  The collector stops reading (SIGUSR2)
+# for 3 s while the probe exports at a fixed rate with --sctp-ttl 300:
+# the stack abandons what waited longer than 300 ms and the exporter
+# counts each message from the stack's send-failed notifications, split
+# by their SCTP_DATA_SENT flag:
+#   dropped   — never on the wire (or refused): certainly not delivered;
+#   abandoned — on the wire before the stack gave up: the collector may
+#               have it (a SACK that came late), PR-SCTP cannot tell.
+# Checked: the exporter accounts for every record (delivered + dropped +
+# abandoned = sent); the collector stored between delivered and delivered
+# + abandoned, i.e. stored + dropped <= sent <= stored + dropped +
+# abandoned; its sequence-gap count is at most what is missing.
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/collect.sh"
+
+"$NS_BIN" gen -w "$TMP/g.pcap" --flows 20000 --seed 7 2>/dev/null || fail "gen"
+start_collect cp 1 --listen 'sctp+udp://127.0.0.1:0' -w "$TMP/cp/netsift.ipfix" --rotate 0
+ps=$(port_of cp 'sctp+udp')
+[ -n "$ps" ] || fail "no port: $(cat "$TMP/cp.log")"
+cpid=$(cat "$TMP/cp.pid")
+(
+    sleep 0.8
+    kill -USR2 "$cpid"
+    sleep 3
+    kill -USR2 "$cpid"
+) &
+pauser=$!
+PIDS="$PIDS $pauser"
+"$NS_BIN" probe -r "$TMP/g.pcap" -w "$TMP/ref.ipfix" --export "sctp+udp://127.0.0.1:$ps" \
+    --export-rate 10000 --sctp-ttl 300 2>"$TMP/probe.log" || true
+wait "$pauser"
+sleep 0.5
+stop_collect cp
+grep -q 'input paused' "$TMP/cp.log" || fail "the collector did not pause: $(cat "$TMP/cp.log")"
+
+sent=$("$NS_BIN" read -r "$TMP/ref.ipfix" -F csv -s pkts | tail -n +2 | wc -l)
+got=$("$NS_BIN" read -r "$TMP/cp/netsift.ipfix" -F csv -s pkts | tail -n +2 | wc -l)
+line=$(grep "export sctp+udp.*delivered" "$TMP/probe.log") || fail "no export summary: $(cat "$TMP/probe.log")"
+delivered=$(sed -n 's/.*delivered \([0-9]*\) flow records.*/\1/p' <<<"$line")
+dropped=$(sed -n 's/.*; dropped \([0-9]*\) flow records.*/\1/p' <<<"$line")
+abandoned=$(sed -n 's/.*: \([0-9]*\) more flow records .* abandoned by PR-SCTP.*/\1/p' "$TMP/probe.log")
+abandoned=${abandoned:-0}
+lost=$(sed -n 's/.*total: .* lost \([0-9]*\) in .*/\1/p' "$TMP/cp.log")
+echo "sent $sent, collector stored $got (sequence gaps: $lost lost); exporter: delivered $delivered, dropped $dropped, abandoned after sending $abandoned"
+[ "$sent" -eq 20000 ] || fail "probe made $sent records"
+[ $((dropped + abandoned)) -gt 0 ] || fail "the 3 s stall with a 300 ms TTL dropped nothing"
+[ "$got" -lt "$sent" ] || fail "nothing was lost although the exporter dropped $dropped"
+[ $((delivered + dropped + abandoned)) -eq "$sent" ] ||
+    fail "exporter: delivered $delivered + dropped $dropped + abandoned $abandoned != sent $sent"
+[ $((got + dropped)) -le "$sent" ] && [ "$sent" -le $((got + dropped + abandoned)) ] ||
+    fail "stored $got, dropped $dropped, abandoned $abandoned do not bracket sent $sent"
+# the collector's sequence numbers never claim more loss than is missing
+missing=$((sent - got))
+[ "$lost" -le "$missing" ] || fail "collector counts $lost lost by sequence numbers, only $missing are missing"
+echo "ok: delivered + dropped + abandoned = sent ($delivered + $dropped + $abandoned = $sent); stored $got of which $((got - delivered)) abandoned-but-arrived"
