@@ -41,11 +41,11 @@ enum {
 #define CMD_EXPORT_HELP                                                                            \
     "  --export URL     also (or, without -w, only) send the records to an IPFIX\n"                \
     "                   collector: udp://HOST:PORT or tcp://HOST:PORT (IPv6 in\n"                  \
-    "                   brackets; port 4739 by default), sctp://HOST:PORT (kernel\n"              \
-    "                   SCTP) or sctp+udp://HOST:PORT[?udp=U] (userspace SCTP over\n"           \
-    "                   UDP, from local UDP port U); repeatable\n"                                \
-    "  --sctp-ttl MS    SCTP: data older than MS milliseconds is abandoned and\n"              \
-    "                   counted (PR-SCTP; default 5000, 0 = fully reliable)\n"                 \
+    "                   brackets; port 4739 by default), sctp://HOST:PORT (kernel\n"               \
+    "                   SCTP) or sctp+udp://HOST:PORT[?udp=U] (userspace SCTP over\n"              \
+    "                   UDP, from local UDP port U); repeatable\n"                                 \
+    "  --sctp-ttl MS    SCTP: data older than MS milliseconds is abandoned and\n"                  \
+    "                   counted (PR-SCTP; default 5000, 0 = fully reliable)\n"                     \
     "  --mtu N          UDP path MTU (default 1500): messages stay within it\n"                    \
     "  --template-refresh SEC   UDP: resend templates every SEC (default 60s)\n"                   \
     "  --template-refresh-msgs N  UDP: and every N messages (default 1000)\n"                      \

@@ -54,7 +54,7 @@ struct sess {
     int listener;
     struct sockaddr_storage peer;
     socklen_t plen;
-    int fd; /* TCP; SCTP: the association's pollable fd (not ours to close) */
+    int fd;                 /* TCP; SCTP: the association's pollable fd (not ours to close) */
     struct ns_sctp_conn sc; /* SCTP kinds */
     uint8_t *rbuf;
     size_t rlen;

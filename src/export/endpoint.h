@@ -28,7 +28,7 @@ struct ns_endpoint {
     char host[256]; /* without brackets */
     char port[8];
     unsigned udp_port; /* sctp+udp: ?udp=U, the local UDP port (0: not given) */
-    char url[300]; /* as given, for messages */
+    char url[300];     /* as given, for messages */
 };
 
 int ns_endpoint_parse(const char *url, struct ns_endpoint *ep, struct ns_error *err);

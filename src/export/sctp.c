@@ -35,6 +35,13 @@ struct sx {
     int front;
     uint32_t sess_seq;
     uint8_t *rbuf;
+    /* messages waiting for the association (bounded by o.buffer) */
+    uint8_t *q;
+    size_t qcap, qlen, qhead;
+    struct qent {
+        uint32_t off, len, nrec, nflow;
+    } * qe;
+    size_t qecap, qn, qi;
     struct ns_xport_counts c;
 };
 
@@ -117,6 +124,8 @@ static int drain(struct sx *t)
     return last;
 }
 
+static void flush_queue(struct sx *t);
+
 static void disconnect(struct sx *t, uint64_t now)
 {
     if (t->s) {
@@ -138,7 +147,12 @@ static int sx_open(struct ns_xport **out, const struct ns_endpoint *ep,
     if (!t)
         return ns_error_set(err, NS_ENOMEM, "out of memory");
     int rc = ns_endpoint_resolve(ep, 0, &t->ss, &t->sl, err);
-    if (rc == NS_OK && !(t->rbuf = malloc(RBUF)))
+    t->qcap = o->buffer ? o->buffer : (4u << 20);
+    if (t->qcap < RBUF)
+        t->qcap = RBUF;
+    t->qecap = t->qcap / 64 + 1;
+    if (rc == NS_OK && (!(t->rbuf = malloc(RBUF)) || !(t->q = malloc(t->qcap)) ||
+                        !(t->qe = calloc(t->qecap, sizeof *t->qe))))
         rc = ns_error_set(err, NS_ENOMEM, "out of memory");
     t->ep = *ep;
     t->o = *o;
@@ -148,6 +162,8 @@ static int sx_open(struct ns_xport **out, const struct ns_endpoint *ep,
         rc = t->be->socket(&t->s, ep, t->ss.ss_family, err);
     if (rc < 0) {
         free(t->rbuf);
+        free(t->q);
+        free(t->qe);
         free(t);
         return rc;
     }
@@ -193,18 +209,21 @@ static int sx_poll(struct ns_xport *x, uint64_t now)
     }
     if (t->st == UP && drain(t) == NS_SCTP_DOWN)
         disconnect(t, now);
+    flush_queue(t);
     return 0;
 }
 
-static int sx_send(struct ns_xport *x, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow)
+static void drop(struct sx *t, uint32_t nrec, uint32_t nflow)
 {
-    struct sx *t = (struct sx *)x;
-    if (t->st != UP) {
-        t->c.dropped_messages++;
-        t->c.dropped_records += nrec;
-        t->c.dropped_flows += nflow;
-        return NS_EFULL;
-    }
+    t->c.dropped_messages++;
+    t->c.dropped_records += nrec;
+    t->c.dropped_flows += nflow;
+}
+
+/* Hand one message to the stack (up); 1 sent, 0 no room yet (wait
+ * false), -1 dropped. */
+static int put(struct sx *t, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow, int wait)
+{
     /* RFC 6526: a domain's templates and data share its stream, so ordered
      * delivery puts each template before the records that use it */
     uint32_t dom = len >= NS_MSG_HDR_LEN ? ns_be32(msg + 12) : 0;
@@ -221,6 +240,8 @@ static int sx_send(struct ns_xport *x, uint8_t *msg, size_t len, uint32_t nrec, 
             break;
         uint64_t now = mono_ns();
         if (n == -EAGAIN || n == -EWOULDBLOCK || n == -ENOBUFS || n == -EINTR) {
+            if (!wait)
+                return 0;
             if (!deadline)
                 deadline = now + t->o.send_timeout_ns;
             if (now < deadline) {
@@ -236,28 +257,59 @@ static int sx_send(struct ns_xport *x, uint8_t *msg, size_t len, uint32_t nrec, 
             t->c.send_errors++;
             disconnect(t, now);
         }
-        t->c.dropped_messages++;
-        t->c.dropped_records += nrec;
-        t->c.dropped_flows += nflow;
-        return NS_EFULL;
+        drop(t, nrec, nflow);
+        return -1;
     }
     t->sess_seq += nrec;
     t->c.messages++;
     t->c.records += nrec;
     t->c.flows += nflow;
     t->c.octets += len;
+    return 1;
+}
+
+/* Send what waited for the association, in order. */
+static void flush_queue(struct sx *t)
+{
+    while (t->st == UP && !t->front && t->qi < t->qn) {
+        struct qent *e = &t->qe[t->qi];
+        if (put(t, t->q + e->off, e->len, e->nrec, e->nflow, 0) == 0)
+            return;
+        t->qi++;
+    }
+    if (t->qi == t->qn)
+        t->qi = t->qn = t->qlen = 0;
+}
+
+static int sx_send(struct ns_xport *x, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow)
+{
+    struct sx *t = (struct sx *)x;
+    flush_queue(t);
+    if (t->st == UP && (t->front || t->qi == t->qn))
+        return put(t, msg, len, nrec, nflow, 1) < 0 ? NS_EFULL : NS_OK;
+    /* not up yet, or behind queued messages: queue (bounded) */
+    if (t->qlen + len > t->qcap || t->qn == t->qecap) {
+        drop(t, nrec, nflow);
+        return NS_EFULL;
+    }
+    memcpy(t->q + t->qlen, msg, len);
+    t->qe[t->qn++] = (struct qent){(uint32_t)t->qlen, (uint32_t)len, nrec, nflow};
+    t->qlen += len;
     return NS_OK;
 }
 
 static int sx_idle(const struct ns_xport *x)
 {
     const struct sx *t = (const struct sx *)x;
-    return t->st != UP || t->be->pending(t->s) == 0;
+    return t->qi == t->qn && (t->st != UP || t->be->pending(t->s) == 0);
 }
 
 static void sx_set_front(struct ns_xport *x, int front)
 {
-    ((struct sx *)x)->front = front;
+    struct sx *t = (struct sx *)x;
+    t->front = front;
+    if (!front)
+        flush_queue(t);
 }
 
 static int sx_up(const struct ns_xport *x)
@@ -294,11 +346,15 @@ static void sx_close(struct ns_xport *x, struct ns_xport_counts *final)
             drain(t);
         }
     }
+    for (; t->qi < t->qn; t->qi++)
+        drop(t, t->qe[t->qi].nrec, t->qe[t->qi].nflow);
     if (t->s)
         t->be->close(t->s);
     if (final)
         *final = t->c;
     free(t->rbuf);
+    free(t->q);
+    free(t->qe);
     free(t);
 }
 

@@ -48,9 +48,10 @@
  *    stack report everything unsent as failed (counted); the transport
  *    reconnects with exponential backoff like TCP, and each association
  *    is a new transport session (templates again, sequence numbers from
- *    0).  While down, messages are refused and counted at once (the
- *    stack's send buffer is the queue while up; the next step would be
- *    TCP's bounded queue).
+ *    0).  While the association is not up (connecting, reconnecting),
+ *    messages wait in a bounded queue (xport.buffer octets) and go after
+ *    the new session's templates; what overflows is dropped and counted.
+ *    While up, the stack's send buffer is the queue.
  *
  * Collecting (collect.c uses the listener/connection half below): one
  * listener per endpoint; each accepted association is one transport

@@ -132,8 +132,8 @@ static ssize_t k_recv(struct ns_sctp_sock *s, void *buf, size_t cap, struct ns_s
         struct cmsghdr align;
     } cbuf;
     struct iovec iov = {buf, cap};
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b,
-                        .msg_controllen = sizeof cbuf.b};
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b};
     memset(r, 0, sizeof *r);
     ssize_t n = recvmsg(s->fd, &mh, MSG_DONTWAIT);
     if (n < 0)
@@ -158,11 +158,11 @@ static ssize_t k_recv(struct ns_sctp_sock *s, void *buf, size_t cap, struct ns_s
         case SCTP_ASSOC_CHANGE:
             if ((size_t)n >= sizeof sn->sn_assoc_change) {
                 uint16_t st = sn->sn_assoc_change.sac_state;
-                r->ev = st == SCTP_COMM_UP || st == SCTP_RESTART ? NS_SCTP_UP
-                        : st == SCTP_COMM_LOST || st == SCTP_SHUTDOWN_COMP ||
-                                st == SCTP_CANT_STR_ASSOC
-                            ? NS_SCTP_DOWN
-                            : NS_SCTP_OTHER;
+                r->ev =
+                    st == SCTP_COMM_UP || st == SCTP_RESTART ? NS_SCTP_UP
+                    : st == SCTP_COMM_LOST || st == SCTP_SHUTDOWN_COMP || st == SCTP_CANT_STR_ASSOC
+                        ? NS_SCTP_DOWN
+                        : NS_SCTP_OTHER;
             }
             break;
         case SCTP_SHUTDOWN_EVENT:

@@ -39,7 +39,8 @@ static unsigned free_udp_port(int family)
     ss.ss_family = (sa_family_t)family;
     socklen_t sl = family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     unsigned port = 0;
-    if (bind(fd, (struct sockaddr *)&ss, sl) == 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+    if (bind(fd, (struct sockaddr *)&ss, sl) == 0 &&
+        getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
         port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                         : ((struct sockaddr_in *)&ss)->sin_port);
     close(fd);
@@ -70,7 +71,8 @@ static int stack_start(unsigned want, int family, const char *url, struct ns_err
             if (fd >= 0)
                 close(fd);
             if (busy) {
-                rc = ns_error_set(err, NS_EIO, "%s: UDP port %u: %s", url, port, strerror(EADDRINUSE));
+                rc = ns_error_set(err, NS_EIO, "%s: UDP port %u: %s", url, port,
+                                  strerror(EADDRINUSE));
             } else {
                 usrsctp_init((uint16_t)port, NULL, NULL);
                 usrsctp_sysctl_set_sctp_pr_enable(1);
@@ -126,8 +128,7 @@ static int usr_socket(struct ns_sctp_sock **out, const struct ns_endpoint *ep, i
         return rc;
     struct socket *so = usrsctp_socket(family, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
     if (!so)
-        return ns_error_set(err, NS_EIO, "%s: userspace SCTP socket: %s", ep->url,
-                            strerror(errno));
+        return ns_error_set(err, NS_EIO, "%s: userspace SCTP socket: %s", ep->url, strerror(errno));
     static const uint16_t evs[] = {SCTP_ASSOC_CHANGE, SCTP_SEND_FAILED_EVENT, SCTP_SHUTDOWN_EVENT};
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++) {
         struct sctp_event ev = {.se_assoc_id = SCTP_FUTURE_ASSOC, .se_type = evs[i], .se_on = 1};
@@ -209,7 +210,8 @@ static ssize_t usr_recv(struct ns_sctp_sock *s, void *buf, size_t cap, struct ns
     struct sockaddr_storage from;
     socklen_t fl = sizeof from;
     memset(r, 0, sizeof *r);
-    ssize_t n = usrsctp_recvv(SO(s), buf, cap, (struct sockaddr *)&from, &fl, &ri, &il, &it, &flags);
+    ssize_t n =
+        usrsctp_recvv(SO(s), buf, cap, (struct sockaddr *)&from, &fl, &ri, &il, &it, &flags);
     if (n < 0)
         return -errno;
     if (n == 0)
