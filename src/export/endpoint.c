@@ -37,7 +37,7 @@ int ns_endpoint_parse(const char *url, struct ns_endpoint *ep, struct ns_error *
     snprintf(hostport, sizeof hostport, "%s", p + 3);
     char *q = strchr(hostport, '?');
     if (q) {
-        if (ep->kind != NS_TP_SCTP_UDP || strncmp(q + 1, "udp=", 4))
+        if (ep->kind != NS_TP_SCTP_UDP || strncmp(q + 1, "udp=", 4) != 0)
             return ns_error_set(err, NS_EINVAL, "'%s': only sctp+udp:// takes ?udp=PORT", url);
         char *qe;
         long u = strtol(q + 5, &qe, 10);

@@ -380,6 +380,8 @@ SX_OPS(ns_xport_sctp_udp, "sctp+udp");
 
 static unsigned port_of(const struct sockaddr_storage *ss)
 {
+    /* the analyzer loses track of what getsockname()/getaddrinfo() filled */
+    // NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage)
     return ntohs(ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
                                            : ((const struct sockaddr_in *)ss)->sin_port);
 }
@@ -413,8 +415,8 @@ int ns_sctp_listen(struct ns_sctp_listener *l, const struct ns_endpoint *ep,
 {
     memset(l, 0, sizeof *l);
     struct ns_endpoint e = *ep;
-    struct sockaddr_storage ss;
-    socklen_t sl;
+    struct sockaddr_storage ss = {0};
+    socklen_t sl = 0;
     int rc = ns_endpoint_resolve(&e, 1, &ss, &sl, err);
     if (rc < 0)
         return rc;

@@ -103,7 +103,7 @@ static ssize_t k_send(struct ns_sctp_sock *s, const void *m, size_t len, uint16_
         struct cmsghdr align;
     } cbuf;
     memset(&cbuf, 0, sizeof cbuf);
-    struct iovec iov = {(void *)(uintptr_t)m, len};
+    struct iovec iov = {(void *)m, len};
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b};
     mh.msg_controllen = CMSG_SPACE(sizeof(struct sctp_sndinfo)) +
                         (ttl_ms ? CMSG_SPACE(sizeof(struct sctp_prinfo)) : 0);
