@@ -19,12 +19,12 @@
 #include "ipfix/msgbuild.h"
 #include "ipfix/zio.h"
 
-#define STREAM_MSG   32768 /* message size of the stored streams */
-#define TCP_BUF      (NS_MSG_MAX + 1)
-#define UDP_BATCH    256 /* datagrams per socket per round, for fairness */
-#define UDP_MMSG     32  /* datagrams per recvmmsg() */
+#define STREAM_MSG    32768 /* message size of the stored streams */
+#define TCP_BUF       (NS_MSG_MAX + 1)
+#define UDP_BATCH     256 /* datagrams per socket per round, for fairness */
+#define UDP_MMSG      32  /* datagrams per recvmmsg() */
 #define UDP_DGRAM_MAX (NS_MSG_MAX + 1)
-#define EXPORTER_LEN 31
+#define EXPORTER_LEN  31
 
 enum { H_LISTEN_UDP, H_LISTEN_TCP, H_LISTEN_SCTP, H_CONN };
 
