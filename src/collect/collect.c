@@ -739,16 +739,20 @@ int ns_collector_stop(struct ns_collector *c, struct ns_error *err)
             c->l[i].fd = -1;
         }
     /* half-close: the exporter sees our FIN, sends what it has written
-     * and closes; we read to its end */
+     * and closes; we read to its end.  SCTP: a graceful SHUTDOWN, read
+     * until the association is gone, so nothing the exporter's stack saw
+     * acknowledged is left unread */
     for (size_t i = 0; i < c->nsess; i++)
         if (c->sess[i]->kind == NS_TP_TCP)
             shutdown(c->sess[i]->fd, SHUT_WR);
+        else if (c->sess[i]->kind != NS_TP_UDP)
+            ns_sctp_conn_shutdown(&c->sess[i]->sc);
     uint64_t until = mono_ns() + 3000000000u;
     int rc = NS_OK;
     for (;;) {
         int tcp = 0;
         for (size_t i = 0; i < c->nsess; i++)
-            tcp += c->sess[i]->kind == NS_TP_TCP;
+            tcp += c->sess[i]->kind != NS_TP_UDP;
         if (!tcp || mono_ns() > until || rc < 0)
             break;
         rc = ns_collector_run(c, 50, err);

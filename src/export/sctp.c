@@ -21,7 +21,7 @@
 #define CONNECT_TIMEOUT_NS 3000000000u
 #define RBUF               (NS_MSG_MAX + 1024)
 
-enum { DOWN, CONNECTING, UP };
+enum { DOWN, CONNECTING, UP, CLOSING };
 
 struct sx {
     struct ns_endpoint ep;
@@ -33,6 +33,7 @@ struct sx {
     int st;
     uint64_t next_try, backoff, since;
     int front;
+    int dry; /* the stack reported everything sent as acknowledged */
     uint32_t sess_seq;
     uint8_t *rbuf;
     /* messages waiting for the association (bounded by o.buffer) */
@@ -116,9 +117,13 @@ static int drain(struct sx *t)
                 last = NS_SCTP_DOWN;
             break;
         }
-        if (r.ev == NS_SCTP_FAILED)
+        if (r.ev == NS_SCTP_DRY)
+            t->dry = 1;
+        else if (r.ev == NS_SCTP_FAILED)
             failed(t, r.context, r.sent);
         else if (r.ev == NS_SCTP_UP || r.ev == NS_SCTP_DOWN)
+            last = r.ev;
+        else if (r.ev == NS_SCTP_SHUTDOWN && last != NS_SCTP_DOWN)
             last = r.ev;
     }
     return last;
@@ -133,7 +138,7 @@ static void disconnect(struct sx *t, uint64_t now)
         t->be->close(t->s);
         t->s = NULL;
     }
-    if (t->st == UP)
+    if (t->st == UP || t->st == CLOSING)
         t->c.disconnects++;
     t->st = DOWN;
     t->next_try = now + t->backoff;
@@ -207,8 +212,16 @@ static int sx_poll(struct ns_xport *x, uint64_t now)
             disconnect(t, now);
         return 0;
     }
-    if (t->st == UP && drain(t) == NS_SCTP_DOWN)
-        disconnect(t, now);
+    if (t->st == UP || t->st == CLOSING) {
+        /* the collector shutting down gracefully: what was handed over is
+         * still delivered (or reported failed); new messages queue for
+         * the next association */
+        int ev = drain(t);
+        if (ev == NS_SCTP_SHUTDOWN)
+            t->st = CLOSING;
+        if (ev == NS_SCTP_DOWN || (t->st == CLOSING && t->dry))
+            disconnect(t, now);
+    }
     flush_queue(t);
     return 0;
 }
@@ -220,8 +233,9 @@ static void drop(struct sx *t, uint32_t nrec, uint32_t nflow)
     t->c.dropped_flows += nflow;
 }
 
-/* Hand one message to the stack (up); 1 sent, 0 no room yet (wait
- * false), -1 dropped. */
+/* Hand one message to the stack (up); 1 sent, 0 not taken (no room and
+ * wait false, or the association is closing: the caller keeps it), -1
+ * dropped and counted. */
 static int put(struct sx *t, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow, int wait)
 {
     /* RFC 6526: a domain's templates and data share its stream, so ordered
@@ -245,7 +259,12 @@ static int put(struct sx *t, uint8_t *msg, size_t len, uint32_t nrec, uint32_t n
             if (!deadline)
                 deadline = now + t->o.send_timeout_ns;
             if (now < deadline) {
-                if (drain(t) == NS_SCTP_DOWN) {
+                int ev = drain(t);
+                if (ev == NS_SCTP_SHUTDOWN) {
+                    t->st = CLOSING;
+                    return 0;
+                }
+                if (ev == NS_SCTP_DOWN) {
                     disconnect(t, now);
                 } else {
                     struct timespec ts = {0, 1000000};
@@ -253,6 +272,9 @@ static int put(struct sx *t, uint8_t *msg, size_t len, uint32_t nrec, uint32_t n
                     continue;
                 }
             }
+        } else if (drain(t) == NS_SCTP_SHUTDOWN || t->st == CLOSING) {
+            t->st = CLOSING; /* refused because the peer is shutting down */
+            return 0;
         } else {
             t->c.send_errors++;
             disconnect(t, now);
@@ -260,6 +282,7 @@ static int put(struct sx *t, uint8_t *msg, size_t len, uint32_t nrec, uint32_t n
         drop(t, nrec, nflow);
         return -1;
     }
+    t->dry = 0;
     t->sess_seq += nrec;
     t->c.messages++;
     t->c.records += nrec;
@@ -285,8 +308,11 @@ static int sx_send(struct ns_xport *x, uint8_t *msg, size_t len, uint32_t nrec, 
 {
     struct sx *t = (struct sx *)x;
     flush_queue(t);
-    if (t->st == UP && (t->front || t->qi == t->qn))
-        return put(t, msg, len, nrec, nflow, 1) < 0 ? NS_EFULL : NS_OK;
+    if (t->st == UP && (t->front || t->qi == t->qn)) {
+        int r = put(t, msg, len, nrec, nflow, 1);
+        if (r != 0)
+            return r < 0 ? NS_EFULL : NS_OK;
+    }
     /* not up yet, or behind queued messages: queue (bounded) */
     if (t->qlen + len > t->qcap || t->qn == t->qecap) {
         drop(t, nrec, nflow);
@@ -301,7 +327,11 @@ static int sx_send(struct ns_xport *x, uint8_t *msg, size_t len, uint32_t nrec, 
 static int sx_idle(const struct ns_xport *x)
 {
     const struct sx *t = (const struct sx *)x;
-    return t->qi == t->qn && (t->st != UP || t->be->pending(t->s) == 0);
+    /* SCTP_STATUS counts chunks, not messages still in the stream queues,
+     * so the sender-dry notification is needed too (a dry event read after
+     * a later send can be stale: hence both) */
+    return t->qi == t->qn &&
+           ((t->st != UP && t->st != CLOSING) || (t->dry && t->be->pending(t->s) == 0));
 }
 
 static void sx_set_front(struct ns_xport *x, int front)
@@ -333,8 +363,7 @@ static void sx_close(struct ns_xport *x, struct ns_xport_counts *final)
     struct sx *t = (struct sx *)x;
     if (t->s && t->st == UP) {
         drain(t);
-        int p = t->be->pending(t->s);
-        if (p > 0) {
+        if (!t->dry) {
             /* still unacknowledged after the linger: abort so that the stack
              * reports each message as failed, and count them */
             t->be->abort(t->s);
@@ -462,6 +491,12 @@ int ns_sctp_accept(struct ns_sctp_listener *l, struct ns_sctp_conn *c,
     c->be = l->be;
     c->s = s;
     return 1;
+}
+
+void ns_sctp_conn_shutdown(struct ns_sctp_conn *c)
+{
+    if (c->s)
+        c->be->shutdown(c->s);
 }
 
 ssize_t ns_sctp_conn_read(struct ns_sctp_conn *c, const uint8_t **msg)

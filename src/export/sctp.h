@@ -83,6 +83,8 @@ enum ns_sctp_ev {
     NS_SCTP_FAILED,   /* a message was abandoned or undeliverable: context */
     NS_SCTP_UP,       /* association established */
     NS_SCTP_DOWN,     /* association lost, aborted or shut down */
+    NS_SCTP_SHUTDOWN, /* the peer began a graceful shutdown: no new data */
+    NS_SCTP_DRY,      /* everything sent is acknowledged (SCTP_SENDER_DRY_EVENT) */
     NS_SCTP_OTHER     /* another notification */
 };
 
@@ -134,6 +136,9 @@ struct ns_sctp_backend {
     /* ABORT the association: the stack reports every message not yet
      * acknowledged as failed (then read with recv). */
     void (*abort)(struct ns_sctp_sock *s);
+    /* Graceful SHUTDOWN: the peer sends what it has, then the association
+     * ends (recv then returns 0 or NS_SCTP_DOWN). */
+    void (*shutdown)(struct ns_sctp_sock *s);
     void (*close)(struct ns_sctp_sock *s);
 };
 
@@ -169,6 +174,9 @@ int ns_sctp_listen(struct ns_sctp_listener *l, const struct ns_endpoint *ep,
 /* 1: a new connection in *c (peer filled), 0: none. */
 int ns_sctp_accept(struct ns_sctp_listener *l, struct ns_sctp_conn *c,
                    struct sockaddr_storage *peer, socklen_t *pl);
+/* Begin a graceful shutdown; keep reading until ns_sctp_conn_read
+ * returns -1, then nothing the peer's stack acknowledged is lost. */
+void ns_sctp_conn_shutdown(struct ns_sctp_conn *c);
 /* Next whole message: >0 its length (*msg points into c->buf, valid until
  * the next call), 0 none now, -1 the association ended. */
 ssize_t ns_sctp_conn_read(struct ns_sctp_conn *c, const uint8_t **msg);

@@ -43,7 +43,8 @@ static int k_socket(struct ns_sctp_sock **out, const struct ns_endpoint *ep, int
                                 ep->url, strerror(e), ep->host, ep->port);
         return ns_error_set(err, NS_EIO, "%s: SCTP socket: %s", ep->url, strerror(e));
     }
-    static const uint16_t evs[] = {SCTP_ASSOC_CHANGE, SCTP_SEND_FAILED_EVENT, SCTP_SHUTDOWN_EVENT};
+    static const uint16_t evs[] = {SCTP_ASSOC_CHANGE, SCTP_SEND_FAILED_EVENT, SCTP_SHUTDOWN_EVENT,
+                                   SCTP_SENDER_DRY_EVENT};
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++) {
         struct sctp_event ev = {.se_assoc_id = SCTP_FUTURE_ASSOC, .se_type = evs[i], .se_on = 1};
         setsockopt(fd, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof ev);
@@ -166,7 +167,10 @@ static ssize_t k_recv(struct ns_sctp_sock *s, void *buf, size_t cap, struct ns_s
             }
             break;
         case SCTP_SHUTDOWN_EVENT:
-            r->ev = NS_SCTP_DOWN;
+            r->ev = NS_SCTP_SHUTDOWN;
+            break;
+        case SCTP_SENDER_DRY_EVENT:
+            r->ev = NS_SCTP_DRY;
             break;
         case SCTP_SEND_FAILED_EVENT:
             if ((size_t)n >= sizeof sn->sn_send_failed_event) {
@@ -238,6 +242,11 @@ static void k_abort(struct ns_sctp_sock *s)
     sendmsg(s->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
+static void k_shutdown(struct ns_sctp_sock *s)
+{
+    shutdown(s->fd, SHUT_WR);
+}
+
 static void k_close(struct ns_sctp_sock *s)
 {
     if (!s)
@@ -259,5 +268,6 @@ const struct ns_sctp_backend ns_sctp_kernel = {
     .events = k_events,
     .local = k_local,
     .abort = k_abort,
+    .shutdown = k_shutdown,
     .close = k_close,
 };

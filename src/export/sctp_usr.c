@@ -133,7 +133,8 @@ static int usr_socket(struct ns_sctp_sock **out, const struct ns_endpoint *ep, i
     struct socket *so = usrsctp_socket(family, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
     if (!so)
         return ns_error_set(err, NS_EIO, "%s: userspace SCTP socket: %s", ep->url, strerror(errno));
-    static const uint16_t evs[] = {SCTP_ASSOC_CHANGE, SCTP_SEND_FAILED_EVENT, SCTP_SHUTDOWN_EVENT};
+    static const uint16_t evs[] = {SCTP_ASSOC_CHANGE, SCTP_SEND_FAILED_EVENT, SCTP_SHUTDOWN_EVENT,
+                                   SCTP_SENDER_DRY_EVENT};
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++) {
         struct sctp_event ev = {.se_assoc_id = SCTP_FUTURE_ASSOC, .se_type = evs[i], .se_on = 1};
         usrsctp_setsockopt(so, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof ev);
@@ -241,7 +242,10 @@ static ssize_t usr_recv(struct ns_sctp_sock *s, void *buf, size_t cap, struct ns
         }
         break;
     case SCTP_SHUTDOWN_EVENT:
-        r->ev = NS_SCTP_DOWN;
+        r->ev = NS_SCTP_SHUTDOWN;
+        break;
+    case SCTP_SENDER_DRY_EVENT:
+        r->ev = NS_SCTP_DRY;
         break;
     case SCTP_SEND_FAILED_EVENT:
         if ((size_t)n >= sizeof sn->sn_send_failed_event) {
@@ -307,6 +311,11 @@ static void usr_abort(struct ns_sctp_sock *s)
     usrsctp_sendv(SO(s), NULL, 0, NULL, 0, &si, sizeof si, SCTP_SENDV_SNDINFO, 0);
 }
 
+static void usr_shutdown(struct ns_sctp_sock *s)
+{
+    usrsctp_shutdown(SO(s), SHUT_WR);
+}
+
 static void usr_close(struct ns_sctp_sock *s)
 {
     if (!s)
@@ -330,5 +339,6 @@ const struct ns_sctp_backend ns_sctp_usr = {
     .events = usr_events,
     .local = usr_local,
     .abort = usr_abort,
+    .shutdown = usr_shutdown,
     .close = usr_close,
 };
