@@ -100,8 +100,12 @@ static struct msg *load(const char *path, size_t *nm)
     }
     size_t cap = 1024, n = 0;
     struct msg *m = malloc(cap * sizeof *m);
+    if (!m) {
+        fclose(f);
+        return NULL;
+    }
     uint8_t h[2];
-    while (m && fread(h, 1, 2, f) == 2) {
+    while (fread(h, 1, 2, f) == 2) {
         uint16_t len = (uint16_t)(h[0] << 8 | h[1]);
         if (n == cap) {
             cap *= 2;
