@@ -29,14 +29,17 @@ kill -USR2 "$cpid"
     --export-rate 10000 --sctp-ttl 300 --export-linger 60 2>"$TMP/probe.log" &
 ppid=$!
 PIDS="$PIDS $ppid"
+# quiet: little CPU over a second and no thread runnable (a probe starved
+# of CPU by other tests is runnable, not quiet)
 cpu() { awk '{print $14 + $15}' "/proc/$ppid/stat" 2>/dev/null || echo x; }
+running() { cat /proc/"$ppid"/task/*/stat 2>/dev/null | awk '$3 == "R" {r = 1} END {print r + 0}'; }
 sleep 3
 prev=$(cpu)
 for _ in $(seq 120); do
     sleep 1
     now=$(cpu)
     [ "$now" = x ] && break
-    [ $((now - prev)) -le 3 ] && break
+    [ $((now - prev)) -le 3 ] && [ "$(running)" = 0 ] && break
     prev=$now
 done
 kill -USR2 "$cpid"
