@@ -8,7 +8,7 @@ set -eu
 mode=${1:-demo}
 cd "$(dirname "$0")/.."
 
-build_deps="build-essential cmake pkg-config libpcap-dev libzstd-dev libcmocka-dev libyaml-dev libssl-dev"
+build_deps="build-essential cmake pkg-config libpcap-dev libzstd-dev libcmocka-dev libyaml-dev libssl-dev libsctp-dev libusrsctp-dev"
 # Independent peers the tests compare against, and clang for the sanitizer build;
 # nftables, iproute2 and ping for the culling tests in network namespaces, bird2
 # for the BGP speakers of the culling lab, tcpreplay for the live-capture tests,

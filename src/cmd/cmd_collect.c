@@ -16,13 +16,16 @@ static void help(FILE *out)
 {
     fputs("usage: netsift collect --listen URL[,URL...] [-w PATTERN] [options]\n"
           "\n"
-          "Receives IPFIX (RFC 7011) from any number of exporters over UDP, TCP, TLS\n"
-          "and DTLS and stores the flow records as IPFIX files (RFC 5655), rotated by\n"
-          "time.\n"
+          "Receives IPFIX (RFC 7011) from any number of exporters over UDP, TCP, TLS,\n"
+          "DTLS and SCTP and stores the flow records as IPFIX files (RFC 5655), rotated\n"
+          "by time.\n"
           "\n"
-          "  --listen URL     udp://HOST:PORT, tcp://, tls:// (TLS over TCP) or dtls://\n"
-          "                   (DTLS over UDP) ([::] for every IPv6 and IPv4 address,\n"
-          "                   port 0 for any); comma-separated or repeated\n"
+          "  --listen URL     udp://HOST:PORT, tcp://, tls:// (TLS over TCP), dtls://\n"
+          "                   (DTLS over UDP), sctp:// (kernel SCTP) or\n"
+          "                   sctp+udp://HOST:PORT[?udp=U] (userspace SCTP over UDP port\n"
+          "                   PORT, or U; for kernels without SCTP) ([::] for every IPv6\n"
+          "                   and IPv4 address, port 0 for any); comma-separated or\n"
+          "                   repeated\n"
           "  --tls-cert FILE  tls://, dtls://: our PEM certificate (chain)\n"
           "  --tls-key FILE   its PEM private key (unencrypted)\n"
           "  --tls-ca FILE    PEM CA certificate(s): exporters must present a\n"
@@ -47,6 +50,8 @@ static void help(FILE *out)
           "  -q               no log lines (gaps, sessions, files) on stderr\n" CMD_OPS_HELP
           "  -h, --help       this text\n"
           "\n"
+          "SIGUSR2 pauses reading input and resumes it (the exporters see back-pressure:\n"
+          "TCP and SCTP windows close, UDP datagrams overflow the socket buffer).\n"
           "SIGINT or SIGTERM stop in order: TCP exporters are read to their end, the\n"
           "current file is completed.  Each exporter's records are written under an\n"
           "observation domain of their own, announced by an options record with the\n"
@@ -56,12 +61,14 @@ static void help(FILE *out)
           out);
 }
 
-static volatile sig_atomic_t stop_flag, stats_flag;
+static volatile sig_atomic_t stop_flag, stats_flag, pause_flag;
 
 static void on_signal(int sig)
 {
     if (sig == SIGUSR1)
         stats_flag = 1;
+    else if (sig == SIGUSR2)
+        pause_flag = !pause_flag;
     else
         stop_flag = 1;
 }
@@ -298,10 +305,11 @@ int cmd_collect(int argc, char **argv)
     for (size_t i = 0; i < nurls; i++) {
         struct sockaddr_storage ss;
         char a[80];
-        const char *sep = strstr(urls[i], "://");
-        if (ns_collector_local(col, i, &ss) == NS_OK && sep)
-            fprintf(stderr, "netsift collect: listening on %.*s://%s\n", (int)(sep - urls[i]),
-                    urls[i], ns_sockaddr_str((struct sockaddr *)&ss, a, sizeof a));
+        const char *sch = strstr(urls[i], "://");
+        if (ns_collector_local(col, i, &ss) == NS_OK)
+            fprintf(stderr, "netsift collect: listening on %.*s://%s\n",
+                    sch ? (int)(sch - urls[i]) : 3, urls[i],
+                    ns_sockaddr_str((struct sockaddr *)&ss, a, sizeof a));
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -309,15 +317,23 @@ int cmd_collect(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     cmd_ops_signals(0);
 
     struct seen last[64];
     size_t nlast = 0;
+    int paused = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = NS_OK;
     while (!stop_flag && rc == NS_OK) {
+        if (pause_flag != paused) {
+            paused = pause_flag;
+            ns_collector_pause(col, paused);
+            if (!quiet)
+                fprintf(stderr, "netsift collect: input %s\n", paused ? "paused" : "resumed");
+        }
         rc = ns_collector_run(col, ops.http ? 100 : 200, &err);
         cmd_ops_collect_tick(&ops, col);
         clock_gettime(CLOCK_MONOTONIC, &t1);

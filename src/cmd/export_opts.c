@@ -88,6 +88,9 @@ int cmd_export_option(struct cmd_export *e, const char *cmd, int opt, const char
     case CMD_O_XSTATS:
         e->c.stats_ns = seconds(cmd, "--export-stats", arg);
         return 1;
+    case CMD_O_SCTP_TTL:
+        e->c.xport.sctp_ttl_ms = (uint32_t)number(cmd, "--sctp-ttl", arg, 0, 3600000);
+        return 1;
     case CMD_O_XLINGER:
         e->c.linger_ns = seconds(cmd, "--export-linger", arg);
         return 1;
@@ -149,6 +152,12 @@ int cmd_export_finish(struct cmd_export *e, const char *cmd, int quiet)
             fprintf(stderr, "netsift %s: export %s: %" PRIu64 " failed handshakes (last: %s)\n",
                     cmd, e->urls[i], st[i].c.handshake_failures,
                     st[i].last_error[0] ? st[i].last_error : "?");
+        if (st[i].c.abandoned_messages)
+            fprintf(stderr,
+                    "netsift %s: export %s: %" PRIu64 " more flow records (%" PRIu64
+                    " messages) abandoned by PR-SCTP after they were sent: the collector may "
+                    "have them\n",
+                    cmd, e->urls[i], st[i].c.abandoned_flows, st[i].c.abandoned_messages);
     }
     return dropped;
 }

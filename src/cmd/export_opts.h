@@ -27,7 +27,8 @@ enum {
     CMD_O_TLS_CERT,
     CMD_O_TLS_KEY,
     CMD_O_TLS_CA,
-    CMD_O_TLS_NAME
+    CMD_O_TLS_NAME,
+    CMD_O_SCTP_TTL
 };
 
 #define CMD_EXPORT_LONGOPTS                                                                        \
@@ -39,16 +40,20 @@ enum {
         {"export-one-per-message", 0, 0, CMD_O_XONE}, {"export-buffer", 1, 0, CMD_O_XBUFFER},      \
         {"export-stats", 1, 0, CMD_O_XSTATS}, {"export-linger", 1, 0, CMD_O_XLINGER},              \
         {"tls-cert", 1, 0, CMD_O_TLS_CERT}, {"tls-key", 1, 0, CMD_O_TLS_KEY},                      \
-        {"tls-ca", 1, 0, CMD_O_TLS_CA},                                                            \
+        {"tls-ca", 1, 0, CMD_O_TLS_CA}, {"sctp-ttl", 1, 0, CMD_O_SCTP_TTL},                        \
     {                                                                                              \
         "tls-name", 1, 0, CMD_O_TLS_NAME                                                           \
     }
 
 #define CMD_EXPORT_HELP                                                                            \
     "  --export URL     also (or, without -w, only) send the records to an IPFIX\n"                \
-    "                   collector: udp://HOST:PORT, tcp://, tls:// (TLS over TCP)\n"               \
-    "                   or dtls:// (DTLS over UDP) (IPv6 in brackets; port 4739,\n"                \
-    "                   tls and dtls 4740, by default); repeatable\n"                              \
+    "                   collector: udp://HOST:PORT, tcp://, tls:// (TLS over TCP),\n"              \
+    "                   dtls:// (DTLS over UDP), sctp:// (kernel SCTP) or\n"                       \
+    "                   sctp+udp://HOST:PORT[?udp=U] (userspace SCTP over UDP, from\n"             \
+    "                   local UDP port U) (IPv6 in brackets; port 4739, tls and dtls\n"            \
+    "                   4740, by default); repeatable\n"                                           \
+    "  --sctp-ttl MS    SCTP: data older than MS milliseconds is abandoned and\n"                  \
+    "                   counted (PR-SCTP; default 5000, 0 = fully reliable)\n"                     \
     "  --mtu N          UDP path MTU (default 1500): messages stay within it\n"                    \
     "  --template-refresh SEC   UDP: resend templates every SEC (default 60s)\n"                   \
     "  --template-refresh-msgs N  UDP: and every N messages (default 1000)\n"                      \

@@ -130,6 +130,9 @@ int ns_collector_run(struct ns_collector *c, int timeout_ms, struct ns_error *er
  * read to their end (up to 3 s), UDP sockets drained, files completed. */
 int ns_collector_stop(struct ns_collector *c, struct ns_error *err);
 void ns_collector_free(struct ns_collector *c);
+/* Stop (1) or resume (0) reading input; run then only runs timers, so
+ * exporters see back-pressure (tests of SCTP partial reliability). */
+void ns_collector_pause(struct ns_collector *c, int on);
 size_t ns_collector_exporters(const struct ns_collector *c, struct ns_collect_exporter *out,
                               size_t max);
 void ns_collector_totals(const struct ns_collector *c, struct ns_collect_totals *t);

@@ -13,24 +13,42 @@ int ns_endpoint_parse(const char *url, struct ns_endpoint *ep, struct ns_error *
     snprintf(ep->url, sizeof ep->url, "%s", url);
     const char *p = strstr(url, "://");
     if (!p)
-        return ns_error_set(err, NS_EINVAL, "'%s': want udp://, tcp://, tls:// or dtls://HOST:PORT",
+        return ns_error_set(err, NS_EINVAL,
+                            "'%s': want udp://HOST:PORT, tcp://, tls://, dtls://, sctp:// or "
+                            "sctp+udp://",
                             url);
     size_t sl = (size_t)(p - url);
     if (sl == 3 && !strncmp(url, "udp", 3))
         ep->kind = NS_TP_UDP;
     else if (sl == 3 && !strncmp(url, "tcp", 3))
         ep->kind = NS_TP_TCP;
+    else if (sl == 4 && !strncmp(url, "sctp", 4))
+        ep->kind = NS_TP_SCTP;
+    else if (sl == 8 && !strncmp(url, "sctp+udp", 8))
+        ep->kind = NS_TP_SCTP_UDP;
     else if (sl == 3 && !strncmp(url, "tls", 3))
         ep->kind = NS_TP_TLS;
     else if (sl == 4 && !strncmp(url, "dtls", 4))
         ep->kind = NS_TP_DTLS;
-    else if (sl == 4 && !strncmp(url, "sctp", 4))
-        return ns_error_set(err, NS_EUNSUP,
-                            "'%s': transport sctp is not built yet (udp, tcp, tls, dtls)", url);
     else
-        return ns_error_set(err, NS_EINVAL, "'%s': unknown transport '%.*s' (udp, tcp, tls, dtls)",
+        return ns_error_set(err, NS_EINVAL,
+                            "'%s': unknown transport '%.*s' (udp, tcp, tls, dtls, sctp, sctp+udp)",
                             url, (int)sl, url);
-    const char *h = p + 3, *port = NULL;
+    /* sctp+udp://H:P?udp=U: the query names the local UDP port */
+    char hostport[300];
+    snprintf(hostport, sizeof hostport, "%s", p + 3);
+    char *q = strchr(hostport, '?');
+    if (q) {
+        if (ep->kind != NS_TP_SCTP_UDP || strncmp(q + 1, "udp=", 4) != 0)
+            return ns_error_set(err, NS_EINVAL, "'%s': only sctp+udp:// takes ?udp=PORT", url);
+        char *qe;
+        long u = strtol(q + 5, &qe, 10);
+        if (*qe || qe == q + 5 || u < 1 || u > 65535)
+            return ns_error_set(err, NS_EINVAL, "'%s': bad UDP port '%s'", url, q + 5);
+        ep->udp_port = (unsigned)u;
+        *q = 0;
+    }
+    const char *h = hostport, *port = NULL;
     size_t hl;
     if (*h == '[') {
         const char *e = strchr(h, ']');

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ipfix/be.h"
+#include "export/sctp.h"
 #include "ipfix/msgbuild.h"
 
 #define TICK_NS 1000000u /* timers and transports run at most once a millisecond */
@@ -61,6 +62,7 @@ void ns_export_config_default(struct ns_export_config *c)
     c->xport.backoff_min_ns = 250000000u;
     c->xport.backoff_max_ns = 30ull * 1000000000u;
     c->xport.send_timeout_ns = 2000000000u;
+    c->xport.sctp_ttl_ms = NS_SCTP_TTL_MS;
 }
 
 /* A finished message: stamp the export time (RFC 7011 §3.1: when the

@@ -1,7 +1,7 @@
 /*
  * transport.h — how an exporting process hands whole IPFIX messages to one
- * collector: a small vtable so that UDP, TCP, TLS and DTLS today, and SCTP
- * later, slot in without touching the exporter (export.h).
+ * collector: a small vtable so that UDP, TCP, TLS, DTLS and SCTP (sctp.h)
+ * slot in without touching the exporter (export.h).
  *
  * Design
  * ------
@@ -45,6 +45,10 @@ struct ns_xport_counts {
     uint64_t flows;                             /* of the records, flow records */
     uint64_t dropped_messages, dropped_records; /* never delivered */
     uint64_t dropped_flows;
+    /* SCTP: abandoned by PR-SCTP after being put on the wire — the
+     * collector may or may not have them (its sequence numbers tell); in
+     * neither delivered nor dropped */
+    uint64_t abandoned_messages, abandoned_records, abandoned_flows;
     uint64_t connects, disconnects, send_errors; /* sessions and trouble */
     uint64_t queued_octets;      /* gauge: accepted, not yet acknowledged (stream transports) */
     uint64_t handshake_failures; /* TLS/DTLS: refused or failed handshakes */
@@ -59,6 +63,7 @@ struct ns_xport_opts {
     uint64_t send_timeout_ns;        /* connected but slow peer: wait this long for room */
     unsigned mtu;                    /* datagram transports: path MTU (DTLS sets it in OpenSSL) */
     const struct ns_tls_config *tls; /* tls, dtls: certificates and names (tlsctx.h) */
+    uint32_t sctp_ttl_ms;            /* SCTP: PR-SCTP lifetime of data messages (0: reliable) */
 };
 
 struct ns_xport;
@@ -102,6 +107,8 @@ extern const struct ns_xport_ops ns_xport_dtls;
  * record header, an 8-octet explicit nonce and a 16-octet tag (AES-GCM;
  * ChaCha20-Poly1305 needs 8 fewer) (RFC 6347 §4.1, RFC 5288 §3). */
 #define NS_DTLS_OVERHEAD 37u
+extern const struct ns_xport_ops ns_xport_sctp;     /* sctp.h: kernel SCTP */
+extern const struct ns_xport_ops ns_xport_sctp_udp; /* sctp.h: usrsctp over UDP */
 
 const struct ns_xport_ops *ns_xport_for(enum ns_transport_kind kind);
 

@@ -126,6 +126,10 @@ const struct ns_xport_ops *ns_xport_for(enum ns_transport_kind kind)
         return &ns_xport_tls;
     case NS_TP_DTLS:
         return &ns_xport_dtls;
+    case NS_TP_SCTP:
+        return &ns_xport_sctp;
+    case NS_TP_SCTP_UDP:
+        return &ns_xport_sctp_udp;
     }
     return NULL;
 }

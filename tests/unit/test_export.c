@@ -500,7 +500,16 @@ static void test_bad_urls(void **state)
     assert_string_equal(ep.port, "4739");
     assert_int_equal(ns_endpoint_parse("udp://::1:9", &ep, &err), NS_EINVAL);
     assert_int_equal(ns_endpoint_parse("http://x:1", &ep, &err), NS_EINVAL);
-    assert_int_equal(ns_endpoint_parse("sctp://x:1", &ep, &err), NS_EUNSUP);
+    assert_int_equal(ns_endpoint_parse("sctp://x:1", &ep, &err), 0);
+    assert_int_equal(ep.kind, NS_TP_SCTP);
+    assert_int_equal(ns_endpoint_parse("sctp+udp://[::1]:4740?udp=9899", &ep, &err), 0);
+    assert_int_equal(ep.kind, NS_TP_SCTP_UDP);
+    assert_string_equal(ep.host, "::1");
+    assert_string_equal(ep.port, "4740");
+    assert_int_equal(ep.udp_port, 9899);
+    assert_int_equal(ns_endpoint_parse("sctp+udp://h?udp=0", &ep, &err), NS_EINVAL);
+    assert_int_equal(ns_endpoint_parse("sctp+udp://h:1?udp=", &ep, &err), NS_EINVAL);
+    assert_int_equal(ns_endpoint_parse("tcp://h:1?udp=5", &ep, &err), NS_EINVAL);
     /* TLS and DTLS: port 4740 (ipfixs) by default, DTLS is a datagram transport */
     assert_int_equal(ns_endpoint_parse("tls://collector.example", &ep, &err), 0);
     assert_int_equal(ep.kind, NS_TP_TLS);
