@@ -21,6 +21,23 @@ void ns_coll_limits_default(struct ns_coll_limits *l)
     l->tmpl_lifetime_ns = 1800ull * 1000000000u;
 }
 
+/* Records the collector stores as they came instead of as flows: PSAMP
+ * reports and their interpretation, and the statistics options records of
+ * metering and exporting processes (scope meteringProcessId 143 or
+ * exportingProcessId 144: RFC 7011 §4.1-§4.3, and netsift's flow selection
+ * counters), so that `netsift read --check` can verify an exporter's
+ * conservation identities on the collector's files. */
+static int keep_whole(const struct ns_tmpl *t)
+{
+    int k = ns_psamp_template_kind(t);
+    if (k)
+        return k;
+    if (t->options && t->scope_count && t->fields[0].pen == 0 &&
+        (t->fields[0].id == 143 || t->fields[0].id == 144))
+        return 1;
+    return 0;
+}
+
 int ns_coll_session_init(struct ns_coll_session *s, uint32_t id, int datagram,
                          const struct ns_coll_limits *l, struct ns_error *err)
 {
@@ -38,7 +55,7 @@ int ns_coll_session_init(struct ns_coll_session *s, uint32_t id, int datagram,
     if (!s->dom)
         return ns_error_set(err, NS_ENOMEM, "out of memory");
     int rc = ns_ipfix_dec_init(&s->dec, id, s->lim.max_templates, err);
-    s->dec.raw_want = ns_psamp_template_kind; /* PSAMP is kept whole, not as flows */
+    s->dec.raw_want = keep_whole; /* PSAMP and process statistics pass whole */
     if (rc < 0) {
         free(s->dom);
         s->dom = NULL;
