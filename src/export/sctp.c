@@ -121,10 +121,9 @@ static int drain(struct sx *t)
             t->dry = 1;
         else if (r.ev == NS_SCTP_FAILED)
             failed(t, r.context, r.sent);
-        else if (r.ev == NS_SCTP_UP || r.ev == NS_SCTP_DOWN)
-            last = r.ev;
-        else if (r.ev == NS_SCTP_SHUTDOWN && last != NS_SCTP_DOWN)
-            last = r.ev;
+        else if (r.ev == NS_SCTP_UP || r.ev == NS_SCTP_DOWN ||
+                 (r.ev == NS_SCTP_SHUTDOWN && last != NS_SCTP_DOWN))
+            last = r.ev; /* a shutdown does not hide a loss of the association */
     }
     return last;
 }
