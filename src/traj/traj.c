@@ -84,6 +84,7 @@ struct hole {
     uint64_t room;
 };
 
+/* h NULL: only count the packets the holes stand for. */
 static size_t holes_of(const struct ns_traj_obs *byseq, size_t n, uint64_t total, struct hole *h,
                        uint64_t *lost)
 {
@@ -95,14 +96,18 @@ static size_t holes_of(const struct ns_traj_obs *byseq, size_t n, uint64_t total
         if (!s || s == prev) /* unnumbered or repeated: no information */
             continue;
         if (s > prev + 1) {
-            h[nh++] = (struct hole){prev ? t_prev : 0, byseq[i].t_ns, s - prev - 1};
+            if (h)
+                h[nh] = (struct hole){prev ? t_prev : 0, byseq[i].t_ns, s - prev - 1};
+            nh++;
             *lost += s - prev - 1;
         }
         prev = s;
         t_prev = byseq[i].t_ns;
     }
     if (prev && total > prev) {
-        h[nh++] = (struct hole){t_prev, UINT64_MAX, total - prev};
+        if (h)
+            h[nh] = (struct hole){t_prev, UINT64_MAX, total - prev};
+        nh++;
         *lost += total - prev;
     }
     return nh;
@@ -181,23 +186,16 @@ int ns_traj_compare(const struct ns_traj_point *in, const struct ns_traj_point *
     uint8_t *hit = calloc(in->n ? in->n : 1, 1);
     int64_t *delay = malloc((in->n ? in->n : 1) * sizeof *delay);
     struct hole *holes = malloc((out->n + 1) * sizeof *holes);
-    struct hole *ahole = malloc((in->n + 1) * sizeof *ahole);
-    if (!a || !b || !aseq || !bseq || !used || !hit || !delay || !holes || !ahole) {
+    if (!a || !b || !aseq || !bseq || !used || !hit || !delay || !holes) {
         rc = ns_error_set(err, NS_ENOMEM, "out of memory comparing %zu and %zu reports", in->n,
                           out->n);
         goto out;
     }
 
-    {
-        struct ns_traj_obs *adig = aseq; /* reuse: sort A by digest for collisions */
-        qsort(adig, in->n, sizeof *adig, cmp_digest_time);
-        r->collisions =
-            collisions_of(adig, in->n, o->max_delay_ns) + collisions_of(b, out->n, o->max_delay_ns);
-        qsort(adig, in->n, sizeof *adig, cmp_seq);
-    }
-    uint64_t dummy;
-    holes_of(aseq, in->n, in->seq_total, ahole, &dummy);
-    r->in_lost_reports = dummy;
+    holes_of(aseq, in->n, in->seq_total, NULL, &r->in_lost_reports);
+    qsort(aseq, in->n, sizeof *aseq, cmp_digest_time); /* now by digest, for collisions */
+    r->collisions =
+        collisions_of(aseq, in->n, o->max_delay_ns) + collisions_of(b, out->n, o->max_delay_ns);
     size_t nh = holes_of(bseq, out->n, out->seq_total, holes, &r->out_lost_reports);
 
     /* Match each packet of A, in time order, to the earliest unused report
@@ -270,14 +268,12 @@ int ns_traj_compare(const struct ns_traj_point *in, const struct ns_traj_point *
             r->lost++;
     }
     {
+        /* A's unreported packets inside the window, times B's report loss rate */
         double b_total = (double)(r->out_reports + r->out_lost_reports);
-        double a_total = (double)(r->in_reports + r->in_lost_reports);
-        double a_share = a_total > 0 ? (double)r->considered / (double)r->in_reports : 0;
-        if (r->in_reports == 0)
-            a_share = 0;
-        r->ambiguous = b_total > 0 && a_total > 0 ? (double)r->in_lost_reports * a_share *
-                                                        (double)r->out_lost_reports / b_total
-                                                  : 0;
+        double a_share = r->in_reports ? (double)r->considered / (double)r->in_reports : 0;
+        r->ambiguous = b_total > 0 ? (double)r->in_lost_reports * a_share *
+                                         (double)r->out_lost_reports / b_total
+                                   : 0;
     }
     ns_wilson(r->lost, r->considered, o->conf, &r->loss_lo, &r->loss_hi);
     if (r->ambiguous > 0) {
@@ -300,6 +296,5 @@ out:
     free(hit);
     free(delay);
     free(holes);
-    free(ahole);
     return rc;
 }
