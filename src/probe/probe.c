@@ -77,6 +77,17 @@ static void note_capture_state(struct ns_capture *cap, struct ns_batch *b, uint6
     }
 }
 
+/* After a burst of n packets: the progress snapshot when the count passed
+ * a multiple of 65536, as one packet at a time would have taken it (a
+ * burst holds only clean records: no warning to pass on). */
+static uint64_t note_burst(struct ns_capture *cap, struct ns_batch *b, uint64_t packets, size_t n)
+{
+    uint64_t after = packets + n;
+    if ((packets >> 16) != (after >> 16))
+        note_capture_state(cap, b, after & ~(uint64_t)0xffff);
+    return after;
+}
+
 static void *reader_main(void *arg)
 {
     struct reader *rd = arg;
@@ -99,10 +110,7 @@ static void *reader_main(void *arg)
             if (n) {
                 for (size_t i = 0; i < n; i++)
                     ns_batch_push(b, frames[i], lt, 0, rd->hash_seed);
-                uint64_t before = packets;
-                packets += n;
-                if ((before >> 16) != (packets >> 16))
-                    note_capture_state(rd->cap, b, packets & ~(uint64_t)0xffff);
+                packets = note_burst(rd->cap, b, packets, n);
                 continue;
             }
         }
@@ -127,10 +135,7 @@ static void *reader_main(void *arg)
                     b->pkts[b->n] = rd->sel_pkts[i]; /* metadata, and decoded if it was */
                     ns_batch_push(b, frames[i], lt, rd->sel_decoded[i], rd->hash_seed);
                 }
-                uint64_t before = packets;
-                packets += n;
-                if ((before >> 16) != (packets >> 16))
-                    note_capture_state(rd->cap, b, packets & ~(uint64_t)0xffff);
+                packets = note_burst(rd->cap, b, packets, n);
                 continue;
             }
         }
