@@ -388,7 +388,10 @@ size_t ns_sel_chain_hash_ahead(const struct ns_sel_chain *c, struct ns_pkt *p,
                                struct ns_sel_ahead *a)
 {
     const struct prim *h0 = c->n ? &c->prim[0] : NULL;
-    if (!h0 || h0->cfg.kind != NS_SEL_HASH)
+    /* Only BOB gains: its four lanes overlap; the other functions would
+     * just extract every domain into a buffer first (measured: CRC-32
+     * 33.6 ns/pkt one by one, 38.9 ahead) */
+    if (!h0 || h0->cfg.kind != NS_SEL_HASH || h0->cfg.fn != NS_SEL_BOB)
         return 0;
     /* The first selector sees every packet and keeps no state but its
      * counters: its hash values can be computed for a run of packets
@@ -410,8 +413,8 @@ size_t ns_sel_chain_hash_ahead(const struct ns_sel_chain *c, struct ns_pkt *p,
         }
         size_t j = 0;
         while (j < m) {
-            if (h0->cfg.fn == NS_SEL_BOB && j + 4 <= m && len[j] >= 0 && len[j + 1] == len[j] &&
-                len[j + 2] == len[j] && len[j + 3] == len[j]) {
+            if (j + 4 <= m && len[j] >= 0 && len[j + 1] == len[j] && len[j + 2] == len[j] &&
+                len[j + 3] == len[j]) {
                 const uint8_t *const k[4] = {buf[j], buf[j + 1], buf[j + 2], buf[j + 3]};
                 ns_hash_bob_x4(k, (size_t)len[j], h0->cfg.init, &h[j]);
                 j += 4;
