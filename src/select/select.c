@@ -376,6 +376,9 @@ static int prim_run(struct prim *pr, const struct ns_pkt *p, const uint8_t *fram
 
 static int chain_run(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *frame, int linktype,
                      int *decoded, struct ns_sel_verdict *v, int pre, uint32_t pre_h);
+static int chain_from(struct ns_sel_chain *c, size_t from, double pi, struct ns_pkt *p,
+                      const uint8_t *frame, int linktype, int *decoded, struct ns_sel_verdict *v,
+                      int pre, uint32_t pre_h);
 
 int ns_sel_chain_run(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *frame, int linktype,
                      int *decoded, struct ns_sel_verdict *v)
@@ -395,14 +398,19 @@ size_t ns_sel_chain_hash_ahead(const struct ns_sel_chain *c, struct ns_pkt *p,
         return 0;
     /* The first selector sees every packet and keeps no state but its
      * counters: its hash values can be computed for a run of packets
-     * first.  BOB four at a time where four neighbours have domains of one
-     * length (the common case: same IP version, full payload bytes). */
-    enum { RUN = 64 };
-    uint8_t buf[RUN][DOMAIN_MAX];
+     * first, four at a time (ns_hash_bob_x4_padded) among the packets
+     * whose domains hold the same number of whole 12-byte blocks.  Grouping
+     * by that number rather than by length lets nearly every packet into a
+     * lane: domains differ in length with the payload bytes there are
+     * (short UDP, ICMP) and IPv4 and IPv6 interleave. */
+    enum { RUN = 64, ROW = (DOMAIN_MAX + 12 + 7) & ~7, NCLASS = DOMAIN_MAX / 12 + 1 };
+    uint8_t buf[RUN][ROW];
     int len[RUN];
     uint32_t h[RUN];
+    uint8_t cls[NCLASS][RUN];
     for (size_t base = 0; base < n; base += RUN) {
         size_t m = n - base < RUN ? n - base : RUN;
+        size_t ncls[NCLASS] = {0};
         for (size_t j = 0; j < m; j++) {
             size_t i = base + j;
             if (!decoded[i]) {
@@ -410,20 +418,31 @@ size_t ns_sel_chain_hash_ahead(const struct ns_sel_chain *c, struct ns_pkt *p,
                 decoded[i] = 1;
             }
             len[j] = hash_domain(&h0->cfg, &p[i], frames[i], buf[j]);
-        }
-        size_t j = 0;
-        while (j < m) {
-            if (j + 4 <= m && len[j] >= 0 && len[j + 1] == len[j] && len[j + 2] == len[j] &&
-                len[j + 3] == len[j]) {
-                const uint8_t *const k[4] = {buf[j], buf[j + 1], buf[j + 2], buf[j + 3]};
-                ns_hash_bob_x4(k, (size_t)len[j], h0->cfg.init, &h[j]);
-                j += 4;
+            h[j] = 0;
+            if (len[j] < 0)
                 continue;
-            }
-            h[j] = len[j] >= 0 ? hash_value(h0, buf[j], len[j]) : 0;
-            j++;
+            memset(buf[j] + len[j], 0, 12); /* the padding the lanes read */
+            size_t cl = (size_t)len[j] / 12u;
+            cls[cl][ncls[cl]++] = (uint8_t)j;
         }
-        for (j = 0; j < m; j++) {
+        for (size_t cl = 0; cl < NCLASS; cl++) {
+            size_t q = 0;
+            for (; q + 4 <= ncls[cl]; q += 4) {
+                const uint8_t *r = cls[cl] + q;
+                const uint8_t *const k[4] = {buf[r[0]], buf[r[1]], buf[r[2]], buf[r[3]]};
+                const uint32_t l[4] = {(uint32_t)len[r[0]], (uint32_t)len[r[1]],
+                                       (uint32_t)len[r[2]], (uint32_t)len[r[3]]};
+                uint32_t out[4];
+                ns_hash_bob_x4_padded(k, l, h0->cfg.init, out);
+                for (int x = 0; x < 4; x++)
+                    h[r[x]] = out[x];
+            }
+            for (; q < ncls[cl]; q++) {
+                size_t j = cls[cl][q];
+                h[j] = hash_value(h0, buf[j], len[j]);
+            }
+        }
+        for (size_t j = 0; j < m; j++) {
             a[base + j].hash = h[j];
             a[base + j].state = len[j] < 0 ? PRE_NO_DOMAIN : PRE_HASH;
         }
@@ -438,6 +457,41 @@ int ns_sel_chain_run_ahead(struct ns_sel_chain *c, struct ns_pkt *p, const uint8
     return chain_run(c, p, frame, linktype, decoded, v, a ? a->state : PRE_NONE, a ? a->hash : 0);
 }
 
+/* A run whose leading hash values were computed ahead: the first
+ * primitive's work inline, packet after packet (most are rejected there
+ * at a selective fraction), the rest of the chain only for the packets
+ * it passes.  The same counters, verdicts and estimates as chain_run. */
+static inline int in_ranges(const struct ns_sel_config *cfg, uint32_t h)
+{
+    for (uint32_t i = 0; i < cfg->nranges; i++)
+        if (h >= cfg->range[i].lo && h <= cfg->range[i].hi)
+            return 1;
+    return 0;
+}
+
+static void lead_hash_run(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *const *frames,
+                          size_t m, int linktype, int *decoded, uint8_t *sel,
+                          struct ns_sel_verdict *v, const struct ns_sel_ahead *a)
+{
+    struct prim *h0 = &c->prim[0];
+    for (size_t i = 0; i < m; i++) {
+        uint64_t seq = ++h0->observed;
+        if (v) {
+            v[i].reached = 1;
+            v[i].seq[0] = seq;
+            v[i].has_digest = a[i].state == PRE_HASH;
+            v[i].digest = a[i].hash;
+        }
+        if (a[i].state != PRE_HASH || !in_ranges(&h0->cfg, a[i].hash)) {
+            sel[i] = 0;
+            continue;
+        }
+        h0->selected++;
+        sel[i] = (uint8_t)chain_from(c, 1, h0->fraction, &p[i], frames[i], linktype, &decoded[i],
+                                     v ? &v[i] : NULL, PRE_NONE, 0);
+    }
+}
+
 void ns_sel_chain_run_burst(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *const *frames,
                             size_t n, int linktype, int *decoded, uint8_t *sel,
                             struct ns_sel_verdict *v)
@@ -448,6 +502,11 @@ void ns_sel_chain_run_burst(struct ns_sel_chain *c, struct ns_pkt *p, const uint
         size_t m = n - base < RUN ? n - base : RUN;
         size_t k =
             ns_sel_chain_hash_ahead(c, p + base, frames + base, m, linktype, decoded + base, a);
+        if (k) {
+            lead_hash_run(c, p + base, frames + base, m, linktype, decoded + base, sel + base,
+                          v ? v + base : NULL, a);
+            continue;
+        }
         for (size_t i = 0; i < m; i++)
             sel[base + i] = (uint8_t)ns_sel_chain_run_ahead(
                 c, &p[base + i], frames[base + i], linktype, &decoded[base + i],
@@ -458,12 +517,20 @@ void ns_sel_chain_run_burst(struct ns_sel_chain *c, struct ns_pkt *p, const uint
 static int chain_run(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *frame, int linktype,
                      int *decoded, struct ns_sel_verdict *v, int pre, uint32_t pre_h)
 {
-    double pi = 1;
     if (v) {
         v->reached = 0;
         v->has_digest = 0;
     }
-    for (size_t i = 0; i < c->n; i++) {
+    return chain_from(c, 0, 1, p, frame, linktype, decoded, v, pre, pre_h);
+}
+
+/* The chain from primitive `from` on, the packet having passed the ones
+ * before with inclusion probability pi so far. */
+static int chain_from(struct ns_sel_chain *c, size_t from, double pi, struct ns_pkt *p,
+                      const uint8_t *frame, int linktype, int *decoded, struct ns_sel_verdict *v,
+                      int pre, uint32_t pre_h)
+{
+    for (size_t i = from; i < c->n; i++) {
         struct prim *pr = &c->prim[i];
         if (pr->needs_decode && !*decoded) {
             ns_pkt_decode(p, linktype, frame);

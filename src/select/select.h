@@ -219,7 +219,8 @@ int ns_sel_chain_run(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *fr
  * The leading hash selector's work for a run of n packets, ahead of
  * running them through the chain: when the chain starts with a BOB hash
  * selector, decodes what is not (decoded[i]), computes each packet's hash
- * value into a[i] — BOB four at a time (hash.h): the hash's long chain of
+ * value into a[i] — BOB four at a time (hash.h) among packets whose
+ * domains hold the same number of 12-byte blocks: the hash's long chain of
  * dependent operations is most of a hash selector's cost, and four
  * packets' chains overlap — and returns n; otherwise does nothing and
  * returns 0.  No state of the chain changes: the packets must then be run,

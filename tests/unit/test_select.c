@@ -190,6 +190,30 @@ static void test_bob_x4(void **state)
         }
 }
 
+/* The padded four-lane BOB is the scalar one for lanes of different
+ * lengths with the same number of whole blocks (every remainder 0-11 in
+ * one call), keys zero-padded as the contract says. */
+static void test_bob_x4_padded(void **state)
+{
+    (void)state;
+    xs_state = 7;
+    uint8_t keys[4][128];
+    for (uint32_t blocks = 0; blocks <= 8; blocks++)
+        for (int round = 0; round < 200; round++) {
+            uint32_t len[4], out[4], init = (uint32_t)xs();
+            memset(keys, 0, sizeof keys);
+            for (int j = 0; j < 4; j++) {
+                len[j] = blocks * 12u + (uint32_t)(xs() % 12);
+                for (uint32_t i = 0; i < len[j]; i++)
+                    keys[j][i] = (uint8_t)xs();
+            }
+            const uint8_t *const k[4] = {keys[0], keys[1], keys[2], keys[3]};
+            ns_hash_bob_x4_padded(k, len, init, out);
+            for (int j = 0; j < 4; j++)
+                assert_int_equal(out[j], ns_hash_bob(keys[j], len[j], init));
+        }
+}
+
 /* A burst (ns_sel_chain_run_burst) is exactly as many single runs: two
  * chains of one spec, one fed packet by packet and one in bursts of
  * random sizes, give the same selections, verdicts and counters — for
@@ -802,14 +826,23 @@ static void test_keyed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hash_vectors),    cmocka_unit_test(test_count_golden),
-        cmocka_unit_test(test_time_golden),     cmocka_unit_test(test_nofn_exact),
-        cmocka_unit_test(test_fractions),       cmocka_unit_test(test_size_fraction),
-        cmocka_unit_test(test_chain_counters),  cmocka_unit_test(test_selftest),
-        cmocka_unit_test(test_selftest_random), cmocka_unit_test(test_match_selftest),
-        cmocka_unit_test(test_match_exprs),     cmocka_unit_test(test_match_errors),
-        cmocka_unit_test(test_spec_errors),     cmocka_unit_test(test_keyed),
-        cmocka_unit_test(test_bob_x4),          cmocka_unit_test(test_burst_equals_single),
+        cmocka_unit_test(test_hash_vectors),
+        cmocka_unit_test(test_count_golden),
+        cmocka_unit_test(test_time_golden),
+        cmocka_unit_test(test_nofn_exact),
+        cmocka_unit_test(test_fractions),
+        cmocka_unit_test(test_size_fraction),
+        cmocka_unit_test(test_chain_counters),
+        cmocka_unit_test(test_selftest),
+        cmocka_unit_test(test_selftest_random),
+        cmocka_unit_test(test_match_selftest),
+        cmocka_unit_test(test_match_exprs),
+        cmocka_unit_test(test_match_errors),
+        cmocka_unit_test(test_spec_errors),
+        cmocka_unit_test(test_keyed),
+        cmocka_unit_test(test_bob_x4),
+        cmocka_unit_test(test_bob_x4_padded),
+        cmocka_unit_test(test_burst_equals_single),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
