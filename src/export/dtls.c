@@ -64,6 +64,7 @@ struct dtls {
     struct qent *ent;
     size_t nent, ent_cap;
     int front;
+    int hold; /* a new session: no data before its templates (set_front) */
     size_t front_at, front_ent;
     uint32_t sess_seq; /* next sequence number on this session */
     struct ns_xport_counts c;
@@ -145,6 +146,9 @@ static int handshake(struct dtls *t, uint64_t now)
     int r = SSL_do_handshake(t->ssl);
     if (r == 1) {
         t->st = UP;
+        /* the message the exporter flushes before it puts the templates
+         * in front waits behind them (RFC 7011 §8) */
+        t->hold = 1;
         t->sess_seq = 0;
         t->c.connects++;
         t->backoff = t->o.backoff_min_ns;
@@ -271,7 +275,7 @@ static int enqueue(struct dtls *t, const uint8_t *msg, size_t len, uint32_t nrec
 static int dtls_send(struct ns_xport *x, uint8_t *msg, size_t len, uint32_t nrec, uint32_t nflow)
 {
     struct dtls *t = (struct dtls *)x;
-    if (t->st == UP && !t->nent) {
+    if (t->st == UP && !t->nent && !t->hold) {
         int r = write_one(t, msg, len, nrec, nflow);
         if (r > 0)
             return NS_OK;
@@ -306,7 +310,7 @@ static int dtls_poll(struct ns_xport *x, uint64_t now)
         disconnect(t, now);
         return 0;
     }
-    if (t->nent && !t->front)
+    if (t->nent && !t->front && !t->hold)
         flush_queue(t);
     return 0;
 }
@@ -322,8 +326,10 @@ static void dtls_set_front(struct ns_xport *x, int front)
     t->front = front;
     t->front_at = 0;
     t->front_ent = 0;
-    if (!front)
+    if (!front) {
+        t->hold = 0;
         flush_queue(t);
+    }
 }
 
 static int dtls_up(const struct ns_xport *x)

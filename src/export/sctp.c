@@ -33,7 +33,8 @@ struct sx {
     int st;
     uint64_t next_try, backoff, since;
     int front;
-    int dry; /* the stack reported everything sent as acknowledged */
+    int hold; /* a new association: no data before its templates (set_front) */
+    int dry;  /* the stack reported everything sent as acknowledged */
     uint32_t sess_seq;
     uint8_t *rbuf;
     /* messages waiting for the association (bounded by o.buffer) */
@@ -180,6 +181,10 @@ static int sx_open(struct ns_xport **out, const struct ns_endpoint *ep,
 static int session_up(struct sx *t)
 {
     t->st = UP;
+    /* the exporter flushes the message it was building before it puts
+     * the templates in front: that message must wait in the queue behind
+     * them (RFC 7011 §8: a template before the data that uses it) */
+    t->hold = 1;
     t->c.connects++;
     t->backoff = t->o.backoff_min_ns;
     t->sess_seq = 0; /* RFC 7011 §3.1: per transport session */
@@ -293,7 +298,7 @@ static int put(struct sx *t, uint8_t *msg, size_t len, uint32_t nrec, uint32_t n
 /* Send what waited for the association, in order. */
 static void flush_queue(struct sx *t)
 {
-    while (t->st == UP && !t->front && t->qi < t->qn) {
+    while (t->st == UP && !t->front && !t->hold && t->qi < t->qn) {
         struct qent *e = &t->qe[t->qi];
         if (put(t, t->q + e->off, e->len, e->nrec, e->nflow, 0) == 0)
             return;
@@ -307,7 +312,7 @@ static int sx_send(struct ns_xport *x, uint8_t *msg, size_t len, uint32_t nrec, 
 {
     struct sx *t = (struct sx *)x;
     flush_queue(t);
-    if (t->st == UP && (t->front || t->qi == t->qn)) {
+    if (t->st == UP && (t->front || (!t->hold && t->qi == t->qn))) {
         int r = put(t, msg, len, nrec, nflow, 1);
         if (r != 0)
             return r < 0 ? NS_EFULL : NS_OK;
@@ -337,8 +342,10 @@ static void sx_set_front(struct ns_xport *x, int front)
 {
     struct sx *t = (struct sx *)x;
     t->front = front;
-    if (!front)
+    if (!front) {
+        t->hold = 0;
         flush_queue(t);
+    }
 }
 
 static int sx_up(const struct ns_xport *x)

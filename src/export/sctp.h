@@ -59,11 +59,13 @@
  * message boundaries; partial reads are reassembled) and swallows
  * notifications.
  *
- * Known gap: when a collector is stopped (SIGTERM) in the middle of an
- * export, a manual test lost the ~3 messages in flight at that moment
- * (871 of 20000 records) while the exporter counted them delivered; the
- * collector now shuts associations down gracefully and the exporter waits
- * for SCTP_SENDER_DRY_EVENT, which did not close it.  Not yet found.
+ * A collector restart once lost the message the exporter was building
+ * (871 of 20000 records in a manual test, counted delivered): at session
+ * up the exporter flushes that message before it puts the templates in
+ * front, and it went out first.  The new association now holds data until
+ * the templates are in (`hold`, as tcp.c does); export_sctp.sh restarts a
+ * collector with 0.2 s and 1 s outages and checks stored + dropped =
+ * metered.
  *
  * Errors: open/listen fail with NS_EUNSUP (no kernel SCTP, or usrsctp
  * not built in) or NS_EIO naming the URL; afterwards trouble is counted.
