@@ -138,6 +138,11 @@ struct ns_report_config {
     uint64_t interp_ns;     /* interpretation + statistics every interp_ns of packet
                                time (0: only at start and end) */
     uint16_t tid_base;      /* first template id (0: NS_REPORT_TID_BASE) */
+    /* Parallel measurement processes (mp/mp.h): when set, the statistics
+     * records also carry *dropped, the reports this sequence selected but
+     * left out under contention (droppedPacketReportTotalCount, netsift
+     * PEN); the caller owns the counter. */
+    const uint64_t *dropped;
 };
 
 void ns_report_config_default(struct ns_report_config *c);
