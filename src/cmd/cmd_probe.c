@@ -47,8 +47,7 @@ static void help(FILE *out)
         "                   selected: count:1/100, time:1ms/100ms, nofn:10/1000,\n"
         "                   random:p=0.01, size:z=1500, hash:bob,frac=0.01,\n"
         "                   match:'tcp and port 179', iface:1 (netsift-select(7));\n"
-        "                   records then carry samplingProbability\n" CMD_REPORT_HELP CMD_MP_HELP
-            CMD_FSEL_HELP
+        "                   records then carry samplingProbability\n" CMD_REPORT_HELP CMD_FSEL_HELP
             CMD_EXPORT_HELP "live capture (runs until SIGINT/SIGTERM, then flushes every flow):\n"
         "  -i IFACE         capture on IFACE, promiscuous (repeatable)\n"
         "  --capture tpacket|pcap  AF_PACKET TPACKET_V3 ring (default) or libpcap\n"
@@ -405,8 +404,7 @@ int cmd_probe(int argc, char **argv)
         default:
             if (cmd_export_option(&ex, "probe", o, optarg) ||
                 cmd_report_option(&rep, "probe", o, optarg) ||
-                cmd_mp_option(&mp, "probe", o, optarg) ||
-                cmd_fsel_option(&fsel, &c, o, optarg))
+                cmd_mp_option(&mp, "probe", o, optarg) || cmd_fsel_option(&fsel, &c, o, optarg))
                 break;
             help(stderr);
             return 2;
@@ -463,8 +461,8 @@ int cmd_probe(int argc, char **argv)
         if (ifs.n || c.workers > 1 || ops.daemon || ops.metrics || ops.stats_ns || ops.conf_path)
             cmd_die("probe", "--mp reads capture files (-r) on one thread: leave out -i, "
                              "--workers, --daemon, --metrics, --stats and -c");
-        int status = cmd_mp_run(&mp, "probe", in.paths, in.n, bpf, out, zstd,
-                                c.observation_domain, &ex, rep.c.interp_ns, &c.meter, quiet);
+        int status = cmd_mp_run(&mp, "probe", in.paths, in.n, bpf, out, zstd, c.observation_domain,
+                                &ex, rep.c.interp_ns, &c.meter, quiet);
         cmd_mp_free(&mp);
         cmd_ops_finish(&ops);
         free(bpf);

@@ -23,7 +23,7 @@ enum { CMD_O_MP = 2300, CMD_O_MP_BUDGET };
     }
 
 #define CMD_MP_HELP                                                                                \
-    "parallel measurement processes (PSAMP, RFC 5474 §7; netsift-select(7)):\n"                    \
+    "parallel measurement processes (PSAMP, RFC 5474 §7; netsift-select(7)):\n"                   \
     "  --mp SPEC        one process on every packet, its own chain: items separated\n"             \
     "                   by ';': name=NAME; prio=N (1 first); id=N\n"                               \
     "                   (selectionSequenceId); select=SPEC (repeat to chain);\n"                   \
@@ -31,7 +31,7 @@ enum { CMD_O_MP = 2300, CMD_O_MP_BUDGET };
     "                   --mp 'name=traj;select=hash:bob,frac=0.01;report=seq,digest'\n"            \
     "                   --mp 'name=web;select=match:tcp port 80;select=count:1/10;flows'\n"        \
     "  --mp-budget N/PERIOD  at most N packet reports per PERIOD (s, 100ms...) of\n"               \
-    "                   packet time; the lowest priority loses reports first, each\n"             \
+    "                   packet time; the lowest priority loses reports first, each\n"              \
     "                   process counts what it left out (selected = sent + dropped)\n"
 
 struct cmd_mp {

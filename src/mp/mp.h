@@ -109,11 +109,11 @@ struct ns_mp_config {
     const char *bpf;
     const struct ns_mp_spec *spec;
     size_t n;
-    uint64_t interp_ns;          /* --report-interval for every reporting process */
-    uint64_t budget, period_ns;  /* 0: no contention */
+    uint64_t interp_ns;           /* --report-interval for every reporting process */
+    uint64_t budget, period_ns;   /* 0: no contention */
     struct ns_meter_config meter; /* the metering process's */
-    struct ns_ipfix_writer *w;   /* may be NULL */
-    struct ns_exporter *x;       /* may be NULL */
+    struct ns_ipfix_writer *w;    /* may be NULL */
+    struct ns_exporter *x;        /* may be NULL */
     void (*warn)(void *ctx, const char *msg);
     void *ctx;
 };

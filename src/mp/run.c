@@ -96,7 +96,8 @@ static int gate_reg(void *ctx, uint16_t tid, uint16_t scope_count, const struct 
         g->map[k][o] = rc;
     }
     uint16_t off = (uint16_t)(tid - g->tid_base);
-    g->is_report[k] = off == NS_REPORT_TID_V4 || off == NS_REPORT_TID_V6 || off == NS_REPORT_TID_NOIP;
+    g->is_report[k] =
+        off == NS_REPORT_TID_V4 || off == NS_REPORT_TID_V6 || off == NS_REPORT_TID_NOIP;
     return g->ntmpl++;
 }
 
@@ -222,8 +223,8 @@ static int setup(struct run *r, struct ns_error *err)
     for (size_t k = 0; k < c->n; k++) {
         uint32_t rank = 0;
         for (size_t j = 0; j < c->n; j++)
-            rank += c->spec[j].prio < c->spec[k].prio ||
-                    (c->spec[j].prio == c->spec[k].prio && j < k);
+            rank +=
+                c->spec[j].prio < c->spec[k].prio || (c->spec[j].prio == c->spec[k].prio && j < k);
         r->gate[k] = (struct gate){.run = r, .k = k, .rank = rank, .head = -1};
     }
     if (c->budget) {

@@ -81,12 +81,11 @@ int ns_mp_parse(const char *text, size_t index, struct ns_mp_spec *out, struct n
                 }
             } else if (!v) {
                 return bad(err, index, col,
-                           "'%s' is not KEY=VALUE (keys: name prio id select report flows)%s",
-                           item, "");
+                           "'%s' is not KEY=VALUE (keys: name prio id select report flows)%s", item,
+                           "");
             } else if (KEY("name")) {
                 if (vl == 0 || vl >= NS_MP_NAME_MAX)
-                    return bad(err, index, col, "name wants 1 to 31 characters, not '%s'%s", v,
-                               "");
+                    return bad(err, index, col, "name wants 1 to 31 characters, not '%s'%s", v, "");
                 for (size_t i = 0; i < vl; i++)
                     if (!isalnum((unsigned char)v[i]) && !strchr("-_.", v[i]))
                         return bad(err, index, col,
@@ -95,8 +94,7 @@ int ns_mp_parse(const char *text, size_t index, struct ns_mp_spec *out, struct n
             } else if (KEY("prio")) {
                 uint64_t x;
                 if (parse_uint(v, vl, 1000, &x) < 0)
-                    return bad(err, index, col, "prio wants 1..1000 (1 first), not '%s'%s", v,
-                               "");
+                    return bad(err, index, col, "prio wants 1..1000 (1 first), not '%s'%s", v, "");
                 out->prio = (uint32_t)x;
             } else if (KEY("id")) {
                 if (parse_uint(v, vl, UINT64_MAX / 10, &out->ssid) < 0)
@@ -174,8 +172,8 @@ int ns_mp_check(struct ns_mp_spec *s, size_t n, struct ns_error *err)
                                     " (each process needs its own selectionSequenceId)",
                                     i + 1, j + 1, s[i].ssid);
             if (strcmp(s[i].name, s[j].name) == 0)
-                return ns_error_set(err, NS_EINVAL, "--mp %zu and %zu: both are named '%s'",
-                                    i + 1, j + 1, s[i].name);
+                return ns_error_set(err, NS_EINVAL, "--mp %zu and %zu: both are named '%s'", i + 1,
+                                    j + 1, s[i].name);
         }
     if (meters > 1)
         return ns_error_set(err, NS_EINVAL,

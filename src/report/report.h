@@ -14,10 +14,11 @@
  * records itself, the builder packs them into messages, announces and
  * refreshes the templates and numbers the messages.
  *
- * Several chains, later (`--mp`): each chain gets a reporting process of
- * its own with its own selectionSequenceId and its own template id block
- * (tid_base), all writing into the same outputs; nothing here is global,
- * and the outputs only ever see whole records.
+ * Several chains (`probe --mp`, mp/mp.h): each chain gets a reporting
+ * process of its own with its own selectionSequenceId and its own template
+ * id block (tid_base), all writing into the same outputs; nothing here is
+ * global, and the outputs only ever see whole records (which is what lets
+ * mp.h hold a period's reports behind a budget).
  *
  * Packet reports (RFC 5476 §6.4): one data record per selected packet,
  * with the fields the operator chose (ns_report_parse_fields):
