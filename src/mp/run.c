@@ -222,9 +222,10 @@ static int setup(struct run *r, struct ns_error *err)
     /* ranks: by prio, ties by position */
     for (size_t k = 0; k < c->n; k++) {
         uint32_t rank = 0;
-        for (size_t j = 0; j < c->n; j++)
-            rank +=
-                c->spec[j].prio < c->spec[k].prio || (c->spec[j].prio == c->spec[k].prio && j < k);
+        for (size_t j = 0; j < c->n; j++) {
+            uint32_t pj = c->spec[j].prio, pk = c->spec[k].prio;
+            rank += pj < pk || (pj == pk && j < k);
+        }
         r->gate[k] = (struct gate){.run = r, .k = k, .rank = rank, .head = -1};
     }
     if (c->budget) {

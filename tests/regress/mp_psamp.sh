@@ -12,8 +12,11 @@
 #      budget is one short of its busiest second), the reports sent are the
 #      processes' own; per process selected = reported + dropped exactly
 #      (statistics options record);
-#  (d) ipfixDump and tshark decode the mixed stream without a complaint.
+#  (d) ipfixDump and tshark decode the mixed stream without a complaint;
+#  (e) the same stream exported over UDP to netsift collect reads back the
+#      same reports, statistics and flows as the file.
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/collect.sh"
 need ipfixDump
 need tshark
 need python3
@@ -164,6 +167,24 @@ for f in "$TMP/mp.ipfix" "$TMP/b.ipfix"; do
 done
 grep -q "sourceIPv4Address" "$TMP/dump.txt" || fail "ipfixDump: no addresses"
 echo "ok: ipfixDump and tshark decode the mixed streams"
+
+# ---- (e) one exporting process: file and UDP export carry the same ----
+start_collect cu 1 --listen udp://127.0.0.1:0 -w "$TMP/cu/f.ipfix" --rotate 0
+pu=$(port_of cu udp)
+"$NS" probe -q -r "$cap" --mp "name=low;prio=3;id=3;$P3" --mp "name=traj;prio=1;id=1;$P1" \
+    --mp 'name=tcp;prio=2;select=match:tcp;select=count:1/5;flows' --mp-budget "$top/s" \
+    -w "$TMP/e.ipfix" --export "udp://127.0.0.1:$pu" --export-rate 20000 || fail "probe --mp --export"
+sleep 0.5
+stop_collect cu
+grep -q "lost 0 in 0 gaps" "$TMP/cu.log" || fail "collect: $(grep total: "$TMP/cu.log")"
+for f in e.ipfix cu/f.ipfix; do
+    "$NS" read -r "$TMP/$f" --reports 2>/dev/null | grep -E '^report|^# statistics' | sed 's/ at [^:]*:[^:]*:[^:]*:/:/' >"$TMP/$(basename "$f").r"
+    flows "$TMP/$f" >"$TMP/$(basename "$f").f"
+done
+[ "$(grep -c '^report' "$TMP/e.ipfix.r")" -gt 100 ] || fail "too few reports exported"
+cmp -s "$TMP/e.ipfix.r" "$TMP/f.ipfix.r" || fail "collected reports differ: $(diff "$TMP/e.ipfix.r" "$TMP/f.ipfix.r" | head -3)"
+cmp -s "$TMP/e.ipfix.f" "$TMP/f.ipfix.f" || fail "collected flows differ: $(diff "$TMP/e.ipfix.f" "$TMP/f.ipfix.f" | head -3)"
+echo "ok: $(grep -c '^report' "$TMP/f.ipfix.r") reports and $(($(wc -l <"$TMP/f.ipfix.f") - 1)) flows exported over UDP alike"
 
 # ---- the command line refuses what it cannot do ----
 ! "$NS" probe -q -r "$cap" -w "$TMP/x" --mp 'id=1;select=count:1/2;report' --mp 'select=count:1/3;report;id=1' 2>"$TMP/e" &&
