@@ -10,6 +10,7 @@
 #include "cmd/cmd.h"
 #include "cmd/export_opts.h"
 #include "cmd/fsel_opts.h"
+#include "cmd/mp_opts.h"
 #include "cmd/report_opts.h"
 #include "cmd/ops.h"
 #include "probe/probe.h"
@@ -310,6 +311,7 @@ int cmd_probe(int argc, char **argv)
                                          {"help", 0, 0, 'h'},
                                          LIVE_OPTIONS,
                                          CMD_REPORT_LONGOPTS,
+                                         CMD_MP_LONGOPTS,
                                          CMD_FSEL_LONGOPTS,
                                          CMD_OPS_LONGOPTS,
                                          {"stats", 1, 0, CMD_O_PSTATS},
@@ -319,6 +321,7 @@ int cmd_probe(int argc, char **argv)
     cmd_export_init(&ex);
     struct cmd_report rep;
     cmd_report_init(&rep);
+    struct cmd_mp mp = {0};
     /* the configuration file first (-c): the command line overrides it,
      * a list given on the command line (-i, --select, --export) replaces
      * the file's */
@@ -401,7 +404,7 @@ int cmd_probe(int argc, char **argv)
         default:
             if (cmd_export_option(&ex, "probe", o, optarg) ||
                 cmd_report_option(&rep, "probe", o, optarg) ||
-                cmd_fsel_option(&fsel, &c, o, optarg))
+                cmd_mp_option(&mp, "probe", o, optarg) || cmd_fsel_option(&fsel, &c, o, optarg))
                 break;
             help(stderr);
             return 2;
@@ -449,6 +452,24 @@ int cmd_probe(int argc, char **argv)
     c.ctx = &u;
     c.select = sel;
 
+    if (mp.budget && !mp.n)
+        cmd_die("probe", "--mp-budget shares the report capacity among --mp processes: give --mp");
+    if (mp.n) { /* parallel measurement processes (mp/mp.h) */
+        if (sel || rep.on || fsel.any)
+            cmd_die("probe", "with --mp each process has its own select=/report=/flows: leave "
+                             "out --select, --report and the flow export policies");
+        if (ifs.n || c.workers > 1 || ops.daemon || ops.metrics || ops.stats_ns || ops.conf_path)
+            cmd_die("probe", "--mp reads capture files (-r) on one thread: leave out -i, "
+                             "--workers, --daemon, --metrics, --stats and -c");
+        int status = cmd_mp_run(&mp, "probe", in.paths, in.n, bpf, out, zstd, c.observation_domain,
+                                &ex, rep.c.interp_ns, &c.meter, quiet);
+        cmd_mp_free(&mp);
+        cmd_ops_finish(&ops);
+        free(bpf);
+        free(in.paths);
+        free(ifs.paths);
+        return status;
+    }
     if (rep.on) { /* PSAMP packet reports instead of flows */
         if (fsel.any)
             cmd_die("probe", "flow cache and export policies apply to flow records, not to "

@@ -124,6 +124,8 @@ static void print_option(FILE *out, const struct ns_psamp_item *it)
         for (uint32_t i = 0; i < it->nsel; i++)
             fprintf(out, " selector %" PRIu64 " observed %" PRIu64 " selected %" PRIu64 ";",
                     it->sel_id[i], it->observed[i], it->selected[i]);
+        if (it->has & NS_PH_DROPPED)
+            fprintf(out, " dropped %" PRIu64 ";", it->dropped);
         fputc('\n', out);
         break;
     default:
@@ -163,6 +165,12 @@ static void print_summary(FILE *out, struct ns_psamp_est *e)
                     " selected (fraction %.6g)\n",
                     s->stat_observed, s->stat_selected,
                     s->stat_observed ? (double)s->stat_selected / (double)s->stat_observed : 0.0);
+        if (s->has_dropped)
+            fprintf(out,
+                    "  contention: %" PRIu64 " selected reports left out (budget), %" PRIu64
+                    " reported\n",
+                    s->stat_dropped,
+                    s->stat_selected >= s->stat_dropped ? s->stat_selected - s->stat_dropped : 0);
     }
     if (e->overflow)
         fprintf(out, "(%" PRIu64 " reports of further selection sequences not summarised)\n",

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "cmd/export_opts.h"
+#include "cmd/mp_opts.h"
 #include "report/report.h"
 #include "select/select.h"
 
@@ -31,7 +32,7 @@ enum { CMD_O_REPORT = 2100, CMD_O_REPORT_INTERVAL, CMD_O_REPORT_ID };
     "                   needs --select; with the report interpretation (options)\n"                \
     "  --report-interval SEC  interpretation and statistics every SEC of packet\n"                 \
     "                   time (default 60s; 0: only at start and end)\n"                            \
-    "  --report-id N    selectionSequenceId (default 1)\n"
+    "  --report-id N    selectionSequenceId (default 1)\n" CMD_MP_HELP
 
 struct cmd_report {
     int on;

@@ -66,6 +66,22 @@ static int apply_templates(struct ns_ipfix_dec *d, const struct ns_set *s, struc
     return rc;
 }
 
+/* A PSAMP packet report (RFC 5476 §6.4): selectionSequenceId and no
+ * packet or octet counter.  Its addresses and ports would otherwise map
+ * onto an empty flow record; a stream mixing reports and sampled flows
+ * (probe --mp) must give back only the flows.  Walked and counted as
+ * skipped, like options records.  A flow record that names its selection
+ * sequence keeps its counters and stays a flow. */
+static int is_packet_report(const struct ns_tmpl *t)
+{
+    if (t->present & NS_RG_COUNT)
+        return 0;
+    for (uint16_t i = 0; i < t->nfields; i++)
+        if (t->fields[i].pen == 0 && t->fields[i].id == 301)
+            return 1;
+    return 0;
+}
+
 int ns_ipfix_dec_next(struct ns_ipfix_dec *d, struct ns_record *out, struct ns_error *err)
 {
     while (d->in_msg) {
@@ -112,7 +128,7 @@ int ns_ipfix_dec_next(struct ns_ipfix_dec *d, struct ns_record *out, struct ns_e
                     return ns_error_prefix(err, "set at message offset %zu: ", d->set.offset);
                 }
                 d->pos += used;
-                if (d->t->options) {
+                if (d->t->options || d->t_psamp) {
                     /* walked (validated) and counted, not delivered */
                     d->st.skipped_records++;
                     if (d->on_opt)
@@ -154,6 +170,7 @@ int ns_ipfix_dec_next(struct ns_ipfix_dec *d, struct ns_record *out, struct ns_e
         d->in_set = 1;
         d->pos = 0;
         d->t_raw = d->raw_want && d->raw_want(d->t);
+        d->t_psamp = !d->t->options && is_packet_report(d->t);
     }
     return 0;
 }

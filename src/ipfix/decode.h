@@ -66,7 +66,8 @@ struct ns_ipfix_dec {
      * ns_ipfix_dec_next returns 2 for each of its records with t, raw and
      * raw_len set (raw points into the message).  NULL: none. */
     int (*raw_want)(const struct ns_tmpl *t);
-    int t_raw; /* raw_want(t) of the current set */
+    int t_raw;   /* raw_want(t) of the current set */
+    int t_psamp; /* the current set holds PSAMP packet reports, not flows */
     const uint8_t *raw;
     size_t raw_len;
     ns_ipfix_opt_fn on_opt; /* NULL: options records are only counted */

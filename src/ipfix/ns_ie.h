@@ -78,7 +78,11 @@
     X(NS_FIRST, 38, "notSentFirstPacketTime", NULL, NS_IET_DATETIMENANOSECONDS, NS_IES_DEFAULT, NS_IEU_NANOSECONDS) \
     X(NS_LAST, 39, "notSentLastPacketTime", NULL, NS_IET_DATETIMENANOSECONDS, NS_IES_DEFAULT, NS_IEU_NANOSECONDS) \
     X(CACHE_POLICY, 42, "flowCachePolicy", NULL, NS_IET_UNSIGNED8, NS_IES_IDENTIFIER, NS_IEU_NONE) \
-    X(CACHE_SIZE, 43, "flowCacheSize", NULL, NS_IET_UNSIGNED32, NS_IES_QUANTITY, NS_IEU_ENTRIES)
+    X(CACHE_SIZE, 43, "flowCacheSize", NULL, NS_IET_UNSIGNED32, NS_IES_QUANTITY, NS_IEU_ENTRIES) \
+    /* parallel measurement processes (mp/mp.h): packet reports a selection  \
+       sequence selected but left out under the report budget; in its       \
+       Selection Sequence Statistics.  Not reversible. */                    \
+    X(REPORTS_DROPPED, 60, "droppedPacketReportTotalCount", NULL, NS_IET_UNSIGNED64, NS_IES_TOTALCOUNTER, NS_IEU_NONE)
 /* clang-format on */
 
 enum ns_ie_enterprise_id {

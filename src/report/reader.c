@@ -10,6 +10,7 @@
 
 #include "ipfix/be.h"
 #include "ipfix/msg.h"
+#include "ipfix/ns_ie.h"
 #include "ipfix/ntp.h"
 #include "ipfix/tmpl.h"
 #include "ipfix/zio.h"
@@ -181,6 +182,11 @@ static uint64_t uint_of(const uint8_t *q, size_t len)
 static void field(struct ns_psamp_item *it, const struct ns_field_spec *f, const uint8_t *q,
                   size_t len, int *sel)
 {
+    if (f->pen == NS_PEN && f->id == NS_IE_REPORTS_DROPPED) { /* mp/mp.h */
+        it->dropped = uint_of(q, len);
+        it->has |= NS_PH_DROPPED;
+        return;
+    }
     if (f->pen != 0)
         return;
     uint64_t v = uint_of(q, len);
@@ -511,6 +517,8 @@ void ns_psamp_est_add(struct ns_psamp_est *e, const struct ns_psamp_item *it)
             s->has_stats = 1;
             s->stat_observed = it->observed[0];
             s->stat_selected = it->selected[it->nsel - 1];
+            s->has_dropped = (it->has & NS_PH_DROPPED) != 0;
+            s->stat_dropped = it->dropped;
         }
         return;
     }

@@ -77,6 +77,7 @@ enum ns_psamp_kind {
 #define NS_PH_PROB      0x200000u
 #define NS_PH_HASH      0x400000u /* hash parameters */
 #define NS_PH_NAME      0x800000u
+#define NS_PH_DROPPED   0x1000000u /* statistics: reports dropped under contention */
 
 #define NS_PSAMP_MAX_RANGES 8
 
@@ -111,6 +112,9 @@ struct ns_psamp_item {
     uint64_t range_min[NS_PSAMP_MAX_RANGES], range_max[NS_PSAMP_MAX_RANGES];
     uint8_t digest_output;
     char name[256];
+    /* statistics of a parallel measurement process (mp/mp.h): reports
+     * selected but left out under the report budget (netsift PEN) */
+    uint64_t dropped;
 };
 
 /* What a template's records are (enum ns_psamp_kind), 0 when not PSAMP:
@@ -150,6 +154,8 @@ struct ns_psamp_seq_est {
     /* from the last statistics record, when one was seen */
     int has_stats;
     uint64_t stat_observed, stat_selected;
+    int has_dropped; /* ... and it said how many reports were left out (mp/mp.h) */
+    uint64_t stat_dropped;
     /* results (ns_psamp_est_finish) */
     double R, packets, packets_se, octets, octets_se;
 };

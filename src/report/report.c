@@ -10,6 +10,7 @@
 #include "export/export.h"
 #include "ipfix/be.h"
 #include "ipfix/file.h"
+#include "ipfix/ns_ie.h"
 #include "ipfix/ntp.h"
 
 /* What one template field is filled from. */
@@ -422,6 +423,11 @@ static uint16_t stats_rec(const struct ns_report *r, uint64_t now_ns, struct ns_
     f[n++] = (struct ns_field_spec){0, 323, 8}; /* observationTimeMilliseconds */
     ns_put64(p, now_ns / 1000000u);
     p += 8;
+    if (r->c.dropped) { /* selected = reported + dropped (mp/mp.h) */
+        f[n++] = (struct ns_field_spec){NS_PEN, NS_IE_REPORTS_DROPPED, 8};
+        ns_put64(p, *r->c.dropped);
+        p += 8;
+    }
     *len = (size_t)(p - rec);
     return n;
 }

@@ -14,10 +14,11 @@
  * records itself, the builder packs them into messages, announces and
  * refreshes the templates and numbers the messages.
  *
- * Several chains, later (`--mp`): each chain gets a reporting process of
- * its own with its own selectionSequenceId and its own template id block
- * (tid_base), all writing into the same outputs; nothing here is global,
- * and the outputs only ever see whole records.
+ * Several chains (`probe --mp`, mp/mp.h): each chain gets a reporting
+ * process of its own with its own selectionSequenceId and its own template
+ * id block (tid_base), all writing into the same outputs; nothing here is
+ * global, and the outputs only ever see whole records (which is what lets
+ * mp.h hold a period's reports behind a budget).
  *
  * Packet reports (RFC 5476 §6.4): one data record per selected packet,
  * with the fields the operator chose (ns_report_parse_fields):
@@ -138,6 +139,11 @@ struct ns_report_config {
     uint64_t interp_ns;     /* interpretation + statistics every interp_ns of packet
                                time (0: only at start and end) */
     uint16_t tid_base;      /* first template id (0: NS_REPORT_TID_BASE) */
+    /* Parallel measurement processes (mp/mp.h): when set, the statistics
+     * records also carry *dropped, the reports this sequence selected but
+     * left out under contention (droppedPacketReportTotalCount, netsift
+     * PEN); the caller owns the counter. */
+    const uint64_t *dropped;
 };
 
 void ns_report_config_default(struct ns_report_config *c);

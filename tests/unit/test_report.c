@@ -446,12 +446,60 @@ static void test_decode_raw(void **state)
     ns_ipfix_dec_fini(&d);
 }
 
+/* Without raw_want, a flow reader is handed no packet report: a template
+ * with selectionSequenceId and no counter is walked and counted as
+ * skipped (a stream of probe --mp mixes reports and flows), while a flow
+ * template that names its selection sequence still gives flows. */
+static void test_decode_skips_reports(void **state)
+{
+    (void)state;
+    struct msgs m = {0};
+    struct ns_msgb *b;
+    struct ns_error err;
+    struct ns_msgb_opts o = {.obs_domain = 1};
+    assert_int_equal(ns_msgb_new(&b, &o, keep, &m, &err), 0);
+    /* a report: selectionSequenceId, sourceIPv4Address, destinationIPv4Address */
+    const struct ns_field_spec fr[] = {{0, 301, 8}, {0, 8, 4}, {0, 12, 4}};
+    int ir = ns_msgb_raw_register(b, 3072, 0, fr, 3, &err);
+    /* a flow: the same and packetDeltaCount */
+    const struct ns_field_spec ff[] = {{0, 301, 8}, {0, 8, 4}, {0, 12, 4}, {0, 2, 8}};
+    int iff = ns_msgb_raw_register(b, 3073, 0, ff, 4, &err);
+    assert_true(ir >= 0 && iff >= 0);
+    uint8_t rec[24] = {0, 0, 0, 0, 0, 0, 0, 7, 192, 0, 2, 1, 192, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0, 5};
+    assert_int_equal(ns_msgb_raw_add(b, ir, rec, 16, 0, &err), NS_OK);
+    assert_int_equal(ns_msgb_raw_add(b, ir, rec, 16, 0, &err), NS_OK);
+    assert_int_equal(ns_msgb_raw_add(b, iff, rec, 24, 0, &err), NS_OK);
+    assert_int_equal(ns_msgb_flush(b, &err), 0);
+    ns_msgb_free(b);
+    struct ns_ipfix_dec d;
+    assert_int_equal(ns_ipfix_dec_init(&d, 0, 0, &err), 0);
+    size_t flows = 0;
+    for (size_t i = 0; i < (size_t)m.n; i++) {
+        assert_int_equal(ns_ipfix_dec_message(&d, m.b[i], m.len[i], &err), 0);
+        struct ns_record r;
+        int rc;
+        while ((rc = ns_ipfix_dec_next(&d, &r, &err)) == 1) {
+            flows++;
+            assert_int_equal(r.dir[0].pkts, 5);
+        }
+        assert_int_equal(rc, 0);
+    }
+    assert_int_equal(flows, 1);
+    assert_int_equal(d.st.records, 1);
+    assert_int_equal(d.st.skipped_records, 2);
+    ns_ipfix_dec_fini(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_report_layout), cmocka_unit_test(test_report_roundtrip),
-        cmocka_unit_test(test_estimate),      cmocka_unit_test(test_fields_syntax),
-        cmocka_unit_test(test_msgb_raw),      cmocka_unit_test(test_decode_raw),
+        cmocka_unit_test(test_report_layout),
+        cmocka_unit_test(test_report_roundtrip),
+        cmocka_unit_test(test_estimate),
+        cmocka_unit_test(test_fields_syntax),
+        cmocka_unit_test(test_msgb_raw),
+        cmocka_unit_test(test_decode_raw),
+        cmocka_unit_test(test_decode_skips_reports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
