@@ -134,11 +134,11 @@ static void print_totals(const struct ns_collect_totals *t)
             " resets, %" PRIu64 " late; malformed %" PRIu64 ", not IPFIX %" PRIu64
             ", templates %" PRIu64 " (refused %" PRIu64 "), withdrawals %" PRIu64
             ", unknown sets %" PRIu64 " (expired %" PRIu64 "), domains refused %" PRIu64
-            "; %" PRIu64 " files\n",
+            "; %" PRIu64 " files; %" PRIu64 " records copied as they came\n",
             s->records, s->options_records, s->psamp_records, s->messages, s->octets, t->sessions,
             t->refused_sessions, s->lost_records, s->gaps, s->resets, s->late, s->malformed,
             t->framing_errors, s->templates, s->tmpl_refused, s->withdrawals, s->unknown_sets,
-            s->expired_sets, s->domain_refused, t->files);
+            s->expired_sets, s->domain_refused, t->files, s->copied);
 }
 
 static size_t split_listen(char *arg, const char **urls, size_t n)

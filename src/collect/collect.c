@@ -84,6 +84,7 @@ struct stream {
     struct pass pass[PASS_MAX];
     size_t ncopy;
     struct copy copy[COPY_MAX];
+    uint8_t copy_at[64]; /* exporter template id mod 64 → copy index + 1 (a hint) */
 };
 
 struct sess {
@@ -351,6 +352,7 @@ static int stream_of(struct ns_collector *c, struct sess *s, struct ns_coll_doma
         st->b = NULL;
         st->npass = 0; /* a new builder: templates registered again */
         st->ncopy = 0; /* and copy plans made again (they point into it) */
+        memset(st->copy_at, 0, sizeof st->copy_at);
         struct ns_msgb_opts bo = {.obs_domain = st->file_domain, .max_msg = STREAM_MSG};
         if ((rc = ns_msgb_new(&st->b, &bo, stream_emit, st, err)) < 0)
             return rc;
@@ -394,15 +396,21 @@ static struct copy *copy_of(struct ns_coll_session *cs, struct stream *st, const
 {
     *rc = NS_OK;
     struct copy *cp = NULL;
+    uint8_t *hint = &st->copy_at[t->tid & 63];
+    if (*hint && st->copy[*hint - 1].src_tid == t->tid)
+        cp = &st->copy[*hint - 1];
     for (size_t i = 0; i < st->ncopy && !cp; i++)
         if (st->copy[i].src_tid == t->tid)
             cp = &st->copy[i];
+    if (cp)
+        *hint = (uint8_t)(cp - st->copy + 1);
     if (cp && cp->serial == t->serial)
         return cp->ok ? cp : NULL;
     if (!cp) {
         if (st->ncopy == COPY_MAX)
             return NULL;
         cp = &st->copy[st->ncopy++];
+        *hint = (uint8_t)st->ncopy;
     }
     /* first use, or the exporter redefined the template: plan (again) */
     memset(cp, 0, sizeof *cp);

@@ -185,8 +185,11 @@ int ns_coll_session_message(struct ns_coll_session *s, const uint8_t *msg, size_
             hr = h->set(h->ctx, s, d, t, s->dec.set.body, nrec, err);
             if (hr < 0)
                 return hr;
-            if (hr > 0)
-                n += (int)ns_ipfix_dec_take_set(&s->dec);
+            if (hr > 0) {
+                size_t k = ns_ipfix_dec_take_set(&s->dec);
+                s->st.copied += k;
+                n += (int)k;
+            }
             continue;
         }
         if (rc == 2) { /* PSAMP, kept whole */

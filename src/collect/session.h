@@ -70,6 +70,7 @@ struct ns_coll_stats {
     uint64_t templates, withdrawals;
     uint64_t lost_records; /* sum of the sequence gaps */
     uint64_t gaps, resets, late;
+    uint64_t copied; /* of records, those stored as they came (handler set) */
 };
 
 struct ns_coll_domain {

@@ -460,9 +460,17 @@ int ns_flowrec_copy_check(const struct ns_flowrec_copy *plan, const uint8_t *rec
     return 1;
 }
 
+/* Whole seconds of an NTP timestamp as ns_ntp_to_ns(x) / 10^9 (its
+ * fraction adds less than a second). */
+static inline uint64_t ntp_unix_s(const uint8_t *p)
+{
+    uint64_t s = ns_be32(p);
+    return s >= NS_NTP_UNIX_OFFSET ? s - NS_NTP_UNIX_OFFSET : s + (1ull << 32) - NS_NTP_UNIX_OFFSET;
+}
+
 uint64_t ns_flowrec_end_s(const struct ns_flowrec_tmpl *t, const uint8_t *rec)
 {
-    uint64_t a = t->end_off[0] >= 0 ? ns_ntp_to_ns(ns_be64(rec + t->end_off[0])) : 0;
-    uint64_t b = t->end_off[1] >= 0 ? ns_ntp_to_ns(ns_be64(rec + t->end_off[1])) : 0;
-    return (a > b ? a : b) / 1000000000u;
+    uint64_t a = t->end_off[0] >= 0 ? ntp_unix_s(rec + t->end_off[0]) : 0;
+    uint64_t b = t->end_off[1] >= 0 ? ntp_unix_s(rec + t->end_off[1]) : 0;
+    return a > b ? a : b;
 }
