@@ -182,7 +182,7 @@ int ns_coll_session_message(struct ns_coll_session *s, const uint8_t *msg, size_
         if (rc == 3) { /* a whole data set: the store may copy it as it is */
             const struct ns_tmpl *t = s->dec.t;
             size_t nrec = s->dec.set.len / t->min_len;
-            hr = h->set(h->ctx, s, d, t, s->dec.set.body, nrec, err);
+            hr = h->set ? h->set(h->ctx, s, d, t, s->dec.set.body, nrec, err) : 0;
             if (hr < 0)
                 return hr;
             if (hr > 0) {

@@ -77,7 +77,7 @@ struct ns_ipfix_dec {
      * The caller then either takes it with ns_ipfix_dec_take_set or calls
      * ns_ipfix_dec_next again to have its records decoded one by one. */
     int whole_sets;
-    int offered; /* the current set was offered */
+    int offered;            /* the current set was offered */
     ns_ipfix_opt_fn on_opt; /* NULL: options records are only counted */
     void *opt_ctx;
     struct ns_field_spec fields[NS_TMPL_MAX_FIELDS];

@@ -60,9 +60,9 @@ struct ns_fr_step {
 struct ns_flowrec_tmpl {
     uint16_t tid;
     uint16_t nfields;
-    uint16_t rec_len;  /* octets of every data record (all fields fixed) */
-    uint8_t announced; /* free for the exporter: template already sent */
-    uint32_t key;      /* combination key */
+    uint16_t rec_len;   /* octets of every data record (all fields fixed) */
+    uint8_t announced;  /* free for the exporter: template already sent */
+    uint32_t key;       /* combination key */
     int16_t end_off[2]; /* wire offsets of the flow end times (flowEndNanoseconds,
                            forward and reverse), -1: absent */
     struct ns_field_spec fields[NS_FR_MAX_FIELDS];

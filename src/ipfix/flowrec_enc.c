@@ -412,10 +412,10 @@ int ns_flowrec_copy_plan(struct ns_flowrec_enc *e, const struct ns_tmpl *t,
     memset(plan, 0, sizeof *plan);
     if (t->options || !t->fixed || (r->present & (NS_RG_AGG | NS_RG_SAMP)))
         return 0;
-    struct ns_flowrec_tmpl *et;
+    struct ns_flowrec_tmpl *et = NULL;
     int rc = ns_flowrec_enc_template(e, r, &et, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0 || !et)
+        return rc < 0 ? rc : 0;
     if (et->key & (K_SPFX | K_DPFX | (NS_RK_ALL << K_WILD_SHIFT)) || et->nfields != t->nfields ||
         et->rec_len != t->min_len)
         return 0;

@@ -230,8 +230,8 @@ struct ns_flowrec_enc *ns_msgb_encoder(struct ns_msgb *b)
     return b->enc;
 }
 
-int ns_msgb_add_encoded(struct ns_msgb *b, struct ns_flowrec_tmpl *t, const uint8_t *recs,
-                        size_t n, struct ns_error *err)
+int ns_msgb_add_encoded(struct ns_msgb *b, struct ns_flowrec_tmpl *t, const uint8_t *recs, size_t n,
+                        struct ns_error *err)
 {
     size_t rl = t->rec_len;
     int rc;

@@ -77,8 +77,8 @@ int ns_msgb_add(struct ns_msgb *b, const struct ns_record *r, struct ns_error *e
  * records through, flowrec.h ns_flowrec_copy_plan).  The messages are
  * the ones ns_msgb_add would make record by record: the same template
  * announcements, set boundaries, export times and sequence numbers. */
-int ns_msgb_add_encoded(struct ns_msgb *b, struct ns_flowrec_tmpl *t, const uint8_t *recs,
-                        size_t n, struct ns_error *err);
+int ns_msgb_add_encoded(struct ns_msgb *b, struct ns_flowrec_tmpl *t, const uint8_t *recs, size_t n,
+                        struct ns_error *err);
 /* The builder's record encoder (for ns_flowrec_copy_plan). */
 struct ns_flowrec_enc *ns_msgb_encoder(struct ns_msgb *b);
 /* Finish and emit the message in formation, if any. */
