@@ -47,6 +47,8 @@ static void help(FILE *out)
           "  --template-lifetime SEC  UDP templates not refreshed within SEC are no\n"
           "                   longer used (default 1800; 0 = forever)\n"
           "  --udp-idle SEC   forget a silent UDP exporter after SEC (default 3600)\n"
+          "  --reencode       decode and encode every flow record, even where its\n"
+          "                   bytes could be stored as they came (for comparisons)\n"
           "  -q               no log lines (gaps, sessions, files) on stderr\n" CMD_OPS_HELP
           "  -h, --help       this text\n"
           "\n"
@@ -132,11 +134,11 @@ static void print_totals(const struct ns_collect_totals *t)
             " resets, %" PRIu64 " late; malformed %" PRIu64 ", not IPFIX %" PRIu64
             ", templates %" PRIu64 " (refused %" PRIu64 "), withdrawals %" PRIu64
             ", unknown sets %" PRIu64 " (expired %" PRIu64 "), domains refused %" PRIu64
-            "; %" PRIu64 " files\n",
+            "; %" PRIu64 " files; %" PRIu64 " records copied as they came\n",
             s->records, s->options_records, s->psamp_records, s->messages, s->octets, t->sessions,
             t->refused_sessions, s->lost_records, s->gaps, s->resets, s->late, s->malformed,
             t->framing_errors, s->templates, s->tmpl_refused, s->withdrawals, s->unknown_sets,
-            s->expired_sets, s->domain_refused, t->files);
+            s->expired_sets, s->domain_refused, t->files, s->copied);
 }
 
 static size_t split_listen(char *arg, const char **urls, size_t n)
@@ -172,7 +174,8 @@ int cmd_collect(int argc, char **argv)
         O_TLS_CERT,
         O_TLS_KEY,
         O_TLS_CA,
-        O_TLS_PEER
+        O_TLS_PEER,
+        O_REENCODE = 3200
     };
     static const struct option opts[] = {{"listen", 1, 0, O_LISTEN},
                                          {"rotate", 1, 0, O_ROTATE},
@@ -188,6 +191,7 @@ int cmd_collect(int argc, char **argv)
                                          {"tls-key", 1, 0, O_TLS_KEY},
                                          {"tls-ca", 1, 0, O_TLS_CA},
                                          {"tls-peer", 1, 0, O_TLS_PEER},
+                                         {"reencode", 0, 0, O_REENCODE},
                                          {"help", 0, 0, 'h'},
                                          CMD_OPS_LONGOPTS,
                                          {0, 0, 0, 0}};
@@ -268,6 +272,9 @@ int cmd_collect(int argc, char **argv)
             break;
         case O_TLS_CA:
             c.tls.ca = optarg;
+            break;
+        case O_REENCODE:
+            c.reencode = 1;
             break;
         case O_TLS_PEER:
             if (c.tls.npeers == NS_TLS_MAX_PEERS)

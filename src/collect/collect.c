@@ -17,6 +17,7 @@
 #include "export/endpoint.h"
 #include "export/sctp.h"
 #include "ipfix/be.h"
+#include "ipfix/flowrec.h"
 #include "ipfix/msgbuild.h"
 #include "ipfix/zio.h"
 
@@ -61,6 +62,19 @@ struct pass {
     struct ns_field_spec f[64];
 };
 
+/* Copy-through plans (collect.h) of the exporter templates met in the
+ * stream's current builder: the encoder template their records are copied
+ * into, or none (ok 0: decoded record by record).  An entry belongs to one
+ * definition of the exporter's template (its serial, tmpl.h): a template id
+ * redefined with other fields (RFC 7011 §8.1) is planned again. */
+#define COPY_MAX 32
+struct copy {
+    uint16_t src_tid;
+    uint64_t serial;
+    int ok;
+    struct ns_flowrec_copy plan;
+};
+
 struct stream {
     uint32_t file_domain;
     uint64_t gen; /* file generation b writes to */
@@ -68,6 +82,9 @@ struct stream {
     struct ns_collector *c;
     size_t npass;
     struct pass pass[PASS_MAX];
+    size_t ncopy;
+    struct copy copy[COPY_MAX];
+    uint8_t copy_at[64]; /* exporter template id mod 64 → copy index + 1 (a hint) */
 };
 
 struct sess {
@@ -334,6 +351,8 @@ static int stream_of(struct ns_collector *c, struct sess *s, struct ns_coll_doma
         ns_msgb_free(st->b);
         st->b = NULL;
         st->npass = 0; /* a new builder: templates registered again */
+        st->ncopy = 0; /* and copy plans made again (they point into it) */
+        memset(st->copy_at, 0, sizeof st->copy_at);
         struct ns_msgb_opts bo = {.obs_domain = st->file_domain, .max_msg = STREAM_MSG};
         if ((rc = ns_msgb_new(&st->b, &bo, stream_emit, st, err)) < 0)
             return rc;
@@ -368,6 +387,64 @@ static int store(void *ctx, struct ns_coll_session *cs, struct ns_coll_domain *d
     struct stream *st = NULL;
     int rc = stream_of(c, s, d, &st, err);
     return rc < 0 || !st ? rc : ns_msgb_add(st->b, r, err);
+}
+
+/* The copy plan of exporter template t in stream st (made on first use
+ * from t's first record); NULL when its records are to be decoded. */
+static struct copy *copy_of(struct ns_coll_session *cs, struct stream *st, const struct ns_tmpl *t,
+                            const uint8_t *first, struct ns_error *err, int *rc)
+{
+    *rc = NS_OK;
+    struct copy *cp = NULL;
+    uint8_t *hint = &st->copy_at[t->tid & 63];
+    if (*hint && st->copy[*hint - 1].src_tid == t->tid)
+        cp = &st->copy[*hint - 1];
+    for (size_t i = 0; i < st->ncopy && !cp; i++)
+        if (st->copy[i].src_tid == t->tid)
+            cp = &st->copy[i];
+    if (cp)
+        *hint = (uint8_t)(cp - st->copy + 1);
+    if (cp && cp->serial == t->serial)
+        return cp->ok ? cp : NULL;
+    if (!cp) {
+        if (st->ncopy == COPY_MAX)
+            return NULL;
+        cp = &st->copy[st->ncopy++];
+        *hint = (uint8_t)st->ncopy;
+    }
+    /* first use, or the exporter redefined the template: plan (again) */
+    memset(cp, 0, sizeof *cp);
+    cp->src_tid = t->tid;
+    cp->serial = t->serial;
+    struct ns_record r;
+    size_t used;
+    if (ns_flowrec_decode(t, first, t->min_len, cs->dec.hdr.export_time, &r, &used, NULL) < 0)
+        return NULL;
+    int k = ns_flowrec_copy_plan(ns_msgb_encoder(st->b), t, &r, &cp->plan, err);
+    cp->ok = k > 0; /* an encoder error: the record path meets it and reports it */
+    return cp->ok ? cp : NULL;
+}
+
+/* A whole data set (session.h set): copied as it is when that is the same
+ * as decoding and encoding each record (collect.h, copy-through). */
+static int store_set(void *ctx, struct ns_coll_session *cs, struct ns_coll_domain *d,
+                     const struct ns_tmpl *t, const uint8_t *recs, size_t n, struct ns_error *err)
+{
+    struct ns_collector *c = ctx;
+    struct sess *s = (struct sess *)cs;
+    if (!c->cfg.pattern)
+        return 1; /* nothing stored: counting is all the record path would do */
+    struct stream *st = NULL;
+    int rc = stream_of(c, s, d, &st, err);
+    if (rc < 0 || !st)
+        return rc;
+    struct copy *cp = copy_of(cs, st, t, recs, err, &rc);
+    if (rc < 0)
+        return rc;
+    if (!cp || !ns_flowrec_copy_check(&cp->plan, recs, n, t->min_len))
+        return 0;
+    rc = ns_msgb_add_encoded(st->b, cp->plan.e, recs, n, err);
+    return rc < 0 ? rc : 1;
 }
 
 /* A PSAMP record, kept whole under a template of the stream's. */
@@ -532,6 +609,8 @@ static int message(struct ns_collector *c, struct sess *s, const uint8_t *m, siz
                    uint64_t now, struct ns_error *err)
 {
     struct ns_coll_handler h = {.record = store, .raw = store_raw, .log = sess_log, .ctx = c};
+    if (!c->cfg.reencode)
+        h.set = store_set;
     struct ns_error e = {0};
     s->last_seen = now;
     int rc = ns_coll_session_message(&s->s, m, len, now, &h, &e);

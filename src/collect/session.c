@@ -173,11 +173,25 @@ int ns_coll_session_message(struct ns_coll_session *s, const uint8_t *msg, size_
 
     struct ns_ipfix_stats before = s->dec.st;
     ns_ipfix_dec_set_now(&s->dec, now);
+    s->dec.whole_sets = h->set != NULL;
     rc = ns_ipfix_dec_message(&s->dec, msg, len, err);
     int n = 0;
     struct ns_record r;
     while (rc >= 0 && (rc = ns_ipfix_dec_next(&s->dec, &r, err)) > 0) {
         int hr;
+        if (rc == 3) { /* a whole data set: the store may copy it as it is */
+            const struct ns_tmpl *t = s->dec.t;
+            size_t nrec = s->dec.set.len / t->min_len;
+            hr = h->set ? h->set(h->ctx, s, d, t, s->dec.set.body, nrec, err) : 0;
+            if (hr < 0)
+                return hr;
+            if (hr > 0) {
+                size_t k = ns_ipfix_dec_take_set(&s->dec);
+                s->st.copied += k;
+                n += (int)k;
+            }
+            continue;
+        }
         if (rc == 2) { /* PSAMP, kept whole */
             hr = h->raw ? h->raw(h->ctx, s, d, s->dec.t, s->dec.raw, s->dec.raw_len, err) : NS_OK;
             if (hr < 0)

@@ -70,6 +70,7 @@ struct ns_coll_stats {
     uint64_t templates, withdrawals;
     uint64_t lost_records; /* sum of the sequence gaps */
     uint64_t gaps, resets, late;
+    uint64_t copied; /* of records, those stored as they came (handler set) */
 };
 
 struct ns_coll_domain {
@@ -105,6 +106,15 @@ struct ns_coll_handler {
      * NULL: not kept (counted all the same). */
     int (*raw)(void *ctx, struct ns_coll_session *s, struct ns_coll_domain *d,
                const struct ns_tmpl *t, const uint8_t *rec, size_t len, struct ns_error *err);
+    /* A whole data set of the fixed-length flow template t: n records of
+     * t->min_len octets at recs (its padding left out), offered before
+     * any of them is decoded so that a store can copy them as they are.
+     * Returns 1 when it took them all (they count as delivered records,
+     * exactly as if record had taken them one by one), 0 to have them
+     * decoded and handed to record one by one, <0 an error as record's.
+     * NULL: every record decoded. */
+    int (*set)(void *ctx, struct ns_coll_session *s, struct ns_coll_domain *d,
+               const struct ns_tmpl *t, const uint8_t *recs, size_t n, struct ns_error *err);
 };
 
 void ns_coll_limits_default(struct ns_coll_limits *l);

@@ -30,6 +30,19 @@ int ns_ipfix_dec_message(struct ns_ipfix_dec *d, const uint8_t *msg, size_t len,
     return NS_OK;
 }
 
+size_t ns_ipfix_dec_take_set(struct ns_ipfix_dec *d)
+{
+    if (!d->in_set || !d->offered || !d->t || !d->t->fixed || d->pos != 0)
+        return 0;
+    /* the same count as the record loop of ns_ipfix_dec_next: a fixed
+     * record is always whole once min_len octets are left */
+    size_t n = d->set.len / d->t->min_len;
+    d->st.records += n;
+    d->in_set = 0;
+    d->offered = 0;
+    return n;
+}
+
 void ns_ipfix_dec_set_now(struct ns_ipfix_dec *d, uint64_t now)
 {
     d->now = now;
@@ -169,8 +182,16 @@ int ns_ipfix_dec_next(struct ns_ipfix_dec *d, struct ns_record *out, struct ns_e
         }
         d->in_set = 1;
         d->pos = 0;
-        d->t_raw = d->raw_want && d->raw_want(d->t);
+        if (!d->t->raw_mark) /* store memory, writable: see tmpl.h raw_mark */
+            ((struct ns_tmpl *)d->t)->raw_mark = d->raw_want && d->raw_want(d->t) ? 2 : 1;
+        d->t_raw = d->t->raw_mark == 2;
         d->t_psamp = !d->t->options && is_packet_report(d->t);
+        d->offered = 0;
+        if (d->whole_sets && !d->t_raw && !d->t_psamp && !d->t->options && d->t->fixed &&
+            d->set.len >= d->t->min_len) {
+            d->offered = 1;
+            return 3;
+        }
     }
     return 0;
 }

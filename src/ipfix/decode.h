@@ -64,12 +64,21 @@ struct ns_ipfix_dec {
      * collector passing PSAMP packet reports and their options records
      * through): when raw_want(t) is non-zero for a data set's template,
      * ns_ipfix_dec_next returns 2 for each of its records with t, raw and
-     * raw_len set (raw points into the message).  NULL: none. */
+     * raw_len set (raw points into the message).  NULL: none.  Asked once
+     * per template (cached in it): set it before the first message. */
     int (*raw_want)(const struct ns_tmpl *t);
     int t_raw;   /* raw_want(t) of the current set */
     int t_psamp; /* the current set holds PSAMP packet reports, not flows */
     const uint8_t *raw;
     size_t raw_len;
+    /* Whole data sets (a collector copying records through as they are):
+     * when set, each data set of a fixed-length flow template (not
+     * options, not raw) is first offered as a whole: ns_ipfix_dec_next
+     * returns 3 with t and set (body, len) set, before any of its records.
+     * The caller then either takes it with ns_ipfix_dec_take_set or calls
+     * ns_ipfix_dec_next again to have its records decoded one by one. */
+    int whole_sets;
+    int offered;            /* the current set was offered */
     ns_ipfix_opt_fn on_opt; /* NULL: options records are only counted */
     void *opt_ctx;
     struct ns_field_spec fields[NS_TMPL_MAX_FIELDS];
@@ -84,8 +93,13 @@ void ns_ipfix_dec_fini(struct ns_ipfix_dec *d);
 int ns_ipfix_dec_message(struct ns_ipfix_dec *d, const uint8_t *msg, size_t len,
                          struct ns_error *err);
 /* 1: *out holds the next flow record; 2: a raw record (raw_want above);
- * 0: message done; <0: error. */
+ * 3: a whole data set offered (whole_sets above); 0: message done; <0: error. */
 int ns_ipfix_dec_next(struct ns_ipfix_dec *d, struct ns_record *out, struct ns_error *err);
+/* Take the data set just offered (return 3 above) whole: its records are
+ * counted as delivered flow records (set length / record length, the
+ * rest being padding, RFC 7011 §3.3.1, exactly as record by record) and
+ * the decoder moves on to the next set.  Returns the record count. */
+size_t ns_ipfix_dec_take_set(struct ns_ipfix_dec *d);
 /* Collectors: the clock for template lifetimes.  A data set whose
  * template was last (re)defined more than tmpl_lifetime before `now` is
  * skipped and counted as expired (RFC 7011 §8.4: a UDP template not

@@ -60,9 +60,11 @@ struct ns_fr_step {
 struct ns_flowrec_tmpl {
     uint16_t tid;
     uint16_t nfields;
-    uint16_t rec_len;  /* octets of every data record (all fields fixed) */
-    uint8_t announced; /* free for the exporter: template already sent */
-    uint32_t key;      /* combination key */
+    uint16_t rec_len;   /* octets of every data record (all fields fixed) */
+    uint8_t announced;  /* free for the exporter: template already sent */
+    uint32_t key;       /* combination key */
+    int16_t end_off[2]; /* wire offsets of the flow end times (flowEndNanoseconds,
+                           forward and reverse), -1: absent */
     struct ns_field_spec fields[NS_FR_MAX_FIELDS];
     struct ns_fr_step steps[NS_FR_MAX_FIELDS];
 };
@@ -80,6 +82,37 @@ struct ns_flowrec_tmpl *ns_flowrec_enc_at(struct ns_flowrec_enc *e, size_t i);
 /* Write r with t (from ns_flowrec_enc_template(r)): exactly t->rec_len
  * octets at dst. */
 void ns_flowrec_encode(const struct ns_flowrec_tmpl *t, const struct ns_record *r, uint8_t *dst);
+
+/* Copy-through (a collector storing another exporter's records as they
+ * are, collect/collect.c).  A record of exporter template t can be copied
+ * into a data set of encoder template e when decoding it and encoding the
+ * result again would give the same record back: t's fields are e's
+ * exactly (same elements, lengths and order: every conversion netsift
+ * writes round-trips, ns → NTP → ns included), and the record selects e,
+ * i.e. its combination is e's.  The combination of a record of such a t
+ * depends on its bytes only through the protocol (ICMP or ports) and the
+ * VLAN id (0: untagged, no vlanId field); those are checked per record.
+ * Templates of aggregates and sampled records (wildcards, prefixes,
+ * sampling fractions that decide the groups) are not planned. */
+struct ns_flowrec_copy {
+    struct ns_flowrec_tmpl *e;
+    int proto_off;      /* wire offset of protocolIdentifier, -1: no key group */
+    int vlan_off;       /* of vlanId, -1: none (then every record is untagged) */
+    uint8_t icmp_proto; /* 1 or 58 (IPv6) */
+    uint8_t want_icmp;  /* e carries icmpTypeCode: every record must be ICMP */
+};
+/* Plan copying the records of t, whose first record decoded is r.
+ * 1: *plan is ready; 0: no copy (decode and encode instead); <0: the
+ * encoder's error for r (as ns_flowrec_enc_template). */
+int ns_flowrec_copy_plan(struct ns_flowrec_enc *e, const struct ns_tmpl *t,
+                         const struct ns_record *r, struct ns_flowrec_copy *plan,
+                         struct ns_error *err);
+/* 1 when each of the n records of plan's t at recs (t->min_len octets
+ * each) selects plan->e, 0 when one does not. */
+int ns_flowrec_copy_check(const struct ns_flowrec_copy *plan, const uint8_t *recs, size_t n,
+                          size_t rec_len);
+/* End time (s) of an encoded record of t, as ns_record_end_ns of it decoded. */
+uint64_t ns_flowrec_end_s(const struct ns_flowrec_tmpl *t, const uint8_t *rec);
 
 /* Template-store resolver (ctx unused). */
 struct ns_tmpl_action ns_flowrec_resolve(void *ctx, const struct ns_field_spec *f);

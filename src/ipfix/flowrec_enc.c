@@ -192,6 +192,10 @@ static uint8_t enc_op(const struct ns_fr_desc *d)
 static void add_field(struct ns_flowrec_tmpl *t, const struct ns_fr_desc *d, uint32_t pen,
                       uint16_t id, uint16_t off)
 {
+    if (off == offsetof(struct ns_record, dir[0].last_ns))
+        t->end_off[0] = (int16_t)t->rec_len;
+    else if (off == offsetof(struct ns_record, dir[1].last_ns))
+        t->end_off[1] = (int16_t)t->rec_len;
     t->fields[t->nfields] = (struct ns_field_spec){pen, id, d->len};
     t->steps[t->nfields] = (struct ns_fr_step){d, off, enc_op(d), (uint8_t)d->len};
     t->nfields++;
@@ -200,6 +204,7 @@ static void add_field(struct ns_flowrec_tmpl *t, const struct ns_fr_desc *d, uin
 
 static int build(struct ns_flowrec_tmpl *t, uint32_t k, struct ns_error *err)
 {
+    t->end_off[0] = t->end_off[1] = -1;
     for (size_t i = 0; i < ns_fr_table_len; i++) {
         const struct ns_fr_desc *d = &ns_fr_table[i];
         if ((d->group && !(k & d->group)) || !cond_holds(d->cond, k))
@@ -398,4 +403,74 @@ void ns_flowrec_encode(const struct ns_flowrec_tmpl *t, const struct ns_record *
         }
         dst += s->len;
     }
+}
+
+int ns_flowrec_copy_plan(struct ns_flowrec_enc *e, const struct ns_tmpl *t,
+                         const struct ns_record *r, struct ns_flowrec_copy *plan,
+                         struct ns_error *err)
+{
+    memset(plan, 0, sizeof *plan);
+    if (t->options || !t->fixed || (r->present & (NS_RG_AGG | NS_RG_SAMP)))
+        return 0;
+    struct ns_flowrec_tmpl *et = NULL;
+    int rc = ns_flowrec_enc_template(e, r, &et, err);
+    if (rc < 0 || !et)
+        return rc < 0 ? rc : 0;
+    if (et->key & (K_SPFX | K_DPFX | (NS_RK_ALL << K_WILD_SHIFT)) || et->nfields != t->nfields ||
+        et->rec_len != t->min_len)
+        return 0;
+    plan->proto_off = plan->vlan_off = -1;
+    size_t off = 0;
+    for (uint16_t i = 0; i < t->nfields; i++) {
+        const struct ns_field_spec *a = &t->fields[i], *b = &et->fields[i];
+        if (a->pen != b->pen || a->id != b->id || a->len != b->len)
+            return 0;
+        if (a->pen == 0 && a->id == 4)
+            plan->proto_off = (int)off;
+        else if (a->pen == 0 && a->id == 58)
+            plan->vlan_off = (int)off;
+        off += a->len;
+    }
+    if (!(et->key & NS_RG_KEY)) { /* no key group: nothing chosen by value */
+        plan->proto_off = plan->vlan_off = -1;
+    } else if (plan->proto_off < 0) {
+        return 0; /* every netsift key group has the protocol */
+    }
+    plan->e = et;
+    plan->icmp_proto = (et->key & K_V6) ? 58 : 1;
+    plan->want_icmp = (et->key & K_ICMP) != 0;
+    return 1;
+}
+
+int ns_flowrec_copy_check(const struct ns_flowrec_copy *plan, const uint8_t *recs, size_t n,
+                          size_t rec_len)
+{
+    if (plan->proto_off < 0)
+        return 1;
+    const uint8_t *p = recs + plan->proto_off;
+    for (size_t i = 0; i < n; i++, p += rec_len)
+        if ((*p == plan->icmp_proto) != plan->want_icmp)
+            return 0;
+    if (plan->vlan_off >= 0) { /* vlanId 0 would be an untagged flow: no vlanId */
+        p = recs + plan->vlan_off;
+        for (size_t i = 0; i < n; i++, p += rec_len)
+            if (!p[0] && !p[1])
+                return 0;
+    }
+    return 1;
+}
+
+/* Whole seconds of an NTP timestamp as ns_ntp_to_ns(x) / 10^9 (its
+ * fraction adds less than a second). */
+static inline uint64_t ntp_unix_s(const uint8_t *p)
+{
+    uint64_t s = ns_be32(p);
+    return s >= NS_NTP_UNIX_OFFSET ? s - NS_NTP_UNIX_OFFSET : s + (1ull << 32) - NS_NTP_UNIX_OFFSET;
+}
+
+uint64_t ns_flowrec_end_s(const struct ns_flowrec_tmpl *t, const uint8_t *rec)
+{
+    uint64_t a = t->end_off[0] >= 0 ? ntp_unix_s(rec + t->end_off[0]) : 0;
+    uint64_t b = t->end_off[1] >= 0 ? ntp_unix_s(rec + t->end_off[1]) : 0;
+    return a > b ? a : b;
 }

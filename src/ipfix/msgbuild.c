@@ -225,6 +225,54 @@ int ns_msgb_add(struct ns_msgb *b, const struct ns_record *r, struct ns_error *e
     return b->one_per_msg ? ns_msgb_flush(b, err) : NS_OK;
 }
 
+struct ns_flowrec_enc *ns_msgb_encoder(struct ns_msgb *b)
+{
+    return b->enc;
+}
+
+int ns_msgb_add_encoded(struct ns_msgb *b, struct ns_flowrec_tmpl *t, const uint8_t *recs, size_t n,
+                        struct ns_error *err)
+{
+    size_t rl = t->rec_len;
+    int rc;
+    while (n > 0) {
+        if (!t->announced) { /* as ns_msgb_add: with room for the first record */
+            rc = put_template(b, t->tid, t->fields, t->nfields, 0, NS_SET_HDR_LEN + rl, err);
+            if (rc < 0)
+                return rc;
+            t->announced = 1;
+        }
+        uint8_t *p;
+        if ((rc = data_slot(b, t->tid, rl, &p, err)) < 0)
+            return rc;
+        /* the first record has its slot; as many more as the message holds
+         * go in the same data set, just as record by record */
+        size_t k = 1;
+        if (!b->one_per_msg) {
+            size_t more = ns_msg_enc_room(&b->m) / rl;
+            if (more > n - 1)
+                more = n - 1;
+            if (more && ns_msg_enc_reserve(&b->m, more * rl))
+                k += more;
+        }
+        memcpy(p, recs, k * rl);
+        uint64_t end = b->export_time;
+        for (size_t i = 0; i < k; i++) {
+            uint64_t e = ns_flowrec_end_s(t, recs + i * rl);
+            if (e > end)
+                end = e;
+        }
+        b->export_time = end > UINT32_MAX ? UINT32_MAX : (uint32_t)end;
+        b->nrec += (uint32_t)k;
+        b->nflow += (uint32_t)k;
+        recs += k * rl;
+        n -= k;
+        if (b->one_per_msg && (rc = ns_msgb_flush(b, err)) < 0)
+            return rc;
+    }
+    return NS_OK;
+}
+
 void ns_msgb_forget(struct ns_msgb *b)
 {
     size_t n = ns_flowrec_enc_count(b->enc);

@@ -42,6 +42,9 @@
 #include "record/record.h"
 #include "util/err.h"
 
+struct ns_flowrec_enc;
+struct ns_flowrec_tmpl;
+
 #define NS_MSGB_MIN_MSG  512
 #define NS_MSGB_MAX_OPTS 32
 
@@ -68,6 +71,16 @@ void ns_msgb_free(struct ns_msgb *b);
 int ns_msgb_typeinfo(struct ns_msgb *b, struct ns_error *err);
 /* Add one flow record (may emit the previous message when full). */
 int ns_msgb_add(struct ns_msgb *b, const struct ns_record *r, struct ns_error *err);
+/* Add n flow records of the builder's encoder template t that are
+ * already encoded (t->rec_len octets each, back to back at recs, as
+ * ns_flowrec_encode writes them: a collector copying an exporter's
+ * records through, flowrec.h ns_flowrec_copy_plan).  The messages are
+ * the ones ns_msgb_add would make record by record: the same template
+ * announcements, set boundaries, export times and sequence numbers. */
+int ns_msgb_add_encoded(struct ns_msgb *b, struct ns_flowrec_tmpl *t, const uint8_t *recs, size_t n,
+                        struct ns_error *err);
+/* The builder's record encoder (for ns_flowrec_copy_plan). */
+struct ns_flowrec_enc *ns_msgb_encoder(struct ns_msgb *b);
 /* Finish and emit the message in formation, if any. */
 int ns_msgb_flush(struct ns_msgb *b, struct ns_error *err);
 /* Every template unannounced: each is written again before its next use. */

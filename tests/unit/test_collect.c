@@ -85,7 +85,7 @@ static void log_it(void *ctx, struct ns_coll_session *s, const char *msg)
 static int feed(struct ns_coll_session *s, const struct msgs *x, int i, uint64_t now,
                 struct logbook *lb)
 {
-    struct ns_coll_handler h = {NULL, log_it, lb, NULL};
+    struct ns_coll_handler h = {NULL, log_it, lb, NULL, NULL};
     struct ns_error err;
     return ns_coll_session_message(s, x->m[i], x->len[i], now, &h, &err);
 }
@@ -270,7 +270,7 @@ static void test_withdrawal_and_lifetime(void **state)
     ns_put16(p, NS_SET_TEMPLATE);
     ns_put16(p + 2, 0);
     size_t wl = ns_msg_enc_finish(&e, 0);
-    struct ns_coll_handler h = {NULL, log_it, &lb, NULL};
+    struct ns_coll_handler h = {NULL, log_it, &lb, NULL, NULL};
     assert_int_equal(ns_coll_session_message(&s, w, wl, 0, &h, &err), 0);
     assert_int_equal(s.st.withdrawals, 1);
     assert_int_equal(ns_coll_session_templates(&s), 0);
@@ -291,7 +291,7 @@ static void test_limits(void **state)
     l.max_domains = 2;
     assert_int_equal(ns_coll_session_init(&s, 1, 1, &l, &err), 0);
     struct logbook lb = {0};
-    struct ns_coll_handler h = {NULL, log_it, &lb, NULL};
+    struct ns_coll_handler h = {NULL, log_it, &lb, NULL, NULL};
     /* a template flood: 10 templates in one message */
     uint8_t m[2048];
     struct ns_msg_enc e;
@@ -324,7 +324,7 @@ static void test_malformed(void **state)
     ns_coll_limits_default(&l);
     assert_int_equal(ns_coll_session_init(&s, 1, 1, &l, &err), 0);
     struct logbook lb = {0};
-    struct ns_coll_handler h = {NULL, log_it, &lb, NULL};
+    struct ns_coll_handler h = {NULL, log_it, &lb, NULL, NULL};
     uint8_t m[2048];
     memcpy(m, x.m[0], x.len[0]);
     /* truncated */
