@@ -43,8 +43,13 @@ stop_pair() { # TAG: stop both, compare, print
         grep -q "total: .* lost 0 in 0 gaps, 0 resets, 0 late; malformed 0" "$TMP/$k.log" ||
             fail "$1 $k: $(grep total: "$TMP/$k.log")"
     done
-    records "$TMP/$1/cp.ipfix" >"$TMP/$1/cp.csv"
-    records "$TMP/$1/re.ipfix" >"$TMP/$1/re.csv"
+    if [ "${2:-}" = reports ]; then # packet reports are not flows: read reads them with --reports
+        "$NS_BIN" read -r "$TMP/$1/cp.ipfix" --reports >"$TMP/$1/cp.csv" || fail "$1: read --reports"
+        "$NS_BIN" read -r "$TMP/$1/re.ipfix" --reports >"$TMP/$1/re.csv" || fail "$1: read --reports"
+    else
+        records "$TMP/$1/cp.ipfix" >"$TMP/$1/cp.csv"
+        records "$TMP/$1/re.ipfix" >"$TMP/$1/re.csv"
+    fi
     n=$(wc -l <"$TMP/$1/re.csv")
     [ "$n" -gt 0 ] || fail "$1: no records"
     cmp -s "$TMP/$1/cp.csv" "$TMP/$1/re.csv" ||
@@ -78,7 +83,7 @@ for c in $caps; do
         "$NS_BIN" probe -q -r "$c" -w "$TMP/$tag/ref.ipfix" "${args[@]}" --export-rate 20000 \
             --export "udp://127.0.0.1:$P1" --export "udp://127.0.0.1:$P2" 2>"$TMP/probe.log" ||
             fail "probe $c $mode: $(cat "$TMP/probe.log")"
-        stop_pair $tag
+        stop_pair $tag "$([ "$mode" = report ] && echo reports)"
         if [ "$mode" = report ]; then
             p=$(total_field cp ' \([0-9]*\) PSAMP records')
             [ "$p" -gt 0 ] || fail "$tag: no PSAMP records"
