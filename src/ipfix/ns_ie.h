@@ -78,7 +78,10 @@
     X(NS_FIRST, 38, "notSentFirstPacketTime", NULL, NS_IET_DATETIMENANOSECONDS, NS_IES_DEFAULT, NS_IEU_NANOSECONDS) \
     X(NS_LAST, 39, "notSentLastPacketTime", NULL, NS_IET_DATETIMENANOSECONDS, NS_IES_DEFAULT, NS_IEU_NANOSECONDS) \
     X(CACHE_POLICY, 42, "flowCachePolicy", NULL, NS_IET_UNSIGNED8, NS_IES_IDENTIFIER, NS_IEU_NONE) \
-    X(CACHE_SIZE, 43, "flowCacheSize", NULL, NS_IET_UNSIGNED32, NS_IES_QUANTITY, NS_IEU_ENTRIES)
+    X(CACHE_SIZE, 43, "flowCacheSize", NULL, NS_IET_UNSIGNED32, NS_IES_QUANTITY, NS_IEU_ENTRIES) \
+    /* live capture, per observation point (optrec.h 0xFF14): frames the    \
+       capture handed to the metering process */                            \
+    X(CAPTURED_PACKETS, 50, "capturedPacketTotalCount", NULL, NS_IET_UNSIGNED64, NS_IES_TOTALCOUNTER, NS_IEU_PACKETS)
 /* clang-format on */
 
 enum ns_ie_enterprise_id {
