@@ -482,8 +482,8 @@ static void print_probe_stats(struct cmd_ops *o)
         ns_pub_read(&o->wpub[i], &w);
         cmd_ops_log(o,
                     "stats: worker %" PRIu32 ": %" PRIu64 " packets; kernel %" PRIu64
-                    " received, %" PRIu64 " dropped; flows %" PRIu64 " active (cache %.1f%% of %" PRIu64
-                    "), %" PRIu64 " records",
+                    " received, %" PRIu64 " dropped; flows %" PRIu64
+                    " active (cache %.1f%% of %" PRIu64 "), %" PRIu64 " records",
                     i, w.packets, w.kernel_seen, w.kernel_drops, w.flows_active,
                     w.max_flows ? 100.0 * (double)w.flows_active / (double)w.max_flows : 0.0,
                     w.max_flows, w.records);
@@ -513,7 +513,8 @@ static void render_workers(struct cmd_ops *o, struct ns_prom *m)
          "Frames the kernel dropped for the worker's sockets."},
         {"netsift_worker_flows_active", "gauge", "Flows in the worker's cache."},
         {"netsift_worker_cache_fill_ratio", "gauge", "Active flows / the worker's cache budget."},
-        {"netsift_worker_flows_exported_total", "counter", "Flow records the worker's meter emitted."},
+        {"netsift_worker_flows_exported_total", "counter",
+         "Flow records the worker's meter emitted."},
     };
     struct ns_pub_snapshot w[NS_PUB_MAX_WORKERS];
     for (uint32_t i = 0; i < nw && i < NS_PUB_MAX_WORKERS; i++)

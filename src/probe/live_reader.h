@@ -33,14 +33,14 @@ struct ns_live_reader {
     struct ns_live *live;
     struct ns_batch_ring *ring;
     uint64_t hash_seed;
-    struct ns_sel_chain *sel;          /* PSAMP selection, may be NULL */
-    const atomic_int *stop;            /* set by a signal handler; may be NULL */
-    uint64_t duration_ns;              /* 0 = no limit */
-    uint64_t max_packets;              /* 0 = no limit */
-    uint32_t block_timeout_ms;         /* how late a packet can reach us */
-    uint64_t cpu_ns;                   /* of the thread, when it ends */
-    struct ns_probe_pub *pub;          /* kernel counters published here, may be NULL */
-    _Atomic uint32_t nk;               /* interfaces in k[] */
+    struct ns_sel_chain *sel;  /* PSAMP selection, may be NULL */
+    const atomic_int *stop;    /* set by a signal handler; may be NULL */
+    uint64_t duration_ns;      /* 0 = no limit */
+    uint64_t max_packets;      /* 0 = no limit */
+    uint32_t block_timeout_ms; /* how late a packet can reach us */
+    uint64_t cpu_ns;           /* of the thread, when it ends */
+    struct ns_probe_pub *pub;  /* kernel counters published here, may be NULL */
+    _Atomic uint32_t nk;       /* interfaces in k[] */
     struct ns_live_kcount k[NS_LIVE_MAX_IFACES];
 };
 

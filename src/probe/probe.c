@@ -192,8 +192,7 @@ static void *reader_main(void *arg)
 /* The statistics options records (fsel/optrec.h), to the file and to
  * every sink that takes them. */
 __attribute__((noinline, cold)) static int write_stats(struct sink_ctx *s, const struct ns_meter *m,
-                                                       uint64_t first_ns,
-                                                       struct ns_live_reader *lr,
+                                                       uint64_t first_ns, struct ns_live_reader *lr,
                                                        struct ns_error *err)
 {
     struct ns_fsel_meter_report mr;

@@ -159,8 +159,13 @@ static void kernel_drops_round_trip(void **state)
     assert_true(fd >= 0);
     close(fd);
     struct ns_fsel_iface_report k[2] = {
-        {.process_id = 1, .ifindex = 7, .seen = 1000, .dropped = 40, .captured = 960,
-         .first_ns = 1700000000123456789ull, .last_ns = 1700000005987654321ull},
+        {.process_id = 1,
+         .ifindex = 7,
+         .seen = 1000,
+         .dropped = 40,
+         .captured = 960,
+         .first_ns = 1700000000123456789ull,
+         .last_ns = 1700000005987654321ull},
         {.process_id = 1, .ifindex = 9, .seen = 5, .dropped = 0, .captured = 5},
     };
     struct ns_ipfix_writer *w;
@@ -175,7 +180,8 @@ static void kernel_drops_round_trip(void **state)
             ns_fsel_iface_opt_build(&r, &o);
             assert_int_equal(o.tid, NS_FSEL_TID_KDROPS);
             assert_int_equal(o.scope_count, 2);
-            assert_int_equal(ns_ipfix_writer_opt(w, o.tid, o.scope_count, o.f, o.n, o.rec, &err), 0);
+            assert_int_equal(ns_ipfix_writer_opt(w, o.tid, o.scope_count, o.f, o.n, o.rec, &err),
+                             0);
         }
     assert_int_equal(ns_ipfix_writer_close(w, &err), 0);
     struct ns_fsel_report *rep = calloc(1, sizeof *rep);
@@ -203,16 +209,30 @@ static void kernel_drops_round_trip(void **state)
 static void worker_reports_add_up(void **state)
 {
     (void)state;
-    struct ns_fsel_meter_report a = {.process_id = 1, .cache_size = 50, .policy = 2,
-                                     .created = 10, .obs_pkts = 100, .ign_pkts = 3,
-                                     .ign_first_ns = 0, .ign_last_ns = 0,
-                                     .ev_first_ns = 500, .ev_last_ns = 900,
-                                     .first_ns = 100, .last_ns = 1000};
-    struct ns_fsel_meter_report b = {.process_id = 1, .cache_size = 50, .policy = 2,
-                                     .created = 7, .obs_pkts = 60, .ign_pkts = 2,
-                                     .ign_first_ns = 300, .ign_last_ns = 400,
-                                     .ev_first_ns = 200, .ev_last_ns = 800,
-                                     .first_ns = 50, .last_ns = 2000};
+    struct ns_fsel_meter_report a = {.process_id = 1,
+                                     .cache_size = 50,
+                                     .policy = 2,
+                                     .created = 10,
+                                     .obs_pkts = 100,
+                                     .ign_pkts = 3,
+                                     .ign_first_ns = 0,
+                                     .ign_last_ns = 0,
+                                     .ev_first_ns = 500,
+                                     .ev_last_ns = 900,
+                                     .first_ns = 100,
+                                     .last_ns = 1000};
+    struct ns_fsel_meter_report b = {.process_id = 1,
+                                     .cache_size = 50,
+                                     .policy = 2,
+                                     .created = 7,
+                                     .obs_pkts = 60,
+                                     .ign_pkts = 2,
+                                     .ign_first_ns = 300,
+                                     .ign_last_ns = 400,
+                                     .ev_first_ns = 200,
+                                     .ev_last_ns = 800,
+                                     .first_ns = 50,
+                                     .last_ns = 2000};
     struct ns_fsel_meter_report t;
     memset(&t, 0, sizeof t);
     ns_fsel_meter_report_add(&t, &a);
