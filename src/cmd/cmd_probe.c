@@ -474,9 +474,10 @@ int cmd_probe(int argc, char **argv)
     }
     cmd_fsel_apply(&fsel, &c);
     /* live: the kernel's drops go into the statistics options records
-     * (0xFF14, fsel/optrec.h), at the end at least */
-    if (ifs.n)
-        c.stats_records = 1;
+     * (0xFF14, fsel/optrec.h), at the end at least; to the exporters only
+     * when asked for (--process-stats, a flow selection option), as for files */
+    if (ifs.n && !c.stats_records)
+        c.stats_records = c.stats_file_only = 1;
     cmd_ops_prepare(&ops); /* --daemon: the original process ends here */
     /* records go to the exporter through ops, which a reload can swap */
     struct ns_probe_sink xs = {cmd_ops_sink, &ops, cmd_ops_opt};

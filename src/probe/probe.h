@@ -62,6 +62,10 @@ struct ns_probe_config {
      * stats_ns of packet time before (0: only at the end). */
     int stats_records;
     uint64_t stats_ns;
+    /* ... to the file only, not to the sinks (live capture's kernel drops
+     * when the statistics were not asked for: some collectors count
+     * options records in the sequence numbers differently) */
+    int stats_file_only;
     /* Called now and then with progress (may be NULL). */
     void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total, uint64_t packets);
     /* Called for each non-fatal problem (damaged input file). */

@@ -30,7 +30,7 @@ int ns_probe_write_opts(struct sink_ctx *s, const struct ns_fsel_meter_report *m
         if (s->w)
             rc = ns_ipfix_writer_opt(s->w, o[j].tid, o[j].scope_count, o[j].f, o[j].n, o[j].rec,
                                      err);
-        for (size_t i = 0; i < c->nsinks && rc >= 0; i++)
+        for (size_t i = 0; i < c->nsinks && rc >= 0 && !c->stats_file_only; i++)
             if (c->sinks[i].opt)
                 rc = c->sinks[i].opt(c->sinks[i].ctx, o[j].tid, o[j].scope_count, o[j].f, o[j].n,
                                      o[j].rec, err);
