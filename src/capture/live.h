@@ -180,6 +180,11 @@ int ns_live_next(struct ns_live *l, struct ns_pkt *p, uint8_t *buf, int *linktyp
 /* Counters so far, kernel drops included (reads them from the kernel). */
 void ns_live_get_stats(struct ns_live *l, struct ns_live_stats *s);
 void ns_live_close(struct ns_live *l);
+/* Stop taking frames (a reject-all socket filter on every ring), so that
+ * after the ring is drained the kernel's counters and the frames read add
+ * up exactly: tp_packets = tp_drops + frames read.  1 when every interface
+ * was closed that way (tpacket), 0 otherwise (libpcap: its counters go on). */
+int ns_live_quiesce(struct ns_live *l);
 
 /*
  * The TPACKET_V3 ring walker, exposed for tests (a ring filled in memory).

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,16 +64,20 @@ static void help(FILE *out)
           out);
 }
 
-static volatile sig_atomic_t stop_flag, stats_flag, pause_flag;
+/* The handler may run on any thread of the process: lock-free C11 atomics
+ * (async-signal-safe when lock-free), not volatile sig_atomic_t, which
+ * is only safe within one thread. */
+static atomic_int stop_flag, stats_flag, pause_flag;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "signal flags must be lock-free atomics");
 
 static void on_signal(int sig)
 {
     if (sig == SIGUSR1)
-        stats_flag = 1;
+        atomic_store_explicit(&stats_flag, 1, memory_order_relaxed);
     else if (sig == SIGUSR2)
-        pause_flag = !pause_flag;
+        atomic_fetch_xor_explicit(&pause_flag, 1, memory_order_relaxed);
     else
-        stop_flag = 1;
+        atomic_store_explicit(&stop_flag, 1, memory_order_relaxed);
 }
 
 static void log_line(void *ctx, const char *msg)
@@ -334,9 +339,10 @@ int cmd_collect(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = NS_OK;
-    while (!stop_flag && rc == NS_OK) {
-        if (pause_flag != paused) {
-            paused = pause_flag;
+    while (!atomic_load_explicit(&stop_flag, memory_order_relaxed) && rc == NS_OK) {
+        int want = atomic_load_explicit(&pause_flag, memory_order_relaxed);
+        if (want != paused) {
+            paused = want;
             ns_collector_pause(col, paused);
             if (!quiet)
                 fprintf(stderr, "netsift collect: input %s\n", paused ? "paused" : "resumed");
@@ -345,8 +351,8 @@ int cmd_collect(int argc, char **argv)
         cmd_ops_collect_tick(&ops, col);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-        if (stats_flag || (stats_ns && dt * 1e9 >= (double)stats_ns)) {
-            stats_flag = 0;
+        if (atomic_exchange_explicit(&stats_flag, 0, memory_order_relaxed) ||
+            (stats_ns && dt * 1e9 >= (double)stats_ns)) {
             print_stats(col, dt, last, &nlast);
             t0 = t1;
         }

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,12 +205,14 @@ enum {
         "count", 1, 0, O_COUNT                                                                     \
     }
 
-static volatile sig_atomic_t stop_flag;
+/* Read by the live reader threads: a lock-free C11 atomic (probe.h). */
+static atomic_int stop_flag;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the stop flag must be lock-free to be set by a signal");
 
 static void on_signal(int sig)
 {
     (void)sig;
-    stop_flag = 1;
+    atomic_store_explicit(&stop_flag, 1, memory_order_relaxed);
 }
 
 /* 1 when `o` was a live capture option (applied to c), 0 otherwise. */
@@ -490,10 +493,12 @@ int cmd_probe(int argc, char **argv)
         free(ifs.paths);
         return status;
     }
-    if (c.workers > 1 && (ops.metrics || ops.stats_ns || ops.conf_path))
-        cmd_die("probe", "--metrics, --stats and -c (reloads) work with one worker for now");
-
     cmd_fsel_apply(&fsel, &c);
+    /* live: the kernel's drops go into the statistics options records
+     * (0xFF14, fsel/optrec.h), at the end at least; to the exporters only
+     * when asked for (--process-stats, a flow selection option), as for files */
+    if (ifs.n && !c.stats_records)
+        c.stats_records = c.stats_file_only = 1;
     cmd_ops_prepare(&ops); /* --daemon: the original process ends here */
     /* records go to the exporter through ops, which a reload can swap */
     struct ns_probe_sink xs = {cmd_ops_sink, &ops, cmd_ops_opt};

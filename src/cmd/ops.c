@@ -10,14 +10,15 @@
 
 #include "cmd/cmd.h"
 
-static volatile sig_atomic_t hup_flag, usr1_flag;
+/* Set by the handler, taken by the operations thread (another thread than
+ * the one the signal may land on): lock-free C11 atomics, not volatile
+ * sig_atomic_t, which would be a data race between threads. */
+static atomic_int hup_flag, usr1_flag;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "signal flags must be lock-free atomics");
 
 static void on_ops_signal(int sig)
 {
-    if (sig == SIGHUP)
-        hup_flag = 1;
-    else
-        usr1_flag = 1;
+    atomic_store_explicit(sig == SIGHUP ? &hup_flag : &usr1_flag, 1, memory_order_relaxed);
 }
 
 void cmd_ops_signals(int usr1)
@@ -247,7 +248,19 @@ int cmd_ops_between(void *ctx, struct ns_meter *m, struct ns_error *err)
         int k = 0;
         if (o->m_timeouts) {
             struct ns_error e2;
-            if (ns_meter_set_timeouts(m, o->m_idle, o->m_tcp_idle, o->m_status, &e2) < 0) {
+            int bad = 0;
+            if (!m && !o->m_status != !o->status_on) /* the check ns_meter_set_timeouts makes */
+                bad = ns_error_set(&e2, NS_EUNSUP,
+                                   "turning status reports (active timeout) %s needs a restart",
+                                   o->m_status ? "on" : "off");
+            else if (!m) { /* several workers: each takes them at its next batch */
+                o->t_idle = o->m_idle;
+                o->t_tcp_idle = o->m_tcp_idle;
+                o->t_status = o->m_status;
+                atomic_fetch_add_explicit(&o->t_gen, 1, memory_order_release);
+            } else
+                bad = ns_meter_set_timeouts(m, o->m_idle, o->m_tcp_idle, o->m_status, &e2);
+            if (bad < 0) {
                 k = snprintf(p, cap, "timeouts not changed: %s; ", e2.msg);
             } else {
                 char a[32], b[32], c[32];
@@ -288,6 +301,24 @@ int cmd_ops_between(void *ctx, struct ns_meter *m, struct ns_error *err)
         publish_dests(o);
         o->dest_pub_ns = now;
     }
+    return 0;
+}
+
+int cmd_ops_meter_between(void *ctx, unsigned worker, struct ns_meter *m, struct ns_error *err)
+{
+    struct cmd_ops *o = ctx;
+    (void)err;
+    unsigned g = atomic_load_explicit(&o->t_gen, memory_order_acquire);
+    if (worker >= NS_PUB_MAX_WORKERS || g == o->w_gen[worker])
+        return 0;
+    o->w_gen[worker] = g;
+    pthread_mutex_lock(&o->mu);
+    uint64_t idle = o->t_idle, tidle = o->t_tcp_idle, status = o->t_status;
+    pthread_mutex_unlock(&o->mu);
+    struct ns_error e2;
+    /* checked by the writer before (cmd_ops_between): cannot fail here */
+    if (ns_meter_set_timeouts(m, idle, tidle, status, &e2) < 0)
+        cmd_ops_log(o, "reload: worker %u kept its timeouts: %s", worker, e2.msg);
     return 0;
 }
 
@@ -435,16 +466,28 @@ static void close_retired(struct cmd_ops *o)
 
 static void print_probe_stats(struct cmd_ops *o)
 {
-    const struct ns_probe_pub *p = &o->pub;
-    uint64_t act = ns_pub_load(&p->flows_active), max = ns_pub_load(&p->max_flows);
+    struct ns_pub_snapshot s;
+    ns_pub_snapshot(&o->pub, &s); /* with workers: the sums of theirs */
+    uint64_t act = s.flows_active, max = s.max_flows;
     double up = (double)(mono_ns() - o->started_ns) / 1e9;
     cmd_ops_log(o,
                 "stats: %" PRIu64 " packets, %" PRIu64 " bytes in %.0f s; kernel %" PRIu64
                 " received, %" PRIu64 " dropped; flows %" PRIu64 " active (cache %.1f%% of %" PRIu64
                 "), %" PRIu64 " created, %" PRIu64 " records",
-                ns_pub_load(&p->packets), ns_pub_load(&p->bytes), up, ns_pub_load(&p->kernel_seen),
-                ns_pub_load(&p->kernel_drops), act, max ? 100.0 * (double)act / (double)max : 0.0,
-                max, ns_pub_load(&p->flows_created), ns_pub_load(&p->records));
+                s.packets, s.bytes, up, s.kernel_seen, s.kernel_drops, act,
+                max ? 100.0 * (double)act / (double)max : 0.0, max, s.flows_created, s.records);
+    uint32_t nw = atomic_load(&o->pub.nworkers);
+    for (uint32_t i = 0; i < nw && i < NS_PUB_MAX_WORKERS; i++) {
+        struct ns_pub_snapshot w;
+        ns_pub_read(&o->wpub[i], &w);
+        cmd_ops_log(o,
+                    "stats: worker %" PRIu32 ": %" PRIu64 " packets; kernel %" PRIu64
+                    " received, %" PRIu64 " dropped; flows %" PRIu64
+                    " active (cache %.1f%% of %" PRIu64 "), %" PRIu64 " records",
+                    i, w.packets, w.kernel_seen, w.kernel_drops, w.flows_active,
+                    w.max_flows ? 100.0 * (double)w.flows_active / (double)w.max_flows : 0.0,
+                    w.max_flows, w.records);
+    }
     pthread_mutex_lock(&o->mu);
     for (size_t i = 0; i < o->ndests; i++) {
         const struct cmd_ops_dest *d = &o->dests[i];
@@ -456,39 +499,73 @@ static void print_probe_stats(struct cmd_ops *o)
     pthread_mutex_unlock(&o->mu);
 }
 
+/* Per-worker series (--workers N): one sample per worker, label worker. */
+static void render_workers(struct cmd_ops *o, struct ns_prom *m)
+{
+    uint32_t nw = atomic_load(&o->pub.nworkers);
+    if (!nw)
+        return;
+    static const struct {
+        const char *name, *type, *help;
+    } fam[] = {
+        {"netsift_worker_packets_total", "counter", "Packets metered by the worker."},
+        {"netsift_worker_kernel_drops_total", "counter",
+         "Frames the kernel dropped for the worker's sockets."},
+        {"netsift_worker_flows_active", "gauge", "Flows in the worker's cache."},
+        {"netsift_worker_cache_fill_ratio", "gauge", "Active flows / the worker's cache budget."},
+        {"netsift_worker_flows_exported_total", "counter",
+         "Flow records the worker's meter emitted."},
+    };
+    struct ns_pub_snapshot w[NS_PUB_MAX_WORKERS];
+    for (uint32_t i = 0; i < nw && i < NS_PUB_MAX_WORKERS; i++)
+        ns_pub_read(&o->wpub[i], &w[i]);
+    for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
+        ns_prom_family(m, fam[f].name, fam[f].type, fam[f].help);
+        for (uint32_t i = 0; i < nw && i < NS_PUB_MAX_WORKERS; i++) {
+            char id[16];
+            snprintf(id, sizeof id, "%" PRIu32, i);
+            const char *lab[] = {"worker", id};
+            double v[] = {(double)w[i].packets, (double)w[i].kernel_drops,
+                          (double)w[i].flows_active,
+                          w[i].max_flows ? (double)w[i].flows_active / (double)w[i].max_flows : 0.0,
+                          (double)w[i].records};
+            ns_prom_sample(m, fam[f].name, lab, 1, v[f]);
+        }
+    }
+}
+
 static void render_probe(void *ctx, struct ns_prom *m)
 {
     struct cmd_ops *o = ctx;
-    const struct ns_probe_pub *p = &o->pub;
-    uint64_t act = ns_pub_load(&p->flows_active), max = ns_pub_load(&p->max_flows);
-    ns_prom_one(m, "netsift_up", "gauge", "1 while the probe meters", atomic_load(&p->running));
-    ns_prom_one(m, "netsift_packets_total", "counter", "Packets metered.",
-                (double)ns_pub_load(&p->packets));
+    struct ns_pub_snapshot s;
+    ns_pub_snapshot(&o->pub, &s); /* with workers: the sums of theirs */
+    uint64_t act = s.flows_active, max = s.max_flows;
+    ns_prom_one(m, "netsift_up", "gauge", "1 while the probe meters", atomic_load(&o->pub.running));
+    ns_prom_one(m, "netsift_packets_total", "counter", "Packets metered.", (double)s.packets);
     ns_prom_one(m, "netsift_bytes_total", "counter", "Layer-2 octets of the packets metered.",
-                (double)ns_pub_load(&p->bytes));
+                (double)s.bytes);
     ns_prom_one(m, "netsift_non_ip_packets_total", "counter", "Packets without IP (not metered).",
-                (double)ns_pub_load(&p->non_ip));
+                (double)s.non_ip);
     ns_prom_one(m, "netsift_kernel_packets_total", "counter",
-                "Frames the kernel handled for the capture sockets.",
-                (double)ns_pub_load(&p->kernel_seen));
+                "Frames the kernel handled for the capture sockets.", (double)s.kernel_seen);
     ns_prom_one(m, "netsift_captured_packets_total", "counter",
                 "Frames read from the capture rings (before packet selection).",
-                (double)ns_pub_load(&p->captured));
+                (double)s.captured);
     ns_prom_one(m, "netsift_kernel_drops_total", "counter",
-                "Frames the kernel dropped: the capture ring was full.",
-                (double)ns_pub_load(&p->kernel_drops));
+                "Frames the kernel dropped: the capture ring was full.", (double)s.kernel_drops);
     ns_prom_one(m, "netsift_flows_active", "gauge", "Flows in the cache.", (double)act);
     ns_prom_one(m, "netsift_flows_created_total", "counter", "Flows created.",
-                (double)ns_pub_load(&p->flows_created));
+                (double)s.flows_created);
     ns_prom_one(m, "netsift_flows_exported_total", "counter",
                 "Flow records emitted by the meter (every end reason, status records included).",
-                (double)ns_pub_load(&p->records));
+                (double)s.records);
     ns_prom_one(m, "netsift_cache_size", "gauge", "Flow cache budget (maxFlows).", (double)max);
     ns_prom_one(m, "netsift_cache_fill_ratio", "gauge", "Active flows / cache budget.",
                 max ? (double)act / (double)max : 0.0);
     ns_prom_one(m, "netsift_cache_full_total", "counter",
                 "Flows exported early because the cache was full (RFC 7014).",
-                (double)ns_pub_load(&p->cache_full));
+                (double)s.cache_full);
+    render_workers(o, m);
     static const struct {
         const char *name, *type, *help;
     } fam[] = {
@@ -533,14 +610,11 @@ static void *ops_main(void *arg)
             ns_http_serve(o->http, 100, render_probe, o);
         else
             nanosleep(&(struct timespec){0, 100000000}, NULL);
-        if (hup_flag) {
-            hup_flag = 0;
+        if (atomic_exchange_explicit(&hup_flag, 0, memory_order_relaxed))
             reload(o);
-        }
         close_retired(o);
         uint64_t now = mono_ns();
-        if (usr1_flag || now >= next_stats) {
-            usr1_flag = 0;
+        if (atomic_exchange_explicit(&usr1_flag, 0, memory_order_relaxed) || now >= next_stats) {
             if (now >= next_stats)
                 next_stats = now + o->stats_ns;
             print_probe_stats(o);
@@ -561,6 +635,9 @@ void cmd_ops_probe_start(struct cmd_ops *o, struct ns_probe_config *c, struct cm
     c->pub = &o->pub;
     c->opened = cmd_ops_opened;
     c->between = cmd_ops_between;
+    c->meter_between = cmd_ops_meter_between;
+    o->pub.per_worker = o->wpub;
+    o->status_on = c->meter.status_ns != 0;
     c->ops_ctx = o;
     cmd_ops_signals(1);
     if (pthread_create(&o->th, NULL, ops_main, o) == 0) {
@@ -654,8 +731,6 @@ void cmd_ops_collect_tick(struct cmd_ops *o, struct ns_collector *col)
     if (o->http)
         while (ns_http_serve(o->http, 0, render_collect, &v) == 1) {
         }
-    if (hup_flag) {
-        hup_flag = 0;
+    if (atomic_exchange_explicit(&hup_flag, 0, memory_order_relaxed))
         cmd_ops_log(o, "SIGHUP: the collector reloads nothing yet; restart to apply a change");
-    }
 }

@@ -83,6 +83,7 @@ struct cmd_ops {
     struct ns_http *http;
     /* the probe at run time */
     struct ns_probe_pub pub;
+    struct ns_probe_pub wpub[NS_PUB_MAX_WORKERS]; /* --workers: each worker's counters */
     struct cmd_export *ex;
     struct ns_exporter *x; /* current exporter: the metering thread's while it runs */
     int live;
@@ -93,6 +94,12 @@ struct cmd_ops {
     atomic_int pending; /* a reload waits for the metering thread */
     int m_timeouts, m_exporter;
     uint64_t m_idle, m_tcp_idle, m_status;
+    /* --workers: reloaded timeouts, taken by each worker at its next batch
+     * when t_gen moved past the generation it applied (w_gen, its own) */
+    atomic_uint t_gen;
+    unsigned w_gen[NS_PUB_MAX_WORKERS];
+    uint64_t t_idle, t_tcp_idle, t_status;
+    int status_on; /* status reports (active timeout) on: a reload cannot switch them */
     struct ns_exporter *m_x_new;
     struct ns_exporter *retired; /* replaced by a reload: closed by the ops thread */
     char *urls_new[NS_EXPORT_MAX_DESTS], *urls[NS_EXPORT_MAX_DESTS];
@@ -134,6 +141,8 @@ int cmd_ops_sink(void *ctx, const struct ns_record *r, struct ns_error *err);
 int cmd_ops_opt(void *ctx, uint16_t tid, uint16_t scope_count, const struct ns_field_spec *f,
                 uint16_t n, const uint8_t *rec, struct ns_error *err);
 int cmd_ops_between(void *ctx, struct ns_meter *m, struct ns_error *err);
+/* --workers: worker `worker`'s thread between two batches (timeouts). */
+int cmd_ops_meter_between(void *ctx, unsigned worker, struct ns_meter *m, struct ns_error *err);
 void cmd_ops_probe_start(struct cmd_ops *o, struct ns_probe_config *c, struct cmd_export *ex);
 /* Stop the thread; ex->x and ex->urls then describe the current exporter. */
 void cmd_ops_probe_stop(struct cmd_ops *o);

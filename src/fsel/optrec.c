@@ -22,6 +22,7 @@ struct fmap {
     }
 #define M(field) (uint16_t) offsetof(struct ns_fsel_meter_report, field)
 #define X(field) (uint16_t) offsetof(struct ns_fsel_export_report, field)
+#define K(field) (uint16_t) offsetof(struct ns_fsel_iface_report, field)
 
 /* RFC 7011 §4.1 */
 static const struct fmap mstats[] = {
@@ -75,6 +76,18 @@ static const struct fmap xport[] = {
     {{0, 168, 8}, X(not_sent_octets), 0},
     {NSE(NS_IE_NS_FIRST, 8), X(ns_first_ns), 1},
     {NSE(NS_IE_NS_LAST, 8), X(ns_last_ns), 1},
+};
+
+/* Kernel drops per observation point (optrec.h, 0xFF14): the §4.2 record
+ * with ingressInterface added to the scope, octets left out (unknown). */
+static const struct fmap kdrops[] = {
+    {{0, 143, 4}, K(process_id), 0},
+    {{0, 10, 4}, K(ifindex), 0},
+    {{0, 164, 8}, K(dropped), 0},
+    {NSE(NS_IE_OBS_PACKETS, 8), K(seen), 0},
+    {NSE(NS_IE_CAPTURED_PACKETS, 8), K(captured), 0},
+    {{0, 325, 8}, K(first_ns), 1},
+    {{0, 325, 8}, K(last_ns), 1},
 };
 
 #define NF(a) (sizeof(a) / sizeof((a)[0]))
@@ -138,6 +151,59 @@ void ns_fsel_opts_build(const struct ns_fsel_meter_report *ms,
         encode(tmpls[t].map, tmpls[t].n, t == 3 ? (const void *)xr : (const void *)ms, o->rec);
     }
     *nout = k;
+}
+
+void ns_fsel_iface_opt_build(const struct ns_fsel_iface_report *r, struct ns_fsel_opt *o)
+{
+    o->tid = NS_FSEL_TID_KDROPS;
+    o->scope_count = 2;
+    o->n = (uint16_t)NF(kdrops);
+    for (size_t i = 0; i < NF(kdrops); i++)
+        o->f[i] = kdrops[i].f;
+    encode(kdrops, NF(kdrops), r, o->rec);
+}
+
+static void first_of(uint64_t *t, uint64_t s)
+{
+    if (s && (!*t || s < *t))
+        *t = s;
+}
+
+static void last_of(uint64_t *t, uint64_t s)
+{
+    if (s > *t)
+        *t = s;
+}
+
+void ns_fsel_meter_report_add(struct ns_fsel_meter_report *t, const struct ns_fsel_meter_report *s)
+{
+    t->process_id = s->process_id;
+    t->algorithm = s->algorithm;
+    t->policy = s->policy;
+    t->cache_size += s->cache_size;
+    t->created += s->created;
+    t->obs_pkts += s->obs_pkts;
+    t->obs_octets += s->obs_octets;
+    t->ign_pkts += s->ign_pkts;
+    t->ign_octets += s->ign_octets;
+    first_of(&t->ign_first_ns, s->ign_first_ns);
+    last_of(&t->ign_last_ns, s->ign_last_ns);
+    t->ev_flows += s->ev_flows;
+    t->ev_pkts += s->ev_pkts;
+    t->ev_octets += s->ev_octets;
+    first_of(&t->ev_first_ns, s->ev_first_ns);
+    last_of(&t->ev_last_ns, s->ev_last_ns);
+    first_of(&t->ev_first_event_ns, s->ev_first_event_ns);
+    last_of(&t->ev_last_event_ns, s->ev_last_event_ns);
+    t->cached_flows += s->cached_flows;
+    t->cached_pkts += s->cached_pkts;
+    t->cached_octets += s->cached_octets;
+    t->out_records += s->out_records;
+    t->out_flows += s->out_flows;
+    t->out_pkts += s->out_pkts;
+    t->out_octets += s->out_octets;
+    first_of(&t->first_ns, s->first_ns);
+    last_of(&t->last_ns, s->last_ns);
 }
 
 void ns_fsel_meter_report_fill(struct ns_fsel_meter_report *r, const struct ns_meter *m,
@@ -257,9 +323,35 @@ static int same_fields(const struct ns_tmpl *t, const struct fmap *map, size_t n
     return 1;
 }
 
+/* A 0xFF14 record: the newest per (domain, process, interface). */
+static void iface_add(struct ns_fsel_report *r, const struct ns_tmpl *t, const uint8_t *rec,
+                      size_t len, uint32_t domain)
+{
+    struct ns_fsel_iface_report k;
+    memset(&k, 0, sizeof k);
+    if (decode(kdrops, NF(kdrops), t, rec, len, &k) < 0)
+        return;
+    int i;
+    for (i = 0; i < r->nifs; i++)
+        if (r->ifs[i].domain == domain && r->ifs[i].k.process_id == k.process_id &&
+            r->ifs[i].k.ifindex == k.ifindex)
+            break;
+    if (i == r->nifs) {
+        if (r->nifs == NS_FSEL_MAX_IFACES)
+            return;
+        r->nifs++;
+    }
+    r->ifs[i].domain = domain;
+    r->ifs[i].k = k;
+}
+
 void ns_fsel_report_add(struct ns_fsel_report *r, const struct ns_tmpl *t, const uint8_t *rec,
                         size_t len, uint32_t domain)
 {
+    if (same_fields(t, kdrops, NF(kdrops))) {
+        iface_add(r, t, rec, len, domain);
+        return;
+    }
     /* recognised by their fields, not their template ids (which are the
      * exporter's choice): the metering/exporting records of netsift */
     int which = -1;
@@ -375,6 +467,16 @@ int ns_fsel_check(const struct ns_fsel_report *r, const struct ns_fsel_tally *t,
             sent_o += m->out_octets;
         }
     }
+    for (int i = 0; i < r->nifs; i++) {
+        const struct ns_fsel_iface_report *k = &r->ifs[i].k;
+        any = 1;
+        fprintf(out, "domain %u metering process %u, kernel capture at ifindex %u:\n",
+                r->ifs[i].domain, k->process_id, k->ifindex);
+        char buf[200];
+        snprintf(buf, sizeof buf, "dropped %" PRIu64 " + captured %" PRIu64, k->dropped,
+                 k->captured);
+        bad += ident(out, "kernel observed packets", k->seen, buf, k->dropped + k->captured);
+    }
     if (!any)
         return -1;
     fprintf(out, "collector (the flow records read):\n");
@@ -388,6 +490,13 @@ int ns_fsel_check(const struct ns_fsel_report *r, const struct ns_fsel_tally *t,
 
 void ns_fsel_print_left_out(const struct ns_fsel_report *r, FILE *out)
 {
+    for (int i = 0; i < r->nifs; i++) {
+        const struct ns_fsel_iface_report *k = &r->ifs[i].k;
+        fprintf(out,
+                "left out by the kernel (domain %u, ifindex %u): %" PRIu64 " of %" PRIu64
+                " packets dropped before metering (capture ring full; ignoredPacketTotalCount)\n",
+                r->ifs[i].domain, k->ifindex, k->dropped, k->seen);
+    }
     for (int i = 0; i < r->n; i++) {
         const struct ns_fsel_meter_report *m = &r->p[i].m;
         const struct ns_fsel_export_report *x = &r->p[i].x;

@@ -31,6 +31,22 @@
  *          OctetDeltaCount (what was sent, as counted, since the start),
  *          notSentFlow/Packet/OctetTotalCount (IANA 166–168) and the first/
  *          last packet time of what was not sent.
+ *  0xFF14  Kernel drops of live capture, one record per observation point
+ *          (RFC 7011 §4.2 with a finer scope): scope meteringProcessId and
+ *          ingressInterface; ignoredPacketTotalCount (164) = the frames the
+ *          kernel dropped for the capture (PACKET_STATISTICS tp_drops, ring
+ *          full): §4.2 defines it as packets observed but not processed by
+ *          the metering process, which is exactly what a drop before the
+ *          ring is; observedPacketTotalCount (enterprise) = tp_packets, the
+ *          frames the kernel handled for the capture, drops included;
+ *          capturedPacketTotalCount (enterprise) = frames read from the
+ *          ring; then the times of the first and the last statistics read
+ *          that found new drops (two observationTimeNanoseconds: the drops
+ *          happened before, after the read preceding it, at most about half
+ *          a second).  No ignoredOctetTotalCount: the kernel counts no
+ *          octets for dropped frames.  Kept apart from 0xFF11/0xFF12, whose
+ *          ignored counts are the flow selection's (packets the cache
+ *          policy did not measure) and whose identities include octets.
  *
  * Reading: ns_fsel_report_add() takes any options record (template and
  * bytes, as the decoder walks it) and keeps the newest values of those it
@@ -43,6 +59,7 @@
  *   flows created    = evicted + final records metered + cached
  *   metered records  = offered to the exporting process = sent + not sent
  *   sent             = the flow records read (records, packets, octets)
+ *   kernel observed  = kernel dropped + captured      (per interface)
  *
  * No allocation; errors only for a record that does not fit.
  */
@@ -63,6 +80,7 @@
 #define NS_FSEL_TID_MREL   0xFF11u
 #define NS_FSEL_TID_METER  0xFF12u
 #define NS_FSEL_TID_EXPORT 0xFF13u
+#define NS_FSEL_TID_KDROPS 0xFF14u
 
 struct ns_fsel_meter_report {
     uint32_t process_id, cache_size;
@@ -84,6 +102,13 @@ struct ns_fsel_export_report {
     uint64_t not_sent, not_sent_pkts, not_sent_octets, ns_first_ns, ns_last_ns;
 };
 
+/* Kernel counters of one observation point (0xFF14). */
+struct ns_fsel_iface_report {
+    uint32_t process_id, ifindex;
+    uint64_t seen, dropped, captured;
+    uint64_t first_ns, last_ns; /* statistics reads that found the first/last new drops */
+};
+
 /* One options template as a field list, and one of its records. */
 struct ns_fsel_opt {
     uint16_t tid, scope_count, n;
@@ -98,6 +123,13 @@ void ns_fsel_opts_build(const struct ns_fsel_meter_report *ms,
                         const struct ns_fsel_export_report *xr, struct ns_fsel_opt out[4],
                         int *nout);
 
+/* The 0xFF14 record of one interface. */
+void ns_fsel_iface_opt_build(const struct ns_fsel_iface_report *r, struct ns_fsel_opt *out);
+
+/* Several workers' metering reports as one: counts added, the earliest
+ * first and the latest last time (a zero time is "none"). */
+void ns_fsel_meter_report_add(struct ns_fsel_meter_report *t, const struct ns_fsel_meter_report *s);
+
 /* The metering report of a meter now (scans the cache: ns_meter_cached). */
 void ns_fsel_meter_report_fill(struct ns_fsel_meter_report *r, const struct ns_meter *m,
                                const struct ns_meter_config *cfg, uint64_t first_ns,
@@ -106,7 +138,8 @@ void ns_fsel_export_report_fill(struct ns_fsel_export_report *r, const struct ns
 
 /* ---- collector side ---- */
 
-#define NS_FSEL_MAX_PROCS 16
+#define NS_FSEL_MAX_PROCS  16
+#define NS_FSEL_MAX_IFACES 64
 
 struct ns_fsel_report {
     struct {
@@ -116,6 +149,11 @@ struct ns_fsel_report {
         struct ns_fsel_export_report x;
     } p[NS_FSEL_MAX_PROCS];
     int n;
+    struct {
+        uint32_t domain;
+        struct ns_fsel_iface_report k;
+    } ifs[NS_FSEL_MAX_IFACES]; /* kernel drops per observation point (0xFF14) */
+    int nifs;
     uint64_t unknown; /* options records of other templates */
 };
 

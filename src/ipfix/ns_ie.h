@@ -79,6 +79,9 @@
     X(NS_LAST, 39, "notSentLastPacketTime", NULL, NS_IET_DATETIMENANOSECONDS, NS_IES_DEFAULT, NS_IEU_NANOSECONDS) \
     X(CACHE_POLICY, 42, "flowCachePolicy", NULL, NS_IET_UNSIGNED8, NS_IES_IDENTIFIER, NS_IEU_NONE) \
     X(CACHE_SIZE, 43, "flowCacheSize", NULL, NS_IET_UNSIGNED32, NS_IES_QUANTITY, NS_IEU_ENTRIES) \
+    /* live capture, per observation point (optrec.h 0xFF14): frames the    \
+       capture handed to the metering process */                            \
+    X(CAPTURED_PACKETS, 50, "capturedPacketTotalCount", NULL, NS_IET_UNSIGNED64, NS_IES_TOTALCOUNTER, NS_IEU_PACKETS) \
     /* parallel measurement processes (mp/mp.h): packet reports a selection  \
        sequence selected but left out under the report budget; in its       \
        Selection Sequence Statistics.  Not reversible. */                    \

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fsel/optrec.h"
 #include "meter/meter.h"
 
 /* Wait per poll: bounds how long a stop request goes unnoticed. */
@@ -24,12 +25,55 @@ static void publish(struct ns_live_reader *rd, uint64_t packets)
 {
     struct ns_live_stats ls;
     ns_live_get_stats(rd->live, &ls);
-    uint64_t seen = 0;
-    for (uint32_t i = 0; i < ls.nifaces; i++)
-        seen += ls.ifs[i].kernel_seen;
+    uint64_t seen = 0, now = clock_ns(CLOCK_REALTIME);
+    for (uint32_t i = 0; i < ls.nifaces && i < NS_LIVE_MAX_IFACES; i++) {
+        const struct ns_live_if_stats *f = &ls.ifs[i];
+        struct ns_live_kcount *k = &rd->k[i];
+        seen += f->kernel_seen;
+        if (f->drops > ns_pub_load(&k->dropped)) { /* new drops since the last read */
+            if (!ns_pub_load(&k->first_ns))
+                ns_pub_store(&k->first_ns, now);
+            ns_pub_store(&k->last_ns, now);
+        }
+        ns_pub_store(&k->ifindex, f->ifindex);
+        ns_pub_store(&k->seen, f->kernel_seen);
+        ns_pub_store(&k->dropped, f->drops);
+        ns_pub_store(&k->captured, f->packets);
+    }
+    atomic_store_explicit(&rd->nk, ls.nifaces, memory_order_release);
+    if (!rd->pub)
+        return;
     ns_pub_store(&rd->pub->kernel_seen, seen);
     ns_pub_store(&rd->pub->kernel_drops, ls.drops);
     ns_pub_store(&rd->pub->captured, packets);
+}
+
+uint32_t ns_live_reader_kernel(struct ns_live_reader *const *rd, size_t n,
+                               struct ns_fsel_iface_report *out)
+{
+    uint32_t ni = 0;
+    for (size_t r = 0; r < n; r++) {
+        uint32_t nk = atomic_load_explicit(&rd[r]->nk, memory_order_acquire);
+        for (uint32_t i = 0; i < nk; i++) {
+            const struct ns_live_kcount *k = &rd[r]->k[i];
+            struct ns_fsel_iface_report *o = &out[i];
+            if (i >= ni) {
+                memset(o, 0, sizeof *o);
+                o->process_id = 1;
+                o->ifindex = (uint32_t)ns_pub_load(&k->ifindex);
+                ni = i + 1;
+            }
+            o->seen += ns_pub_load(&k->seen);
+            o->dropped += ns_pub_load(&k->dropped);
+            o->captured += ns_pub_load(&k->captured);
+            uint64_t f = ns_pub_load(&k->first_ns), l = ns_pub_load(&k->last_ns);
+            if (f && (!o->first_ns || f < o->first_ns))
+                o->first_ns = f;
+            if (l > o->last_ns)
+                o->last_ns = l;
+        }
+    }
+    return ni;
 }
 
 void *ns_live_reader_main(void *arg)
@@ -42,10 +86,16 @@ void *ns_live_reader_main(void *arg)
     uint64_t start = clock_ns(CLOCK_MONOTONIC), born = start, packets = 0, published = 0;
     uint64_t drain_until = 0; /* stopping: take what the kernel already has until then */
     uint64_t block_ns = (uint64_t)rd->block_timeout_ms * 1000000u;
-    int rc = 0;
+    int rc = 0, closed = 0;
     for (;;) {
-        if (!drain_until && rd->stop && *rd->stop)
+        if (!drain_until && rd->stop && atomic_load_explicit(rd->stop, memory_order_relaxed))
             drain_until = clock_ns(CLOCK_MONOTONIC) + 2 * block_ns;
+        if (drain_until && !closed) {
+            /* Stopping: no new frames from here on, so that what is in the
+             * ring is all there is and the kernel's counters, read after
+             * it is drained, add up with what was read (0xFF14). */
+            closed = ns_live_quiesce(rd->live) ? 1 : -1;
+        }
         if (rd->max_packets && packets >= rd->max_packets)
             break;
         if (b->n == NS_BATCH_PKTS || NS_BATCH_ARENA - b->used < maxf) {
@@ -74,13 +124,14 @@ void *ns_live_reader_main(void *arg)
                 b->used += (q->caplen + 7u) & ~7u;
                 ns_batch_push(b, bytes, linktype, decoded, rd->hash_seed);
             }
-            if (drain_until && clock_ns(CLOCK_MONOTONIC) >= drain_until)
+            /* closed: the ring holds a bounded rest, read all of it */
+            if (drain_until && closed != 1 && clock_ns(CLOCK_MONOTONIC) >= drain_until)
                 break;
             if ((packets & 63u) != 0)
                 continue;
         }
         uint64_t now = clock_ns(CLOCK_MONOTONIC);
-        if (rd->pub && now - published >= PUBLISH_NS) {
+        if (now - published >= PUBLISH_NS) {
             publish(rd, packets);
             published = now;
         }
@@ -103,8 +154,7 @@ void *ns_live_reader_main(void *arg)
             born = now;
         }
     }
-    if (rd->pub)
-        publish(rd, packets);
+    publish(rd, packets); /* the final counters, before the meter sees the end */
     b->end = 1;
     b->rc = rc < 0 ? rc : 0;
     rd->cpu_ns = ns_batch_thread_cpu_ns(); /* read by the meter after the join */

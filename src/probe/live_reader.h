@@ -12,7 +12,7 @@
 #ifndef NS_PROBE_LIVE_READER_H
 #define NS_PROBE_LIVE_READER_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "capture/live.h"
@@ -20,18 +20,35 @@
 #include "probe/pub.h"
 #include "select/select.h"
 
+/* One interface's kernel counters as the reader last read them, for the
+ * metering thread's statistics records (fsel/optrec.h 0xFF14): written by
+ * the reader only, relaxed atomics (a periodic record may mix two reads;
+ * the final one, taken after the ring was closed and drained, is exact). */
+struct ns_live_kcount {
+    _Atomic uint64_t ifindex, seen, dropped, captured;
+    _Atomic uint64_t first_ns, last_ns; /* reads that found the first/last new drops */
+};
+
 struct ns_live_reader {
     struct ns_live *live;
     struct ns_batch_ring *ring;
     uint64_t hash_seed;
-    struct ns_sel_chain *sel;          /* PSAMP selection, may be NULL */
-    const volatile sig_atomic_t *stop; /* may be NULL */
-    uint64_t duration_ns;              /* 0 = no limit */
-    uint64_t max_packets;              /* 0 = no limit */
-    uint32_t block_timeout_ms;         /* how late a packet can reach us */
-    uint64_t cpu_ns;                   /* of the thread, when it ends */
-    struct ns_probe_pub *pub;          /* kernel counters published here, may be NULL */
+    struct ns_sel_chain *sel;  /* PSAMP selection, may be NULL */
+    const atomic_int *stop;    /* set by a signal handler; may be NULL */
+    uint64_t duration_ns;      /* 0 = no limit */
+    uint64_t max_packets;      /* 0 = no limit */
+    uint32_t block_timeout_ms; /* how late a packet can reach us */
+    uint64_t cpu_ns;           /* of the thread, when it ends */
+    struct ns_probe_pub *pub;  /* kernel counters published here, may be NULL */
+    _Atomic uint32_t nk;       /* interfaces in k[] */
+    struct ns_live_kcount k[NS_LIVE_MAX_IFACES];
 };
+
+struct ns_fsel_iface_report;
+/* The kernel counters of n readers (workers share interfaces: summed per
+ * interface) as 0xFF14 reports; returns how many interfaces. */
+uint32_t ns_live_reader_kernel(struct ns_live_reader *const *rd, size_t n,
+                               struct ns_fsel_iface_report *out);
 
 /* pthread entry; arg is a struct ns_live_reader. */
 void *ns_live_reader_main(void *arg);

@@ -192,33 +192,17 @@ static void *reader_main(void *arg)
 /* The statistics options records (fsel/optrec.h), to the file and to
  * every sink that takes them. */
 __attribute__((noinline, cold)) static int write_stats(struct sink_ctx *s, const struct ns_meter *m,
-                                                       uint64_t first_ns, struct ns_error *err)
+                                                       uint64_t first_ns, struct ns_live_reader *lr,
+                                                       struct ns_error *err)
 {
-    const struct ns_probe_config *c = s->c;
     struct ns_fsel_meter_report mr;
-    struct ns_fsel_export_report xr;
-    ns_fsel_meter_report_fill(&mr, m, &c->meter, first_ns, ns_meter_now(m));
-    if (c->xsel)
-        ns_fsel_export_report_fill(&xr, c->xsel);
-    struct ns_fsel_opt o[4];
-    int n, rc = 0;
-    ns_fsel_opts_build(&mr, c->xsel ? &xr : NULL, o, &n);
-    for (int k = 0; k < n && rc >= 0; k++) {
-        if (s->w)
-            rc = ns_ipfix_writer_opt(s->w, o[k].tid, o[k].scope_count, o[k].f, o[k].n, o[k].rec,
-                                     err);
-        for (size_t i = 0; i < c->nsinks && rc >= 0; i++)
-            if (c->sinks[i].opt)
-                rc = c->sinks[i].opt(c->sinks[i].ctx, o[k].tid, o[k].scope_count, o[k].f, o[k].n,
-                                     o[k].rec, err);
-    }
-    return rc;
+    ns_fsel_meter_report_fill(&mr, m, &s->c->meter, first_ns, ns_meter_now(m));
+    return ns_probe_write_opts(s, &mr, &lr, lr->live ? 1 : 0, err);
 }
 
 /* Counters for other threads (pub.h): this thread's exact counts, stored
  * once per batch. */
-static void ns_probe_publish(struct ns_probe_pub *pub, const struct ns_meter *m,
-                             const struct ns_batch *b)
+void ns_probe_publish(struct ns_probe_pub *pub, const struct ns_meter *m, const struct ns_batch *b)
 {
     uint64_t bytes = 0;
     for (uint32_t i = 0; i < b->n; i++)
@@ -332,7 +316,7 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
             }
             if (c->stats_ns && ns_meter_now(m) >= next_stats && rc >= 0) {
                 next_stats = ns_meter_now(m) + c->stats_ns;
-                rc = write_stats(&sink, m, first_ns, err);
+                rc = write_stats(&sink, m, first_ns, &lr, err);
             }
         }
         for (int i = 0; i < NS_MAL__COUNT; i++)
@@ -366,7 +350,7 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
         goto out;
     if (interp && (rc = ns_report_interpretation(interp, sink.last_ns, err)) < 0)
         goto out;
-    if (c->stats_records && (rc = write_stats(&sink, m, first_ns, err)) < 0)
+    if (c->stats_records && (rc = write_stats(&sink, m, first_ns, &lr, err)) < 0)
         goto out;
     rc = ns_ipfix_writer_close(sink.w, err);
     sink.w = NULL;

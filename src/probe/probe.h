@@ -15,7 +15,7 @@
 #ifndef NS_PROBE_PROBE_H
 #define NS_PROBE_PROBE_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +62,10 @@ struct ns_probe_config {
      * stats_ns of packet time before (0: only at the end). */
     int stats_records;
     uint64_t stats_ns;
+    /* ... to the file only, not to the sinks (live capture's kernel drops
+     * when the statistics were not asked for: some collectors count
+     * options records in the sequence numbers differently) */
+    int stats_file_only;
     /* Called now and then with progress (may be NULL). */
     void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total, uint64_t packets);
     /* Called for each non-fatal problem (damaged input file). */
@@ -73,7 +77,11 @@ struct ns_probe_config {
      * max_packets were read (0 = no limit); then every flow is flushed and
      * the output closed as at the end of a file. */
     struct ns_live_config live;
-    const volatile sig_atomic_t *stop;
+    /* A C11 atomic, not a volatile sig_atomic_t: the flag is written by
+     * a signal handler and read by other threads (every live reader), and
+     * only an atomic makes that free of a data race (C11 5.1.2.4); a
+     * lock-free atomic store is async-signal-safe (C11 7.14.1.1). */
+    const atomic_int *stop;
     uint64_t duration_ns, max_packets;
     /* Multi-core (probe/workers.c): workers > 1 spreads the packets over
      * that many flow caches, each metered by a thread of its own, by a
@@ -93,6 +101,11 @@ struct ns_probe_config {
     struct ns_probe_pub *pub;
     int (*opened)(void *ctx, struct ns_error *err);
     int (*between)(void *ctx, struct ns_meter *m, struct ns_error *err);
+    /* workers > 1: `between` is called by the one writer thread with m
+     * NULL (after each chunk of records, and at least every 100 ms), and
+     * meter_between by each worker's thread after each of its batches,
+     * with its own meter (apply reloaded timeouts); may be NULL. */
+    int (*meter_between)(void *ctx, unsigned worker, struct ns_meter *m, struct ns_error *err);
     void *ops_ctx;
 };
 

@@ -26,6 +26,18 @@ struct sink_ctx {
 
 int ns_probe_write_record(void *ctx, const struct ns_record *rec, struct ns_error *err);
 
+/* The statistics options records (stats_rec.c): the metering report mr,
+ * the export selection's counters (c->xsel) and the kernel counters of the
+ * nrd live readers (per interface, summed over readers). */
+struct ns_fsel_meter_report;
+struct ns_live_reader;
+int ns_probe_write_opts(struct sink_ctx *s, const struct ns_fsel_meter_report *mr,
+                        struct ns_live_reader *const *rd, size_t nrd, struct ns_error *err);
+
+/* Live counters of one metering thread (pub.h), once per batch. */
+struct ns_batch;
+void ns_probe_publish(struct ns_probe_pub *pub, const struct ns_meter *m, const struct ns_batch *b);
+
 /* ns_probe_run() with c->workers > 1 (workers.c). */
 int ns_probe_run_workers(const struct ns_probe_config *c, struct ns_probe_stats *st,
                          struct ns_error *err);

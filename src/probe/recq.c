@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int ns_recq_init(struct ns_recq *q, unsigned nchunks, struct ns_error *err)
 {
@@ -67,6 +68,30 @@ struct ns_rec_chunk *ns_recq_take_full(struct ns_recq *q)
     q->full_head = c->next;
     if (!q->full_head)
         q->full_tail = NULL;
+    pthread_mutex_unlock(&q->mu);
+    return c;
+}
+
+struct ns_rec_chunk *ns_recq_take_full_timed(struct ns_recq *q, unsigned wait_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until); /* the condition variable's clock */
+    until.tv_sec += wait_ms / 1000u;
+    until.tv_nsec += (long)(wait_ms % 1000u) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&q->mu);
+    while (!q->full_head)
+        if (pthread_cond_timedwait(&q->cv, &q->mu, &until) != 0)
+            break;
+    struct ns_rec_chunk *c = q->full_head;
+    if (c) {
+        q->full_head = c->next;
+        if (!q->full_head)
+            q->full_tail = NULL;
+    }
     pthread_mutex_unlock(&q->mu);
     return c;
 }

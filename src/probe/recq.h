@@ -57,6 +57,9 @@ struct ns_rec_chunk *ns_recq_take_free(struct ns_recq *q);
 void ns_recq_put_full(struct ns_recq *q, struct ns_rec_chunk *c);
 /* Writer: the next chunk (waits). */
 struct ns_rec_chunk *ns_recq_take_full(struct ns_recq *q);
+/* Writer: the next chunk, waiting at most wait_ms; NULL when none came
+ * (the writer's timers and reloads run on a quiet link too). */
+struct ns_rec_chunk *ns_recq_take_full_timed(struct ns_recq *q, unsigned wait_ms);
 /* Writer: give a chunk back. */
 void ns_recq_put_free(struct ns_recq *q, struct ns_rec_chunk *c);
 /* Writer: give up; workers waiting for a chunk get NULL from now on. */

@@ -28,12 +28,27 @@
  *    budget is used.
  *  - Progress and damaged-file warnings come from the dispatcher thread,
  *    not in packet order through the meter.
+ *  - Operations (probe.h `pub`, `between`, `meter_between`): each worker
+ *    publishes its own counters (pub.h per_worker) and applies reloaded
+ *    timeouts between two of its batches; the writer thread runs `between`
+ *    (exporter timers, a reloaded exporter) after each chunk of records
+ *    and at least every 100 ms.
+ *  - Flow selection (cache policies, multistage admission) works per
+ *    cache; the statistics options records are written once, at the end,
+ *    as the sum over the workers' meters (every counter is a count of
+ *    disjoint packets or flows, so the sums keep the conservation
+ *    identities of fsel/optrec.h), times as the earliest first and the
+ *    latest last.  An interval (--process-stats SEC) is not followed: a
+ *    periodic sum would need every worker to stop at one moment.
+ *    Export policies (fsel/xsel.h) act in the one writer, as with one
+ *    worker.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "capture/capture.h"
+#include "fsel/optrec.h"
 #include "probe/batch.h"
 #include "probe/dispatch.h"
 #include "probe/live_reader.h"
@@ -42,6 +57,9 @@
 
 struct worker {
     unsigned id, n;
+    const struct ns_probe_config *c;
+    struct ns_probe_pub *pub; /* this worker's counters, or NULL */
+    uint64_t first_ns;        /* first packet metered (statistics records) */
     struct ns_meter *m;
     struct ns_batch_ring ring;
     int ring_ok;
@@ -124,6 +142,12 @@ static void *worker_main(void *arg)
             break;
         }
         rc = meter_batch(w->m, b, &w->err);
+        if (!w->first_ns && b->n)
+            w->first_ns = b->pkts[0].ts_ns;
+        if (w->pub)
+            ns_probe_publish(w->pub, w->m, b);
+        if (rc >= 0 && w->c->meter_between)
+            rc = w->c->meter_between(w->c->ops_ctx, w->id, w->m, &w->err);
         for (int i = 0; i < NS_MAL__COUNT; i++)
             w->malformed[i] += b->malformed[i];
         int end = b->end;
@@ -290,6 +314,23 @@ static void sum_meter_stats(struct ns_meter_stats *t, const struct ns_meter_stat
     t->flow_bytes = s->flow_bytes;
     t->tcp_bytes = s->tcp_bytes;
     t->seq_bytes = s->seq_bytes;
+    /* flow selection (meter.h ns_meter_fsel): counts add up, times span */
+    struct ns_meter_fsel *a = &t->fs;
+    const struct ns_meter_fsel *b = &s->fs;
+    a->obs_octets += b->obs_octets;
+    a->ign_pkts += b->ign_pkts;
+    a->ign_octets += b->ign_octets;
+    a->ev_flows += b->ev_flows;
+    a->ev_pkts += b->ev_pkts;
+    a->ev_octets += b->ev_octets;
+    a->out_records += b->out_records;
+    a->out_flows += b->out_flows;
+    a->out_pkts += b->out_pkts;
+    a->out_octets += b->out_octets;
+    a->ms_refused += b->ms_refused;
+    a->sh_refused += b->sh_refused;
+    a->full_refused += b->full_refused;
+    a->full_evicted += b->full_evicted;
 }
 
 static uint32_t share(uint32_t v, unsigned n)
@@ -325,6 +366,7 @@ static int open_live(const struct ns_probe_config *c, struct worker *w, unsigned
         w[i].lr.max_packets = c->max_packets;
         w[i].lr.block_timeout_ms = lc.block_timeout_ms;
         w[i].lr.stop = c->stop;
+        w[i].lr.pub = c->pub && c->pub->per_worker ? &c->pub->per_worker[i] : NULL;
         w[i].lr.sel = NULL; /* refused with workers (selection state is not shared) */
     }
     return NS_OK;
@@ -343,15 +385,6 @@ int ns_probe_run_workers(const struct ns_probe_config *c, struct ns_probe_stats 
                             "packet selection with several live workers is not supported");
     if (live && c->max_packets)
         return ns_error_set(err, NS_EUNSUP, "--count with several workers is not supported");
-    /* Flow selection counters and the selection's interpretation records
-     * are kept per meter and written by the one-cache path; with several
-     * caches they would have to be summed first. */
-    /* c->pub and c->between (live counters, reloads) are not served here
-     * yet: the command refuses --metrics, --stats and -c with workers. */
-    if (c->meter.cache_policy || c->meter.ms_stages || c->xsel || c->stats_records)
-        return ns_error_set(err, NS_EUNSUP,
-                            "flow cache and export policies (and --process-stats) are not "
-                            "supported with several workers yet: use one");
 
     struct worker *w = calloc(n, sizeof *w);
     struct ns_recq q;
@@ -387,9 +420,17 @@ int ns_probe_run_workers(const struct ns_probe_config *c, struct ns_probe_stats 
     mc.max_flows = share(mc.max_flows, n);
     mc.max_tcp = share(mc.max_tcp, n);
     mc.max_seq = share(mc.max_seq, n);
+    if (c->pub && c->pub->per_worker) {
+        for (unsigned i = 0; i < n; i++)
+            ns_pub_store(&c->pub->per_worker[i].max_flows, mc.max_flows);
+        atomic_store_explicit(&c->pub->nworkers, n, memory_order_release);
+        atomic_store_explicit(&c->pub->running, 1, memory_order_relaxed);
+    }
     for (unsigned i = 0; i < n; i++) {
         w[i].id = i;
         w[i].n = n;
+        w[i].c = c;
+        w[i].pub = c->pub && c->pub->per_worker ? &c->pub->per_worker[i] : NULL;
         w[i].q = &q;
         if ((rc = ns_meter_create(&w[i].m, &mc, worker_sink, &w[i], err)) < 0 ||
             (rc = ns_batch_ring_init(&w[i].ring, err)) < 0)
@@ -453,11 +494,17 @@ int ns_probe_run_workers(const struct ns_probe_config *c, struct ns_probe_stats 
     int wrc = NS_OK;
     struct ns_error werr = {0};
     while (running) {
-        struct ns_rec_chunk *ch = ns_recq_take_full(&q);
-        for (uint32_t i = 0; i < ch->n && wrc >= 0; i++)
-            wrc = ns_probe_write_record(&sink, &ch->recs[i], &werr);
-        running -= (unsigned)ch->last;
-        ns_recq_put_free(&q, ch);
+        /* with operations, wake up now and then on a quiet link too */
+        struct ns_rec_chunk *ch =
+            c->between ? ns_recq_take_full_timed(&q, 100) : ns_recq_take_full(&q);
+        if (ch) {
+            for (uint32_t i = 0; i < ch->n && wrc >= 0; i++)
+                wrc = ns_probe_write_record(&sink, &ch->recs[i], &werr);
+            running -= (unsigned)ch->last;
+            ns_recq_put_free(&q, ch);
+        }
+        if (wrc >= 0 && c->between)
+            wrc = c->between(c->ops_ctx, NULL, &werr);
         if (wrc < 0) {
             /* workers' sinks fail from now on, and every reader and worker
              * stops at its next batch, whether it has records or not */
@@ -475,6 +522,21 @@ int ns_probe_run_workers(const struct ns_probe_config *c, struct ns_probe_stats 
     }
     if (dstarted)
         pthread_join(dth, NULL);
+    if (c->pub)
+        atomic_store_explicit(&c->pub->running, 0, memory_order_relaxed);
+    /* every worker flushed and every record written: the statistics
+     * records, summed over the workers (see the top of this file) */
+    if (rc >= 0 && wrc >= 0 && c->stats_records) {
+        struct ns_fsel_meter_report sum, one;
+        struct ns_live_reader *rds[NS_PROBE_MAX_WORKERS];
+        memset(&sum, 0, sizeof sum);
+        for (unsigned i = 0; i < n; i++) {
+            ns_fsel_meter_report_fill(&one, w[i].m, &mc, w[i].first_ns, ns_meter_now(w[i].m));
+            ns_fsel_meter_report_add(&sum, &one);
+            rds[i] = &w[i].lr;
+        }
+        wrc = ns_probe_write_opts(&sink, &sum, rds, live ? n : 0, &werr);
+    }
     /* the first failure is the one to tell */
     if (rc >= 0 && wrc < 0) {
         rc = wrc;

@@ -13,7 +13,9 @@
 #   - the kernel counters are reported: every replayed frame received,
 #     0 dropped at this rate, the ingress ifindex named;
 #   - SIGTERM in the middle of a replay: exit 0, every packet the summary
-#     counted is in the output, which ipfixDump reads to the end;
+#     counted is in the output, which ipfixDump reads to the end (flow
+#     records, type records, and the statistics options records with the
+#     kernel counters);
 #   - --count and --duration end the run by themselves.
 # Skipped (77) only when namespaces cannot be made.
 . "$(dirname "$0")/lib/common.sh"
@@ -182,8 +184,11 @@ if command -v ipfixDump >/dev/null; then
     ! grep -qiE 'error|warn|invalid|malformed' "$TMP/term.dump" || fail "ipfixDump complained"
     recs=$("$NS_BIN" read -r "$TMP/term.ipfix" -F csv | tail -n +2 | wc -l)
     nti=$(grep -c 'informationElementName : ' "$TMP/term.dump")
-    grep -qE "File Stats: [0-9]+ Messages, $((recs + nti)) Data Records" "$TMP/term.dump" ||
-        fail "ipfixDump: $(grep 'File Stats' "$TMP/term.dump"), wanted $recs + $nti"
+    # and the statistics options records (live: kernel drops, optrec.h)
+    nst=$(grep -cE '^\s*count: +[0-9]+ +tid: +[0-9]+ \(0xff1[0-4]\)' "$TMP/term.dump" || true)
+    [ "$nst" -ge 4 ] || fail "ipfixDump: $nst statistics records (0xff10-0xff14), wanted 4 or more"
+    grep -qE "File Stats: [0-9]+ Messages, $((recs + nti + nst)) Data Records" "$TMP/term.dump" ||
+        fail "ipfixDump: $(grep 'File Stats' "$TMP/term.dump"), wanted $recs + $nti + $nst"
 fi
 echo "ok SIGTERM mid-run: $n packets, all in the output"
 

@@ -18,7 +18,9 @@
 #   - status and idle records with short timeouts (--status 5 --idle 2);
 #   - exported over TCP and UDP to netsift collect from 3 workers: each
 #     collector gets exactly the records of the -w file, flowIds included,
-#     with no sequence gap (one exporting process).
+#     with no sequence gap (one exporting process);
+#   - flow selection policies per worker cache: the summed statistics
+#     records pass read --check, left-out equals what is missing.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/collect.sh"
 need_shared
@@ -106,6 +108,33 @@ for c in cu ct; do
     grep -q "total: .* lost 0 in 0 gaps" "$TMP/$c.log" || fail "$c: $(grep total: "$TMP/$c.log")"
 done
 echo "ok export from 3 workers: $(wc -l <"$TMP/x.csv") records over UDP and TCP, no sequence gap"
+
+# flow selection per worker cache (cache policies, multistage admission,
+# export policy): the statistics records are summed over the workers, and
+# the collector-side identities must hold exactly (read --check); the
+# observed totals equal the capture's, and what the report says was left
+# out equals what is missing from the records against an unlimited run.
+pk() { "$B" read -r "$1" -s spkts,dpkts -F csv 2>/dev/null | awk -F, 'NR>1 {s+=$1+$2} END {print s+0}'; }
+FS_PCAP="$PCAPS/ndpi-1kxun.pcap"
+"$B" probe -q -r "$FS_PCAP" -w "$TMP/fs_full.ipfix"
+full=$(pk "$TMP/fs_full.ipfix")
+for wk in 2 3; do
+    for pol in evict-lru drop-new evict-smallest sample-hold:3000 "evict-lru --multistage 3,64,2000" \
+        "drop-new --export-policy smart:5000"; do
+        # shellcheck disable=SC2086
+        "$B" probe -q -r "$FS_PCAP" -w "$TMP/fs.ipfix" --workers $wk --cache-size 30 --cache-policy $pol
+        out=$("$B" read -r "$TMP/fs.ipfix" --check) || fail "workers $wk $pol: read --check: $out"
+        [ "$(tail -1 <<<"$out")" = OK ] || fail "workers $wk $pol: $out"
+        obs=$(sed -n 's/.*observed packets *\([0-9]*\) = ignored \([0-9]*\) + evicted \([0-9]*\).*/\1 \2 \3/p' <<<"$out")
+        read -r o ig ev <<<"$obs"
+        nsp=$(sed -n 's/.*metered packets .*not sent \([0-9]*\) .*/\1/p' <<<"$out")
+        [ "$o" = "$full" ] || fail "workers $wk $pol: observed $o packets, the capture has $full"
+        lim=$(pk "$TMP/fs.ipfix")
+        [ $((full - lim)) -eq $((ig + ev + ${nsp:-0})) ] ||
+            fail "workers $wk $pol: $((full - lim)) packets missing from the records, the report says $ig + $ev + ${nsp:-0}"
+    done
+done
+echo "ok flow selection with 2 and 3 workers: read --check OK, left-out = missing"
 
 # refusals that must be said, not ignored
 if "$B" probe --workers 0 -r "$PCAPS/ndpi-teams.pcap" -w /dev/null 2>"$TMP/e"; then fail "--workers 0 accepted"; fi

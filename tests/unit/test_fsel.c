@@ -149,6 +149,107 @@ static void report_add(void *ctx, const struct ns_tmpl *t, const uint8_t *rec, s
     ns_fsel_report_add(ctx, t, rec, len, domain);
 }
 
+/* 0xFF14: one record per interface, read back per (domain, process,
+ * interface), checked: observed = dropped + captured. */
+static void kernel_drops_round_trip(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ns_fsel_kd_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct ns_fsel_iface_report k[2] = {
+        {.process_id = 1,
+         .ifindex = 7,
+         .seen = 1000,
+         .dropped = 40,
+         .captured = 960,
+         .first_ns = 1700000000123456789ull,
+         .last_ns = 1700000005987654321ull},
+        {.process_id = 1, .ifindex = 9, .seen = 5, .dropped = 0, .captured = 5},
+    };
+    struct ns_ipfix_writer *w;
+    struct ns_error err;
+    assert_int_equal(ns_ipfix_writer_open(&w, path, NULL, &err), 0);
+    for (int round = 0; round < 2; round++) /* the newest record counts */
+        for (int i = 0; i < 2; i++) {
+            struct ns_fsel_opt o;
+            struct ns_fsel_iface_report r = k[i];
+            if (!round)
+                r.dropped = r.seen = 1;
+            ns_fsel_iface_opt_build(&r, &o);
+            assert_int_equal(o.tid, NS_FSEL_TID_KDROPS);
+            assert_int_equal(o.scope_count, 2);
+            assert_int_equal(ns_ipfix_writer_opt(w, o.tid, o.scope_count, o.f, o.n, o.rec, &err),
+                             0);
+        }
+    assert_int_equal(ns_ipfix_writer_close(w, &err), 0);
+    struct ns_fsel_report *rep = calloc(1, sizeof *rep);
+    struct ns_ipfix_reader *r;
+    assert_int_equal(ns_ipfix_reader_open(&r, path, &err), 0);
+    ns_ipfix_reader_on_options(r, report_add, rep);
+    struct ns_record rec;
+    assert_int_equal(ns_ipfix_reader_next(r, &rec, &err), 0);
+    ns_ipfix_reader_close(r);
+    unlink(path);
+    assert_int_equal(rep->nifs, 2);
+    assert_int_equal(rep->n, 0);
+    assert_memory_equal(&rep->ifs[0].k, &k[0], sizeof k[0]);
+    assert_memory_equal(&rep->ifs[1].k, &k[1], sizeof k[1]);
+    struct ns_fsel_tally t = {0};
+    FILE *dev = fopen("/dev/null", "w");
+    assert_int_equal(ns_fsel_check(rep, &t, dev), 0);
+    rep->ifs[0].k.captured++; /* one frame counted twice */
+    assert_int_equal(ns_fsel_check(rep, &t, dev), 1);
+    fclose(dev);
+    free(rep);
+}
+
+/* Workers' reports summed: counts add, times span, zero times are none. */
+static void worker_reports_add_up(void **state)
+{
+    (void)state;
+    struct ns_fsel_meter_report a = {.process_id = 1,
+                                     .cache_size = 50,
+                                     .policy = 2,
+                                     .created = 10,
+                                     .obs_pkts = 100,
+                                     .ign_pkts = 3,
+                                     .ign_first_ns = 0,
+                                     .ign_last_ns = 0,
+                                     .ev_first_ns = 500,
+                                     .ev_last_ns = 900,
+                                     .first_ns = 100,
+                                     .last_ns = 1000};
+    struct ns_fsel_meter_report b = {.process_id = 1,
+                                     .cache_size = 50,
+                                     .policy = 2,
+                                     .created = 7,
+                                     .obs_pkts = 60,
+                                     .ign_pkts = 2,
+                                     .ign_first_ns = 300,
+                                     .ign_last_ns = 400,
+                                     .ev_first_ns = 200,
+                                     .ev_last_ns = 800,
+                                     .first_ns = 50,
+                                     .last_ns = 2000};
+    struct ns_fsel_meter_report t;
+    memset(&t, 0, sizeof t);
+    ns_fsel_meter_report_add(&t, &a);
+    ns_fsel_meter_report_add(&t, &b);
+    assert_int_equal(t.cache_size, 100);
+    assert_int_equal(t.created, 17);
+    assert_int_equal(t.obs_pkts, 160);
+    assert_int_equal(t.ign_pkts, 5);
+    assert_int_equal(t.ign_first_ns, 300);
+    assert_int_equal(t.ign_last_ns, 400);
+    assert_int_equal(t.ev_first_ns, 200);
+    assert_int_equal(t.ev_last_ns, 900);
+    assert_int_equal(t.first_ns, 50);
+    assert_int_equal(t.last_ns, 2000);
+    assert_int_equal(t.policy, 2);
+}
+
 static void options_round_trip_and_check(void **state)
 {
     (void)state;
@@ -268,6 +369,8 @@ int main(void)
         cmocka_unit_test(smart_marks_probability),
         cmocka_unit_test(hash_is_per_flow),
         cmocka_unit_test(options_round_trip_and_check),
+        cmocka_unit_test(kernel_drops_round_trip),
+        cmocka_unit_test(worker_reports_add_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
