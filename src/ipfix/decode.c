@@ -9,7 +9,10 @@ int ns_ipfix_dec_init(struct ns_ipfix_dec *d, uint32_t session, size_t max_templ
 {
     memset(d, 0, sizeof *d);
     d->session = session;
-    return ns_tmpl_store_new(&d->store, max_templates, ns_flowrec_resolve, NULL, err);
+    int rc = ns_tmpl_store_new(&d->store, max_templates, ns_flowrec_resolve, NULL, err);
+    if (rc == NS_OK)
+        ns_tmpl_store_set_prepare(d->store, ns_flowrec_prog_size, ns_flowrec_prepare);
+    return rc;
 }
 
 void ns_ipfix_dec_fini(struct ns_ipfix_dec *d)
