@@ -89,6 +89,8 @@ struct ns_tmpl_action ns_flowrec_resolve(void *ctx, const struct ns_field_spec *
  * flowrec_dec.c).  ns_flowrec_prog_size: the room it needs. */
 size_t ns_flowrec_prog_size(uint16_t nfields);
 void ns_flowrec_prepare(void *ctx, const struct ns_tmpl *t);
+/* Does t decode by its program (tests, statistics)? */
+int ns_flowrec_prog_ok(const struct ns_tmpl *t);
 /* Decode one data record at p (avail octets) with the compiled template t
  * into *out; *used gets its length.  export_time (message header) anchors
  * flowStart/EndDeltaMicroseconds. */

@@ -379,6 +379,12 @@ void ns_flowrec_prepare(void *ctx, const struct ns_tmpl *t)
     pg->ok = 1;
 }
 
+int ns_flowrec_prog_ok(const struct ns_tmpl *t)
+{
+    const struct fr_prog *pg = t->extra;
+    return pg && pg->ok;
+}
+
 /* One record of a fixed template by its program (p holds min_len octets). */
 static void run_prog(const struct fr_prog *pg, const struct ns_tmpl *t, const uint8_t *p,
                      uint32_t export_time, struct ns_record *out)
