@@ -268,6 +268,8 @@ size_t ns_flowrec_prog_size(uint16_t nfields)
 static int kind_of(const struct ns_plan_step *st)
 {
     switch (st->act.op) {
+    case NS_FR_UINT: /* into one octet: the last octet on the wire (tcpControlBits) */
+        return st->act.width == 1 && st->len <= 8 ? K_U8 : K_CONV;
     case NS_FR_U64:
         return K_U64;
     case NS_FR_FLOAT: /* float64: its bits stored as they are, like a uint64 */
@@ -374,7 +376,10 @@ void ns_flowrec_prepare(void *ctx, const struct ns_tmpl *t)
         if (st->act.op == NS_FR_SKIP)
             continue;
         int k = kind_of(st);
-        pg->op[start[k]++] = (struct fr_op){k == K_CONV ? i : st->off, st->act.dst};
+        uint16_t off = k == K_CONV ? i : st->off;
+        if (k == K_U8)
+            off = (uint16_t)(off + st->len - 1); /* NS_FR_UINT of 2..8 octets into 1 */
+        pg->op[start[k]++] = (struct fr_op){off, st->act.dst};
     }
     pg->ok = 1;
 }
