@@ -1,11 +1,13 @@
 #!/bin/bash
 # Benchmark: `netsift aggregate` side by side with racluster (Argus) and
 # `nfdump -A` on the same flows, aggregated by 5-tuple and by protocol.
-# Prints wall time, input records/s and peak RSS (median of RUNS runs), then
+# Prints wall time, input records/s and peak RSS (medians of RUNS runs,
+# interleaved: every case once per round, so a burst of load from other jobs
+# hits all tools alike), whether issue 4's targets hold in this run, then
 # the grand totals of each aggregate so the outputs can be compared.
 #
 #   bench/agg.sh [FLOWS]        (default 1000000 flows: about 1 M records)
-#   RUNS=3 KEEP_PCAP=0 BENCH_OUT=bench/out
+#   RUNS=5 KEEP_PCAP=0 BENCH_OUT=bench/out BASE=/path/to/other/netsift
 #
 # Inputs, made once and cached in $BENCH_OUT/agg-FLOWS (reruns only time):
 # `netsift gen --flows FLOWS --snaplen 96 --seed 42` (≈ 39 packets and 4 KB
@@ -23,7 +25,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 FLOWS=${1:-1000000}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 OUT=${BENCH_OUT:-bench/out}/agg-$FLOWS
 NS=./build/netsift
 [ -x "$NS" ] && [ -x build/peak_rss ] || make >/dev/null
@@ -78,6 +80,10 @@ cases = [
     ("racluster", "proto", n_ar_all, ["racluster", "-r", out + "/a.argus", "-m", "proto", "-w", "/dev/null"]),
     ("nfdump -A", "proto", n_nf, ["nfdump", "-R", out + "/nfd", "-A", "proto", "-w", "/dev/null"]),
 ]
+base = os.environ.get("BASE")  # another build, e.g. main's, for before/after
+if base:
+    cases.insert(1, ("netsift BASE", "5-tuple", n_ns, [base, "aggregate", "-r", out + "/ns.ipfix", "-m", five["ns"], "-w", "/dev/null"]))
+    cases.insert(5, ("netsift BASE", "proto", n_ns, [base, "aggregate", "-r", out + "/ns.ipfix", "-m", "proto", "-w", "/dev/null"]))
 if os.environ.get("PRINTING"):  # the text output, for reference
     cases.insert(1, ("netsift aggregate (text)", "5-tuple", n_ns, [ns, "aggregate", "-r", out + "/ns.ipfix", "-m", five["ns"]]))
 
@@ -87,12 +93,37 @@ def run(cmd):
     wall, kib, rc, cpu = sh(["./build/peak_rss", *cmd]).split()
     return float(wall), int(kib) / 1024, int(rc), float(cpu)
 
-print(f"\n{'tool':26} {'key':8} {'records':>9} {'wall s':>7} {'Mrec/s':>7} {'CPU s':>6} {'peak RSS MiB':>13}   (median of {runs} by wall)")
-for name, key, n, cmd in cases:
-    res = sorted(run(cmd) for _ in range(runs))
-    wall, rss, rc, cpu = res[len(res) // 2]
-    note = "" if rc == 0 else f"  (exit {rc})"
-    print(f"{name:26} {key:8} {n:9} {wall:7.2f} {n / wall / 1e6:7.2f} {cpu:6.2f} {rss:13.1f}{note}")
+def load():
+    return open("/proc/loadavg").read().split()[0]
+
+# Interleaved: round r runs every case once, in order, so that load from
+# other jobs on a shared machine falls on all tools alike.
+load0 = load()
+res = {i: [] for i in range(len(cases))}
+for _ in range(runs):
+    for i, (name, key, n, cmd) in enumerate(cases):
+        res[i].append(run(cmd))
+print(f"\n{'tool':26} {'key':8} {'records':>9} {'wall s':>7} {'Mrec/s':>7} {'CPU s':>6} {'peak RSS MiB':>13}   {'wall range':>13}")
+med = {}
+for i, (name, key, n, cmd) in enumerate(cases):
+    r = sorted(res[i])
+    wall, rss, rc, cpu = r[len(r) // 2]
+    rss = sorted(x[1] for x in r)[len(r) // 2]
+    med[(name, key)] = (wall, rss)
+    note = "" if all(x[2] == 0 for x in r) else "  (non-zero exit)"
+    print(f"{name:26} {key:8} {n:9} {wall:7.2f} {n / wall / 1e6:7.2f} {cpu:6.2f} {rss:13.1f}   {r[0][0]:6.2f}-{r[-1][0]:<6.2f}{note}")
+print(f"(medians of {runs} interleaved runs; load average {load0} before, {load()} after)")
+
+# Issue 4's targets, as measured in this run.
+ns5, ra5, nf5 = (med[(t, "5-tuple")] for t in ("netsift aggregate", "racluster", "nfdump -A"))
+nsp, nfp = med[("netsift aggregate", "proto")], med[("nfdump -A", "proto")]
+def verdict(ok):
+    return "holds" if ok else "NOT met"
+print(f"\ntarget: by proto faster than nfdump -A: {nsp[0]:.2f} s vs {nfp[0]:.2f} s "
+      f"({nfp[0] / nsp[0]:.2f}x): {verdict(nsp[0] < nfp[0])}")
+print(f"target: by 5-tuple >= 10x racluster: {ra5[0] / ns5[0]:.1f}x: {verdict(ra5[0] >= 10 * ns5[0])}")
+print(f"target: by 5-tuple at most a third of racluster's memory: {ns5[1]:.0f} vs {ra5[1]:.0f} MiB "
+      f"({ns5[1] / ra5[1]:.2f}): {verdict(3 * ns5[1] <= ra5[1])}")
 
 # Grand totals of each tool's aggregates (written to files this time).
 print(f"\n{'tool':18} {'key':8} {'aggregates':>10} {'records in':>10} {'packets':>10} {'IP bytes':>12} {'L2 bytes':>12}")

@@ -9,7 +9,10 @@ int ns_ipfix_dec_init(struct ns_ipfix_dec *d, uint32_t session, size_t max_templ
 {
     memset(d, 0, sizeof *d);
     d->session = session;
-    return ns_tmpl_store_new(&d->store, max_templates, ns_flowrec_resolve, NULL, err);
+    int rc = ns_tmpl_store_new(&d->store, max_templates, ns_flowrec_resolve, NULL, err);
+    if (rc == NS_OK)
+        ns_tmpl_store_set_prepare(d->store, ns_flowrec_prog_size, ns_flowrec_prepare);
+    return rc;
 }
 
 void ns_ipfix_dec_fini(struct ns_ipfix_dec *d)
@@ -58,6 +61,7 @@ static int apply_templates(struct ns_ipfix_dec *d, const struct ns_set *s, struc
 {
     struct ns_tmpl_scope sc = {d->session, d->hdr.obs_domain};
     struct ns_tmpl_iter it;
+    memset(d->tcache, 0, sizeof d->tcache); /* templates may be replaced or freed */
     struct ns_tmpl_rec tr;
     int rc;
     ns_tmpl_iter_init(&it, s);
@@ -167,11 +171,21 @@ int ns_ipfix_dec_next(struct ns_ipfix_dec *d, struct ns_record *out, struct ns_e
             }
             continue;
         }
-        d->t = d->set.id >= NS_SET_DATA_MIN
-                   ? ns_tmpl_store_get(d->store,
-                                       &(struct ns_tmpl_scope){d->session, d->hdr.obs_domain},
-                                       d->set.id)
-                   : NULL;
+        d->t = NULL;
+        if (d->set.id >= NS_SET_DATA_MIN) {
+            size_t c = d->set.id % (sizeof d->tcache / sizeof d->tcache[0]);
+            const struct ns_tmpl *ct = d->tcache[c].t;
+            if (ct && ct->tid == d->set.id && d->tcache[c].obs_domain == d->hdr.obs_domain) {
+                d->t = ct;
+            } else {
+                d->t = ns_tmpl_store_get(
+                    d->store, &(struct ns_tmpl_scope){d->session, d->hdr.obs_domain}, d->set.id);
+                if (d->t) {
+                    d->tcache[c].t = d->t;
+                    d->tcache[c].obs_domain = d->hdr.obs_domain;
+                }
+            }
+        }
         if (d->t && d->tmpl_lifetime && d->now - d->t->stamp > d->tmpl_lifetime) {
             d->t = NULL;
             d->st.expired_sets++;

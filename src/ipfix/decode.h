@@ -79,6 +79,14 @@ struct ns_ipfix_dec {
      * ns_ipfix_dec_next again to have its records decoded one by one. */
     int whole_sets;
     int offered;            /* the current set was offered */
+    /* The templates of the last data sets, by id (a netsift file
+     * alternates between a few templates, often set by set): emptied
+     * whenever a template set adds or withdraws anything, so a pointer here
+     * is always one the store still holds. */
+    struct {
+        const struct ns_tmpl *t;
+        uint32_t obs_domain;
+    } tcache[16];
     ns_ipfix_opt_fn on_opt; /* NULL: options records are only counted */
     void *opt_ctx;
     struct ns_field_spec fields[NS_TMPL_MAX_FIELDS];

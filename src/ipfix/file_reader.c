@@ -43,14 +43,11 @@ static int fail(struct ns_ipfix_reader *r, int rc, struct ns_error *err)
     return rc;
 }
 
-/* Read the next whole message: 1 ok, 0 clean end, <0 error. */
-static int load(struct ns_ipfix_reader *r, struct ns_error *err)
+/* The header of the message at `at` (got octets of it): 0 end of input,
+ * 1 ok with *len, <0 error. */
+static int check_header(struct ns_ipfix_reader *r, const uint8_t *at, size_t got, uint16_t *len,
+                        struct ns_error *err)
 {
-    size_t got;
-    int rc = ns_zin_read(r->in, r->msg, NS_MSG_HDR_LEN, &got, err);
-    if (rc < 0)
-        return rc;
-    r->msg_off = r->next_off;
     if (got == 0) {
         if (ns_zin_truncated(r->in))
             return ns_error_set(err, NS_ETRUNC,
@@ -63,20 +60,48 @@ static int load(struct ns_ipfix_reader *r, struct ns_error *err)
         return ns_error_set(err, NS_ETRUNC,
                             "%s: truncated IPFIX message header at offset %llu (%zu of 16 octets)",
                             r->path, (unsigned long long)r->msg_off, got);
-    uint16_t version = ns_be16(r->msg), len = ns_be16(r->msg + 2);
-    if (version != NS_IPFIX_VERSION || len < NS_MSG_HDR_LEN)
+    uint16_t version = ns_be16(at);
+    *len = ns_be16(at + 2);
+    if (version != NS_IPFIX_VERSION || *len < NS_MSG_HDR_LEN)
         return ns_error_set(err, NS_EFORMAT,
                             "%s: no IPFIX message at offset %llu (version %u, length %u)", r->path,
-                            (unsigned long long)r->msg_off, version, len);
-    rc = ns_zin_read(r->in, r->msg + NS_MSG_HDR_LEN, len - NS_MSG_HDR_LEN, &got, err);
+                            (unsigned long long)r->msg_off, version, *len);
+    return 1;
+}
+
+/* Read the next whole message: 1 ok, 0 clean end, <0 error.  A plain file's
+ * message is decoded where it lies in the input buffer (ns_zin_peek); a
+ * zstd stream's is decompressed into r->msg. */
+static int load(struct ns_ipfix_reader *r, struct ns_error *err)
+{
+    size_t got;
+    uint16_t len = 0;
+    const uint8_t *msg = r->msg;
+    int plain = !ns_zin_is_zstd(r->in);
+    int rc = plain ? ns_zin_peek(r->in, NS_MSG_HDR_LEN, &msg, &got, err)
+                   : ns_zin_read(r->in, r->msg, NS_MSG_HDR_LEN, &got, err);
     if (rc < 0)
         return rc;
-    if (got < (size_t)len - NS_MSG_HDR_LEN)
+    r->msg_off = r->next_off;
+    rc = check_header(r, msg, got, &len, err);
+    if (rc <= 0)
+        return rc;
+    if (plain) {
+        rc = ns_zin_peek(r->in, len, &msg, &got, err);
+        if (rc == NS_OK)
+            ns_zin_consume(r->in, got);
+    } else {
+        rc = ns_zin_read(r->in, r->msg + NS_MSG_HDR_LEN, len - NS_MSG_HDR_LEN, &got, err);
+        got += NS_MSG_HDR_LEN;
+    }
+    if (rc < 0)
+        return rc;
+    if (got < len)
         return ns_error_set(err, NS_ETRUNC,
                             "%s: truncated IPFIX message at offset %llu (%zu of %u octets)",
-                            r->path, (unsigned long long)r->msg_off, got + NS_MSG_HDR_LEN, len);
+                            r->path, (unsigned long long)r->msg_off, got, len);
     r->next_off = r->msg_off + len;
-    rc = ns_ipfix_dec_message(&r->dec, r->msg, len, err);
+    rc = ns_ipfix_dec_message(&r->dec, msg, len, err);
     return rc < 0 ? rc : 1;
 }
 

@@ -116,6 +116,14 @@ uint64_t ns_flowrec_end_s(const struct ns_flowrec_tmpl *t, const uint8_t *rec);
 
 /* Template-store resolver (ctx unused). */
 struct ns_tmpl_action ns_flowrec_resolve(void *ctx, const struct ns_field_spec *f);
+/* The template store's prepare hook (tmpl.h ns_tmpl_store_set_prepare):
+ * each fixed template also compiled into runs of one conversion each, used
+ * by ns_flowrec_decode when that gives the plan walk's result (see
+ * flowrec_dec.c).  ns_flowrec_prog_size: the room it needs. */
+size_t ns_flowrec_prog_size(uint16_t nfields);
+void ns_flowrec_prepare(void *ctx, const struct ns_tmpl *t);
+/* Does t decode by its program (tests, statistics)? */
+int ns_flowrec_prog_ok(const struct ns_tmpl *t);
 /* Decode one data record at p (avail octets) with the compiled template t
  * into *out; *used gets its length.  export_time (message header) anchors
  * flowStart/EndDeltaMicroseconds. */

@@ -19,6 +19,8 @@ struct ns_tmpl_store {
     uint64_t serial; /* of the last template defined */
     ns_tmpl_resolve_fn resolve;
     void *ctx;
+    ns_tmpl_extra_fn extra_size; /* ns_tmpl_store_set_prepare */
+    ns_tmpl_prepare_fn prepare;
 };
 
 static size_t hash(const struct ns_tmpl_scope *sc, uint16_t tid)
@@ -139,6 +141,9 @@ static struct ns_tmpl *compile(struct ns_tmpl_store *s, const struct ns_tmpl_sco
 {
     size_t sz =
         sizeof(struct ns_tmpl) + n * sizeof(struct ns_field_spec) + n * sizeof(struct ns_plan_step);
+    size_t extra_off = (sz + 7) & ~(size_t)7; /* steps are fewer than fields: n bounds them */
+    if (s->prepare)
+        sz = extra_off + s->extra_size(n);
     struct ns_tmpl *t = calloc(1, sz);
     if (!t) {
         ns_error_set(err, NS_ENOMEM, "template %u: out of memory", tid);
@@ -209,6 +214,10 @@ static struct ns_tmpl *compile(struct ns_tmpl_store *s, const struct ns_tmpl_sco
         free(t);
         ns_error_set(err, NS_EFORMAT, "template %u describes empty records", tid);
         return NULL;
+    }
+    if (s->prepare) {
+        t->extra = (uint8_t *)t + extra_off;
+        s->prepare(s->ctx, t);
     }
     return t;
 }
@@ -299,6 +308,13 @@ int ns_tmpl_store_withdraw(struct ns_tmpl_store *s, const struct ns_tmpl_scope *
 void ns_tmpl_store_set_now(struct ns_tmpl_store *s, uint64_t now)
 {
     s->now = now;
+}
+
+void ns_tmpl_store_set_prepare(struct ns_tmpl_store *s, ns_tmpl_extra_fn extra_size,
+                               ns_tmpl_prepare_fn prepare)
+{
+    s->extra_size = extra_size;
+    s->prepare = extra_size ? prepare : NULL;
 }
 
 void ns_tmpl_store_set_max_fields(struct ns_tmpl_store *s, size_t max_fields)

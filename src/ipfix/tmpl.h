@@ -18,6 +18,14 @@
  * of higher priority.  Decoding a data record then walks the plan, never
  * the template.
  *
+ * A resolver may also want its own compiled form of each template (the
+ * flowrec decoder groups the steps of a fixed template by conversion, so a
+ * record is a few tight loops instead of one switch per field):
+ * ns_tmpl_store_set_prepare() reserves `extra` octets in every template's
+ * allocation (zeroed, 8-aligned, freed with the template) and calls
+ * prepare(ctx, t) once the plan is compiled.  What the extra holds is the
+ * resolver's business; the store never reads it.
+ *
  * Hostile input: the number of templates is bounded (max_templates at
  * creation; a new template beyond it fails with NS_EFULL), as are the
  * fields per template (NS_TMPL_MAX_FIELDS) and in all templates
@@ -84,7 +92,13 @@ struct ns_tmpl {
      * one it replaces; a refresh with the same fields (RFC 7011 §8.4)
      * keeps the template, its plan and its serial, and only moves stamp. */
     uint64_t serial;
+    void *extra;    /* ns_tmpl_store_set_prepare room, NULL without */
 };
+
+typedef void (*ns_tmpl_prepare_fn)(void *ctx, const struct ns_tmpl *t);
+/* Octets of extra room for a template of nfields fields (its plan has at
+ * most that many steps). */
+typedef size_t (*ns_tmpl_extra_fn)(uint16_t nfields);
 
 struct ns_tmpl_store;
 
@@ -107,6 +121,10 @@ size_t ns_tmpl_store_count(const struct ns_tmpl_store *s);
 /* Clock stamped on templates as they are added (a collector's template
  * lifetime, RFC 7011 §8.4); 0 unless set. */
 void ns_tmpl_store_set_now(struct ns_tmpl_store *s, uint64_t now);
+/* Give every template added from now on extra_size(nfields) octets at
+ * t->extra and call prepare(ctx, t) on it (ctx: the resolver's). */
+void ns_tmpl_store_set_prepare(struct ns_tmpl_store *s, ns_tmpl_extra_fn extra_size,
+                               ns_tmpl_prepare_fn prepare);
 /* Lower the bound on fields over all templates (per-exporter memory
  * budget of a collector); 0 keeps NS_TMPL_MAX_TOTAL_FIELDS. */
 void ns_tmpl_store_set_max_fields(struct ns_tmpl_store *s, size_t max_fields);

@@ -9,7 +9,9 @@
 #include <zstd.h>
 
 #define PATH_MAX_SHOWN 200
-#define INBUF          (1u << 16)
+/* Large enough that a plain file is read in few system calls and that
+ * most messages (≤ 64 KiB) lie whole in the buffer (ns_zin_peek). */
+#define INBUF (1u << 20)
 
 struct ns_zout {
     int fd, own_fd;
@@ -234,6 +236,37 @@ static int read_zstd(struct ns_zin *in, uint8_t *dst, size_t n, size_t *got, str
     }
     *got = ob.pos;
     return NS_OK;
+}
+
+int ns_zin_peek(struct ns_zin *in, size_t n, const uint8_t **p, size_t *got, struct ns_error *err)
+{
+    *p = NULL;
+    *got = 0;
+    if (in->zstd || n > INBUF)
+        return ns_error_set(err, NS_EINVAL, "%s: cannot peek %zu octets", in->path, n);
+    if (in->raw_len - in->raw_pos < n && !in->eof) {
+        /* Move the rest to the front and read after it until n are there. */
+        size_t have = in->raw_len - in->raw_pos;
+        memmove(in->buf, in->buf + in->raw_pos, have);
+        in->raw_pos = 0;
+        in->raw_len = have;
+        while (in->raw_len < n && !in->eof) {
+            int r = fill(in, in->raw_len, err);
+            if (r < 0)
+                return r;
+            in->raw_len += (size_t)r;
+        }
+    }
+    size_t k = in->raw_len - in->raw_pos;
+    *p = in->buf + in->raw_pos;
+    *got = k < n ? k : n;
+    return NS_OK;
+}
+
+void ns_zin_consume(struct ns_zin *in, size_t n)
+{
+    size_t k = in->raw_len - in->raw_pos;
+    in->raw_pos += n < k ? n : k;
 }
 
 int ns_zin_read(struct ns_zin *in, void *dst, size_t n, size_t *got, struct ns_error *err)

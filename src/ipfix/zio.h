@@ -40,6 +40,12 @@ struct ns_zin;
 int ns_zin_open(struct ns_zin **in, const char *path, struct ns_error *err);
 /* Read n octets into dst; *got < n only at the end of input. */
 int ns_zin_read(struct ns_zin *in, void *dst, size_t n, size_t *got, struct ns_error *err);
+/* Plain input only (NS_EINVAL for zstd, or n over the buffer, 1 MiB):
+ * the next n octets without copying them.  *p points into the reader's
+ * buffer, valid until the next call on `in`; *got < n only at the end of
+ * input.  The octets stay unread until ns_zin_consume(). */
+int ns_zin_peek(struct ns_zin *in, size_t n, const uint8_t **p, size_t *got, struct ns_error *err);
+void ns_zin_consume(struct ns_zin *in, size_t n);
 /* At end of input: was a zstd frame left unfinished? */
 int ns_zin_truncated(const struct ns_zin *in);
 int ns_zin_is_zstd(const struct ns_zin *in);
