@@ -78,7 +78,7 @@ struct ns_ipfix_dec {
      * The caller then either takes it with ns_ipfix_dec_take_set or calls
      * ns_ipfix_dec_next again to have its records decoded one by one. */
     int whole_sets;
-    int offered;            /* the current set was offered */
+    int offered; /* the current set was offered */
     /* The templates of the last data sets, by id (a netsift file
      * alternates between a few templates, often set by set): emptied
      * whenever a template set adds or withdraws anything, so a pointer here

@@ -92,7 +92,7 @@ struct ns_tmpl {
      * one it replaces; a refresh with the same fields (RFC 7011 §8.4)
      * keeps the template, its plan and its serial, and only moves stamp. */
     uint64_t serial;
-    void *extra;    /* ns_tmpl_store_set_prepare room, NULL without */
+    void *extra; /* ns_tmpl_store_set_prepare room, NULL without */
 };
 
 typedef void (*ns_tmpl_prepare_fn)(void *ctx, const struct ns_tmpl *t);
