@@ -225,6 +225,14 @@ static int open_file(struct ns_collector *c, struct ns_error *err)
         return ns_error_set(err, NS_EIO, "making the directories of %s: %s", c->out.part,
                             strerror(errno));
     int rc = ns_zout_open(&c->out.z, c->out.part, c->cfg.zstd_level != 0, c->cfg.zstd_level, err);
+    /* one write(2) per MiB of whole messages, not per message (a fifth of
+     * the collector's system time at MTU 1500); written out with every
+     * flush interval, so a kill -9 loses no more than the message builders
+     * already hold, and the file still ends between messages */
+    if (rc == NS_OK && (rc = ns_zout_buffer(c->out.z, 1u << 20, err)) < 0) {
+        ns_zout_close(c->out.z, NULL);
+        c->out.z = NULL;
+    }
     if (rc < 0)
         return rc;
     c->out.open = 1;
@@ -1049,6 +1057,8 @@ static int timers(struct ns_collector *c, uint64_t now, struct ns_error *err)
         c->last_flush = now;
         for (size_t i = 0; i < c->nsess && rc == NS_OK; i++)
             rc = flush_session(c, c->sess[i], 0, err);
+        if (rc == NS_OK)
+            rc = ns_zout_flush(c->out.z, err);
     }
     if (now - c->last_sweep >= 1000000000u) {
         c->last_sweep = now;

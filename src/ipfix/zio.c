@@ -20,6 +20,8 @@ struct ns_zout {
     ZSTD_CCtx *cctx;
     uint8_t *zbuf;
     size_t zcap;
+    uint8_t *wbuf; /* ns_zout_buffer: whole messages not yet written */
+    size_t wlen, wcap;
     char path[PATH_MAX_SHOWN];
 };
 
@@ -110,10 +112,41 @@ static int zstd_step(struct ns_zout *o, const void *buf, size_t n, ZSTD_EndDirec
     }
 }
 
+int ns_zout_buffer(struct ns_zout *o, size_t cap, struct ns_error *err)
+{
+    if (o->cctx || o->wbuf || !cap)
+        return NS_OK;
+    if (!(o->wbuf = malloc(cap)))
+        return ns_error_set(err, NS_ENOMEM, "out of memory");
+    o->wcap = cap;
+    return NS_OK;
+}
+
+int ns_zout_flush(struct ns_zout *o, struct ns_error *err)
+{
+    if (!o || !o->wlen)
+        return NS_OK;
+    size_t n = o->wlen;
+    o->wlen = 0;
+    return write_all(o, o->wbuf, n, err);
+}
+
 int ns_zout_write(struct ns_zout *o, const void *buf, size_t n, struct ns_error *err)
 {
     if (o->cctx)
         return zstd_step(o, buf, n, ZSTD_e_flush, err);
+    if (o->wbuf) {
+        if (o->wlen + n > o->wcap) {
+            int rc = ns_zout_flush(o, err);
+            if (rc < 0)
+                return rc;
+        }
+        if (n <= o->wcap) {
+            memcpy(o->wbuf + o->wlen, buf, n);
+            o->wlen += n;
+            return NS_OK;
+        }
+    }
     return write_all(o, buf, n, err);
 }
 
@@ -124,10 +157,13 @@ int ns_zout_close(struct ns_zout *o, struct ns_error *err)
     int rc = NS_OK;
     if (o->cctx && o->zbuf && o->fd >= 0)
         rc = zstd_step(o, NULL, 0, ZSTD_e_end, err);
+    if (o->wlen && o->fd >= 0)
+        rc = ns_zout_flush(o, err);
     if (o->own_fd && close(o->fd) < 0 && rc == NS_OK)
         rc = ns_error_set(err, NS_EIO, "closing %s: %s", o->path, strerror(errno));
     ZSTD_freeCCtx(o->cctx);
     free(o->zbuf);
+    free(o->wbuf);
     free(o);
     return rc;
 }

@@ -33,6 +33,14 @@ struct ns_zout;
 int ns_zout_open(struct ns_zout **o, const char *path, int zstd, int zstd_level,
                  struct ns_error *err);
 int ns_zout_write(struct ns_zout *o, const void *buf, size_t n, struct ns_error *err);
+/* Plain output: gather whole messages in a buffer of `cap` octets and
+ * write it when the next message does not fit (or on ns_zout_flush and
+ * close): one write(2) per `cap` octets instead of one per message.  The
+ * file still only ever ends between messages; what a killed writer loses
+ * grows by the buffer, so a caller sets it only with a periodic flush
+ * (the collector: every flush interval).  No-op for zstd. */
+int ns_zout_buffer(struct ns_zout *o, size_t cap, struct ns_error *err);
+int ns_zout_flush(struct ns_zout *o, struct ns_error *err);
 /* Ends the zstd frame, closes; frees o in all cases. */
 int ns_zout_close(struct ns_zout *o, struct ns_error *err);
 

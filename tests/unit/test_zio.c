@@ -119,11 +119,41 @@ static void test_plain_small_and_zstd(void **state)
     unlink(path);
 }
 
+/* A buffered writer (ns_zout_buffer) writes what it was given, messages
+ * larger than the buffer included, by flush and by close. */
+static void test_buffered_writer(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_zio_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct ns_zout *o;
+    struct ns_error e;
+    assert_int_equal(ns_zout_open(&o, path, 0, 0, &e), 0);
+    assert_int_equal(ns_zout_buffer(o, 4096, &e), 0);
+    static uint8_t buf[10000];
+    size_t at = 0;
+    for (int m = 0; m < 300; m++) {
+        size_t k = (size_t)(m * 37 % 5000) + 1; /* some over the 4096 buffer */
+        for (size_t i = 0; i < k; i++)
+            buf[i] = pattern(at + i);
+        assert_int_equal(ns_zout_write(o, buf, k, &e), 0);
+        at += k;
+        if (m == 150)
+            assert_int_equal(ns_zout_flush(o, &e), 0);
+    }
+    assert_int_equal(ns_zout_close(o, &e), 0);
+    check_read(path, at);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain_large_mapped),
         cmocka_unit_test(test_plain_small_and_zstd),
+        cmocka_unit_test(test_buffered_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
