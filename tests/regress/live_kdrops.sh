@@ -17,22 +17,9 @@
 # Skipped (77) only when namespaces cannot be made.
 . "$(dirname "$0")/lib/common.sh"
 need tcpreplay
+. "$(dirname "$0")/lib/netns.sh"
 P="nkd$$"
-S=${P}s R=${P}r
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    ip netns del $S 2>/dev/null || true
-    ip netns del $R 2>/dev/null || true
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-ip netns add $S 2>/dev/null || skip "cannot create network namespaces here"
-ip netns add $R
-for n in $S $R; do
-    ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-    ip netns exec $n sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-done
+netns_pair "$P"
 ip netns exec $S ip link add s0 type veth peer name r0 netns $R
 ip netns exec $S ip link set s0 up
 ip netns exec $R ip link set r0 up

@@ -21,22 +21,9 @@
 . "$(dirname "$0")/lib/common.sh"
 need_shared
 need tcpreplay
+. "$(dirname "$0")/lib/netns.sh"
 P="nlw$$"
-S=${P}s R=${P}r
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    ip netns del $S 2>/dev/null || true
-    ip netns del $R 2>/dev/null || true
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-ip netns add $S 2>/dev/null || skip "cannot create network namespaces here"
-ip netns add $R
-for n in $S $R; do
-    ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-    ip netns exec $n sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-done
+netns_pair "$P"
 for i in 0 1; do
     ip netns exec $S ip link add s$i mtu 9000 type veth peer name r$i mtu 9000 netns $R
     ip netns exec $S ip link set s$i up
