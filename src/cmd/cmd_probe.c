@@ -494,6 +494,13 @@ int cmd_probe(int argc, char **argv)
         return status;
     }
     cmd_fsel_apply(&fsel, &c);
+    /* several caches: a consistent periodic total would stop every worker
+     * at one moment, so the statistics are written once, at the end */
+    if (c.workers > 1 && c.stats_records && !quiet)
+        fprintf(stderr,
+                "netsift probe: with --workers %u the statistics options records are "
+                "written at the end only, not every --process-stats interval\n",
+                c.workers);
     /* live: the kernel's drops go into the statistics options records
      * (0xFF14, fsel/optrec.h), at the end at least; to the exporters only
      * when asked for (--process-stats, a flow selection option), as for files */
