@@ -407,7 +407,7 @@ size_t ns_sel_chain_hash_ahead(const struct ns_sel_chain *c, struct ns_pkt *p,
     uint8_t buf[RUN][ROW];
     int len[RUN];
     uint32_t h[RUN];
-    uint8_t cls[NCLASS][RUN];
+    uint8_t cls[NCLASS][RUN] = {{0}}; /* read only below ncls; zeroed for the analyser */
     for (size_t base = 0; base < n; base += RUN) {
         size_t m = n - base < RUN ? n - base : RUN;
         size_t ncls[NCLASS] = {0};
