@@ -80,7 +80,9 @@ wait $pp 2>/dev/null || true
 done_files=$(find "$TMP/k" -name '*.ipfix' | wc -l)
 part=$(find "$TMP/k" -name '*.part' | wc -l)
 [ "$done_files" -ge 1 ] || fail "kill -9: no completed file"
-[ "$part" -eq 1 ] || fail "kill -9: $part .part files"
+# one .part when records came after the last rotation; none when the kill
+# fell between a rotation and the next record (seen under load)
+[ "$part" -le 1 ] || fail "kill -9: $part .part files: $(ls "$TMP/k" | tr '\n' ' '); $(tail -3 "$TMP/k.log" | tr '\n' ' ')"
 n=0
 for f in $(find "$TMP/k" -type f); do
     c=$("$NS_BIN" read -r "$f" -s flowid -F csv 2>"$TMP/read.err" | tail -n +2 | wc -l) ||
@@ -89,4 +91,4 @@ for f in $(find "$TMP/k" -type f); do
     n=$((n + c))
 done
 [ "$n" -gt 0 ] || fail "kill -9: no records in the files"
-echo "kill -9: $done_files completed files and one .part read cleanly: $n records"
+echo "kill -9: $done_files completed files and $part .part read cleanly: $n records"
