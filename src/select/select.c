@@ -291,6 +291,15 @@ static inline uint32_t size_of(const struct ns_pkt *p)
     return (p->flags & NS_PKT_F_IP) ? p->ip_len : p->wirelen;
 }
 
+/* Whether a hash value falls in one of the selection ranges. */
+static inline int in_ranges(const struct ns_sel_config *cfg, uint32_t h)
+{
+    for (uint32_t i = 0; i < cfg->nranges; i++)
+        if (h >= cfg->range[i].lo && h <= cfg->range[i].hi)
+            return 1;
+    return 0;
+}
+
 /* A hash value computed ahead for the first primitive (ns_sel_chain_run_burst). */
 enum { PRE_NONE = 0, PRE_HASH = 1, PRE_NO_DOMAIN = 2 };
 
@@ -359,10 +368,7 @@ static int prim_run(struct prim *pr, const struct ns_pkt *p, const uint8_t *fram
             v->has_digest = 1;
         }
         *pi *= pr->fraction;
-        for (uint32_t i = 0; i < cfg->nranges; i++)
-            if (h >= cfg->range[i].lo && h <= cfg->range[i].hi)
-                return 1;
-        return 0;
+        return in_ranges(cfg, h);
     }
     case NS_SEL_IFACE:
         for (uint32_t i = 0; i < cfg->nifaces; i++)
@@ -461,14 +467,6 @@ int ns_sel_chain_run_ahead(struct ns_sel_chain *c, struct ns_pkt *p, const uint8
  * primitive's work inline, packet after packet (most are rejected there
  * at a selective fraction), the rest of the chain only for the packets
  * it passes.  The same counters, verdicts and estimates as chain_run. */
-static inline int in_ranges(const struct ns_sel_config *cfg, uint32_t h)
-{
-    for (uint32_t i = 0; i < cfg->nranges; i++)
-        if (h >= cfg->range[i].lo && h <= cfg->range[i].hi)
-            return 1;
-    return 0;
-}
-
 static void lead_hash_run(struct ns_sel_chain *c, struct ns_pkt *p, const uint8_t *const *frames,
                           size_t m, int linktype, int *decoded, uint8_t *sel,
                           struct ns_sel_verdict *v, const struct ns_sel_ahead *a)
