@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "record/filter.h"
+#include "util/err.h"
 
 int cmd_probe(int argc, char **argv);
 int cmd_read(int argc, char **argv);
@@ -66,6 +67,10 @@ struct ns_filter *cmd_filter(const char *cmd, int argc, char **argv, int from);
 int cmd_parse_seconds(const char *s, uint64_t *ns);
 int cmd_parse_u64(const char *s, uint64_t *v);
 
+/* The exit status of a run that ended with rv and then closed its output
+ * with wc: each failure printed with its message, 1 if either failed. */
+int cmd_run_status(const char *cmd, int rv, const struct ns_error *run, int wc,
+                   const struct ns_error *close);
 void cmd_die(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 
 #endif

@@ -106,11 +106,5 @@ int cmd_mp_run(struct cmd_mp *m, const char *cmd, const char *const *inputs, siz
     if (!quiet)
         summary(cmd, st, m->budget, m->period_ns);
     free(st);
-    if (rv < 0)
-        fprintf(stderr, "netsift %s: %s\n", cmd, err.msg);
-    if (wc < 0) {
-        fprintf(stderr, "netsift %s: %s\n", cmd, e2.msg);
-        return 1;
-    }
-    return rv < 0 ? 1 : 0;
+    return cmd_run_status(cmd, rv, &err, wc, &e2);
 }

@@ -93,13 +93,7 @@ int cmd_report_run(struct cmd_report *r, const char *cmd, const char *const *inp
                     in.id, in.desc, in.observed, in.selected);
         }
     }
-    if (rv < 0)
-        fprintf(stderr, "netsift %s: %s\n", cmd, err.msg);
-    if (wc < 0) {
-        fprintf(stderr, "netsift %s: %s\n", cmd, e2.msg);
-        return 1;
-    }
-    return rv < 0 ? 1 : 0;
+    return cmd_run_status(cmd, rv, &err, wc, &e2);
 }
 
 struct ns_report *cmd_report_flows_start(const char *cmd, struct ns_sel_chain *sel,

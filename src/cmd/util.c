@@ -152,3 +152,13 @@ int cmd_parse_seconds(const char *s, uint64_t *ns)
     *ns = (uint64_t)(x * mul + 0.5);
     return 0;
 }
+
+int cmd_run_status(const char *cmd, int rv, const struct ns_error *run, int wc,
+                   const struct ns_error *close)
+{
+    if (rv < 0)
+        fprintf(stderr, "netsift %s: %s\n", cmd, run->msg);
+    if (wc < 0)
+        fprintf(stderr, "netsift %s: %s\n", cmd, close->msg);
+    return rv < 0 || wc < 0 ? 1 : 0;
+}
