@@ -92,6 +92,31 @@ int ns_flow_key_make(struct ns_flow_key *k, const struct ns_pkt *p, const struct
                        offsetof(struct ns_flow_key, ip_version) == 38 &&
                        offsetof(struct ns_flow_key, icmp_type) == 40,
                    "put_key() writes this layout");
+    if (p->ip_version != 6 && !ns_proto_is_icmp(p->ip_version, p->proto)) {
+        /* IPv4 with ports (or none), nearly every packet: the order of
+         * (address, port) pairs is one compare of two 48-bit numbers, and
+         * the key is written as the six words ns_flow_key_hash() reads. */
+        uint32_t s, d;
+        memcpy(&s, p->src, 4);
+        memcpy(&d, p->dst, 4);
+        uint16_t sp = l4->known ? l4->sport : 0, dp = l4->known ? l4->dport : 0;
+        uint64_t xs = (uint64_t)__builtin_bswap32(s) << 16 | sp;
+        uint64_t xd = (uint64_t)__builtin_bswap32(d) << 16 | dp;
+        int swap = xs > xd;
+        uint64_t lo = swap ? d : s, hi = swap ? s : d, zero = 0;
+        uint16_t vlan = p->vlan_count ? (uint16_t)(p->vlan[0] & 0x0fff) : 0;
+        uint64_t m = (uint64_t)(swap ? dp : sp) | (uint64_t)(swap ? sp : dp) << 16 |
+                     (uint64_t)vlan << 32 | (uint64_t)p->ip_version << 48 |
+                     (uint64_t)p->proto << 56;
+        uint8_t *w = (uint8_t *)k;
+        memcpy(w, &lo, 8);
+        memcpy(w + 8, &zero, 8);
+        memcpy(w + 16, &hi, 8);
+        memcpy(w + 24, &zero, 8);
+        memcpy(w + 32, &m, 8);
+        memcpy(w + 40, &zero, 4);
+        return swap;
+    }
     int v6 = p->ip_version == 6;
     uint64_t src[2], dst[2];
     addr_words(p->src, v6, src);

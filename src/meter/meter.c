@@ -9,6 +9,8 @@
 #include "meter/key.h"
 #include "meter/seqloss.h"
 #include "meter/tcp.h"
+#include "util/bigmem.h"
+#include "util/prefetch.h"
 #include "util/rng.h"
 
 #define NIL NS_FLOW_NIL
@@ -197,11 +199,12 @@ int ns_meter_create(struct ns_meter **out, const struct ns_meter_config *c, ns_r
     uint32_t nb = pow2_at_least(cfg.max_flows);
     /* max_flows >= 1 is checked above */
     // NOLINTNEXTLINE(clang-analyzer-optin.portability.UnixAPI)
-    m->flows = calloc(cfg.max_flows, sizeof *m->flows);
-    m->links = calloc(cfg.max_flows, sizeof *m->links);
-    m->bucket = malloc((size_t)nb * sizeof *m->bucket);
-    m->tcp = calloc(cfg.max_tcp, sizeof *m->tcp);
-    m->seq = calloc(cfg.max_seq, sizeof *m->seq);
+    m->flows = ns_bigmem_calloc(cfg.max_flows, sizeof *m->flows);
+    m->links = ns_bigmem_calloc(cfg.max_flows, sizeof *m->links);
+    m->bucket = ns_bigmem_calloc(nb, sizeof *m->bucket);
+    m->mask = nb - 1; /* also the bucket table's size for ns_meter_destroy() */
+    m->tcp = ns_bigmem_calloc(cfg.max_tcp, sizeof *m->tcp);
+    m->seq = ns_bigmem_calloc(cfg.max_seq, sizeof *m->seq);
     if (!m->flows || !m->links || !m->bucket || !m->tcp || !m->seq) {
         ns_meter_destroy(m);
         return ns_error_set(err, NS_ENOMEM, "meter: allocating a cache of %u flows", cfg.max_flows);
@@ -223,7 +226,6 @@ int ns_meter_create(struct ns_meter **out, const struct ns_meter_config *c, ns_r
         ns_meter_destroy(m);
         return ns_error_prefix(err, "meter: ");
     }
-    m->mask = nb - 1;
     for (uint32_t i = 0; i < nb; i++)
         m->bucket[i] = NIL;
     m->flow_free = m->tcp_free = m->seq_free = NIL;
@@ -248,11 +250,11 @@ void ns_meter_destroy(struct ns_meter *m)
 {
     if (!m)
         return;
-    free(m->flows);
-    free(m->links);
-    free(m->bucket);
-    free(m->tcp);
-    free(m->seq);
+    ns_bigmem_free(m->flows, m->cfg.max_flows, sizeof *m->flows);
+    ns_bigmem_free(m->links, m->cfg.max_flows, sizeof *m->links);
+    ns_bigmem_free(m->bucket, (size_t)m->mask + 1, sizeof *m->bucket);
+    ns_bigmem_free(m->tcp, m->cfg.max_tcp, sizeof *m->tcp);
+    ns_bigmem_free(m->seq, m->cfg.max_seq, sizeof *m->seq);
     free(m->age);
     free(m->ms);
     ns_frag_table_free(&m->frag);
@@ -667,11 +669,25 @@ static void touch(struct ns_meter *m, uint32_t i)
     if (f->closing)
         return;
     struct ns_list *l = &m->idle[f->cls];
-    if (l->tail == i) /* already last: a burst of one flow's packets */
+    uint32_t t = l->tail;
+    if (t == i) /* already last: a burst of one flow's packets */
         return;
-    list_remove(m, l, i, 0);
-    list_append(m, l, i, 0);
-    due_at(m, m->now + idle_timeout(m, f->cls));
+    /* Move to the tail, written out: the flow is in this list and is not
+     * its tail, so it has a successor and the list stays non-empty.  No
+     * deadline moves earlier (the new head was touched no sooner than this
+     * flow), so next_due stays a valid bound.  Every packet comes here:
+     * the general remove + append cost four times as many instructions. */
+    struct ns_link *lk = m->links, *me = &lk[i];
+    uint32_t p = me->prev, n = me->next;
+    if (p != NIL)
+        lk[p].next = n;
+    else
+        l->head = n;
+    lk[n].prev = p;
+    lk[t].next = i;
+    me->prev = t;
+    me->next = NIL;
+    l->tail = i;
 }
 
 __attribute__((noinline)) static void start_linger(struct ns_meter *m, uint32_t i)
@@ -859,7 +875,7 @@ void ns_meter_prepare(const struct ns_pkt *p, uint64_t hash_seed, struct ns_mete
 void ns_meter_hint_bucket(const struct ns_meter *m, const struct ns_meter_prep *pr)
 {
     if (pr->valid)
-        __builtin_prefetch(&m->bucket[pr->hash & m->mask]);
+        ns_prefetch(&m->bucket[pr->hash & m->mask]);
 }
 
 void ns_meter_hint_flow(const struct ns_meter *m, const struct ns_meter_prep *pr)
@@ -869,8 +885,32 @@ void ns_meter_hint_flow(const struct ns_meter *m, const struct ns_meter_prep *pr
     /* a hint, not a lookup: the first entry of the chain is the likely one */
     uint32_t i = m->bucket[pr->hash & m->mask];
     if (i != NIL) {
-        __builtin_prefetch(&m->flows[i]);
-        __builtin_prefetch((const char *)&m->flows[i] + 64);
+        ns_prefetch(&m->flows[i]);
+        ns_prefetch((const char *)&m->flows[i] + 64);
+    }
+}
+
+void ns_meter_hint_state(const struct ns_meter *m, const struct ns_pkt *p,
+                         const struct ns_meter_prep *pr)
+{
+    if (!pr->valid)
+        return;
+    uint32_t i = m->bucket[pr->hash & m->mask];
+    if (i == NIL)
+        return;
+    const struct ns_flow *f = &m->flows[i];
+    if (f->hash != pr->hash)
+        return; /* not the first of its chain: not worth a walk */
+    if (f->tcp != NIL) {
+        const char *t = (const char *)&m->tcp[f->tcp];
+        for (size_t off = 0; off < sizeof m->tcp[0]; off += 64)
+            ns_prefetch(t + off);
+    } else if (p->proto == 17 && p->payload) {
+        /* RTP detection reads the first payload bytes, a line the reading
+         * thread's core holds */
+        ns_prefetch(p->payload);
+        if (f->seq != NIL)
+            ns_prefetch(&m->seq[f->seq]);
     }
 }
 
@@ -1030,17 +1070,21 @@ int ns_meter_batch(struct ns_meter *m, const struct ns_pkt *pkts, const struct n
                    uint32_t n, struct ns_error *err)
 {
     /* Cache hints run ahead of metering: bucket HINT_B packets ahead,
-     * flow entry HINT_F ahead (meter.h). */
-    enum { HINT_B = 12, HINT_F = 6 };
+     * flow entry HINT_F ahead, its TCP/sequence state HINT_S (meter.h). */
+    enum { HINT_B = 12, HINT_F = 6, HINT_S = 3 };
     for (uint32_t i = 0; i < HINT_B && i < n; i++)
         ns_meter_hint_bucket(m, &prep[i]);
     for (uint32_t i = 0; i < HINT_F && i < n; i++)
         ns_meter_hint_flow(m, &prep[i]);
+    for (uint32_t i = 0; i < HINT_S && i < n; i++)
+        ns_meter_hint_state(m, &pkts[i], &prep[i]);
     for (uint32_t i = 0; i < n; i++) {
         if (i + HINT_B < n)
             ns_meter_hint_bucket(m, &prep[i + HINT_B]);
         if (i + HINT_F < n)
             ns_meter_hint_flow(m, &prep[i + HINT_F]);
+        if (i + HINT_S < n)
+            ns_meter_hint_state(m, &pkts[i + HINT_S], &prep[i + HINT_S]);
         int rc = packet_prepared(m, &pkts[i], &prep[i], err);
         if (rc < 0)
             return rc;

@@ -215,10 +215,14 @@ int ns_meter_packet_prepared(struct ns_meter *m, const struct ns_pkt *p,
  * bucket and the flow entry.  A caller holding a batch of prepared packets
  * calls ns_meter_hint_bucket() some packets ahead, then ns_meter_hint_flow()
  * a few packets later (the bucket is in cache by then), so the misses of
- * several packets overlap instead of adding up.
+ * several packets overlap instead of adding up; ns_meter_hint_state() a
+ * few packets later still fetches the flow's TCP or sequence state, and
+ * the packet's payload where RTP detection will read it.
  */
 void ns_meter_hint_bucket(const struct ns_meter *m, const struct ns_meter_prep *pr);
 void ns_meter_hint_flow(const struct ns_meter *m, const struct ns_meter_prep *pr);
+void ns_meter_hint_state(const struct ns_meter *m, const struct ns_pkt *p,
+                         const struct ns_meter_prep *pr);
 
 /* A batch of prepared packets (pkts[i] with prep[i]) with the cache
  * hints above, in one call: the same results as ns_meter_packet_prepared()

@@ -53,6 +53,16 @@ int ns_pkt_ah(struct ns_pkt *p, struct ns_cur *c, uint32_t *claimed, uint8_t *ne
 void ns_pkt_l4(struct ns_pkt *p, struct ns_cur c, uint32_t claimed, int len_guessed);
 void ns_pkt_tcp(struct ns_pkt *p, struct ns_cur c, uint32_t claimed);
 
+/* TCP options of a header of `hlen` bytes (> 20), all captured in `c`.
+ * Returns 0, or -1 at the first malformed option (earlier ones are kept). */
+int ns_pkt_tcp_options(struct ns_pkt *p, const struct ns_cur *c, uint32_t hlen);
+
+/* The fast path (fast.c): Ethernet II without tags carrying IPv4 without
+ * options or fragmentation, or IPv6 without extension headers, then a
+ * complete TCP or UDP header.  Fills *p (cleared by the caller) exactly as
+ * the general path would and returns 1, or touches nothing and returns 0. */
+int ns_pkt_fast_eth(struct ns_pkt *p, const uint8_t *d);
+
 /* Bytes of the frame that the snaplen cut off (wire length beyond caplen). */
 static inline uint32_t ns_pkt_lost(const struct ns_pkt *p)
 {

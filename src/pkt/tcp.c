@@ -11,8 +11,7 @@
  */
 #include "pkt/decode.h"
 
-/* Returns 0, or -1 at the first malformed option (earlier ones are kept). */
-static int tcp_options(struct ns_pkt *p, const struct ns_cur *c, uint32_t hlen)
+int ns_pkt_tcp_options(struct ns_pkt *p, const struct ns_cur *c, uint32_t hlen)
 {
     uint32_t i = 20;
     while (i < hlen) {
@@ -90,7 +89,7 @@ void ns_pkt_tcp(struct ns_pkt *p, struct ns_cur c, uint32_t claimed)
         ns_pkt_fail(p, NS_MAL_TCP_TRUNC);
         return;
     }
-    if (hlen > 20 && tcp_options(p, &c, hlen) < 0)
+    if (hlen > 20 && ns_pkt_tcp_options(p, &c, hlen) < 0)
         ns_pkt_fail(p, NS_MAL_TCP_OPTIONS);
     ns_cur_advance(&c, hlen);
     p->payload = ns_cur_ptr(&c);

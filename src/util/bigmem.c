@@ -1,0 +1,50 @@
+#include "util/bigmem.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#define HUGE_SZ ((size_t)2 << 20)
+
+static size_t mapped_size(size_t bytes)
+{
+    return (bytes + HUGE_SZ - 1) & ~(HUGE_SZ - 1);
+}
+
+void *ns_bigmem_calloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    size_t bytes = n * size;
+    if (bytes < HUGE_SZ)
+        return calloc(n ? n : 1, size ? size : 1);
+    size_t len = mapped_size(bytes);
+    /* over-map by one huge page so that the start can be aligned to one
+     * (a huge page needs an aligned virtual range), then trim */
+    uint8_t *raw =
+        mmap(NULL, len + HUGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        return NULL;
+    uintptr_t a = ((uintptr_t)raw + HUGE_SZ - 1) & ~(uintptr_t)(HUGE_SZ - 1);
+    uint8_t *p = (uint8_t *)a;
+    if (p > raw)
+        munmap(raw, (size_t)(p - raw));
+    size_t tail = (size_t)(raw + len + HUGE_SZ - (p + len));
+    if (tail)
+        munmap(p + len, tail);
+#ifdef MADV_HUGEPAGE
+    madvise(p, len, MADV_HUGEPAGE); /* advice: without THP it fails, harmlessly */
+#endif
+    return p;
+}
+
+void ns_bigmem_free(void *p, size_t n, size_t size)
+{
+    if (!p)
+        return;
+    size_t bytes = n * size;
+    if (bytes < HUGE_SZ)
+        free(p);
+    else
+        munmap(p, mapped_size(bytes));
+}
