@@ -885,8 +885,12 @@ void ns_meter_hint_flow(const struct ns_meter *m, const struct ns_meter_prep *pr
     /* a hint, not a lookup: the first entry of the chain is the likely one */
     uint32_t i = m->bucket[pr->hash & m->mask];
     if (i != NIL) {
-        ns_prefetch(&m->flows[i]);
-        ns_prefetch((const char *)&m->flows[i] + 64);
+        /* the whole entry: the key and links lead, the per-direction
+         * counters ns_flow_count() updates follow */
+        const char *f = (const char *)&m->flows[i];
+        for (size_t off = 0; off < sizeof m->flows[0]; off += 64)
+            ns_prefetch(f + off);
+        ns_prefetch(f + sizeof m->flows[0] - 1);
     }
 }
 
@@ -1042,7 +1046,8 @@ __attribute__((always_inline)) static inline int packet_prepared(struct ns_meter
         return rc;
     struct ns_flow *f = &m->flows[i];
     ns_flow_count(f, dir, p);
-    ns_flow_add_bulk(f, dir, &pending);
+    if (pending.pkts) /* fragments that came before their first */
+        ns_flow_add_bulk(f, dir, &pending);
     touch(m, i);
     if (tcp_hdr && f->tcp != NIL) {
         unsigned r = ns_tcp_packet(&m->tcp[f->tcp], dir, p);

@@ -1,7 +1,8 @@
 /*
  * fast.c — the decoder's fast path for the packets most links carry:
- * Ethernet II, no tags, IPv4 with a 20-byte header and no fragmentation or
- * IPv6 with no extension header, then a whole TCP or UDP header.
+ * Ethernet II with at most one 802.1Q tag, IPv4 with a 20-byte header and
+ * no fragmentation or IPv6 with no extension header, then a whole TCP, UDP
+ * or ICMP/ICMPv6 header.
  *
  * Why: the general decoder walks link, tags, IP, extension headers and
  * transport through one function per layer, each re-checking its cursor;
@@ -41,8 +42,17 @@ int ns_pkt_fast_eth(struct ns_pkt *p, const uint8_t *d)
     if (cap < 14 + 20)
         return 0;
     uint16_t et = be16(d + 12);
-    const uint8_t *ip = d + 14;
-    uint32_t avail = cap - 14; /* captured bytes from the IP header on */
+    uint32_t l2 = 14;
+    uint16_t vid = 0;
+    if (et == 0x8100) { /* one 802.1Q tag (l2.c: the ethertype is the inner one) */
+        if (cap < 18 + 20)
+            return 0;
+        vid = be16(d + 14) & 0x0fffu;
+        et = be16(d + 16);
+        l2 = 18;
+    }
+    const uint8_t *ip = d + l2;
+    uint32_t avail = cap - l2; /* captured bytes from the IP header on */
     uint32_t hl, claimed, ipcap, trunc;
     uint8_t proto;
     if (et == NS_ETH_IP4) {
@@ -85,6 +95,9 @@ int ns_pkt_fast_eth(struct ns_pkt *p, const uint8_t *d)
         ulen = be16(l4 + 4);
         if (ulen < 8 || ulen > claimed)
             return 0;
+    } else if (proto == 1 || proto == 58) {
+        if (l4cap < 4)
+            return 0; /* l4.c: ICMP cut short */
     } else {
         return 0;
     }
@@ -93,7 +106,11 @@ int ns_pkt_fast_eth(struct ns_pkt *p, const uint8_t *d)
     memcpy(p->dst_mac, d, 6);
     memcpy(p->src_mac, d + 6, 6);
     p->ethertype = et;
-    p->l3_off = 14;
+    p->l3_off = (uint16_t)l2;
+    if (l2 == 18) {
+        p->vlan[0] = vid;
+        p->vlan_count = 1;
+    }
     p->proto = proto;
     p->ip_hdr_len = hl;
     p->flags = NS_PKT_F_IP | NS_PKT_F_L4 | (trunc ? NS_PKT_F_IP_TRUNC : 0);
@@ -114,9 +131,21 @@ int ns_pkt_fast_eth(struct ns_pkt *p, const uint8_t *d)
         memcpy(p->dst, ip + 24, 16);
         p->ip_len = claimed + 40;
     }
+    uint32_t pl;
+    if (proto == 1 || proto == 58) {
+        /* type, code, checksum and 4 bytes every type has (l4.c icmp()):
+         * the payload starts after 8, the view clipped to the IP length */
+        p->icmp_type = l4[0];
+        p->icmp_code = l4[1];
+        p->l4_payload_len = claimed > 8 ? claimed - 8 : 0;
+        th = l4cap < 8 ? l4cap : 8;
+        pl = l4cap - th < p->l4_payload_len ? l4cap - th : p->l4_payload_len;
+        p->payload = pl ? l4 + th : NULL;
+        p->payload_caplen = pl;
+        return 1;
+    }
     p->sport = be16(l4);
     p->dport = be16(l4 + 2);
-    uint32_t pl;
     if (proto == 6) {
         p->tcp_seq = be32(l4 + 4);
         p->tcp_ack = be32(l4 + 8);

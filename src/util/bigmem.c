@@ -6,6 +6,19 @@
 
 #define HUGE_SZ ((size_t)2 << 20)
 
+/* AddressSanitizer guards calloc'd blocks with red zones, not mappings:
+ * its builds keep the tables on the heap so overruns are still caught. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
 static size_t mapped_size(size_t bytes)
 {
     return (bytes + HUGE_SZ - 1) & ~(HUGE_SZ - 1);
@@ -16,7 +29,7 @@ void *ns_bigmem_calloc(size_t n, size_t size)
     if (size && n > SIZE_MAX / size)
         return NULL;
     size_t bytes = n * size;
-    if (bytes < HUGE_SZ)
+    if (bytes < HUGE_SZ || SANITIZED)
         return calloc(n ? n : 1, size ? size : 1);
     size_t len = mapped_size(bytes);
     /* over-map by one huge page so that the start can be aligned to one
@@ -43,7 +56,7 @@ void ns_bigmem_free(void *p, size_t n, size_t size)
     if (!p)
         return;
     size_t bytes = n * size;
-    if (bytes < HUGE_SZ)
+    if (bytes < HUGE_SZ || SANITIZED)
         free(p);
     else
         munmap(p, mapped_size(bytes));

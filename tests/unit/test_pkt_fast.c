@@ -124,24 +124,31 @@ static size_t put16(uint8_t *b, size_t at, uint16_t v)
     return at + 2;
 }
 
-/* A well-formed frame the fast path takes: IPv4 or IPv6, TCP (with
- * options) or UDP, some payload, maybe Ethernet padding. */
+/* A well-formed frame the fast path takes: maybe one VLAN tag, IPv4 or
+ * IPv6, TCP (with options), UDP or ICMP, some payload, maybe Ethernet
+ * padding. */
 static uint32_t seed_frame(uint8_t *b, size_t cap, uint64_t *s)
 {
     memset(b, 0, cap);
     for (int i = 0; i < 12; i++)
         b[i] = (uint8_t)rnd(s);
-    int v6 = rnd(s) & 1, tcp = rnd(s) % 3 != 0;
+    int v6 = rnd(s) & 1, kind = (int)(rnd(s) % 4); /* 0,1 TCP  2 UDP  3 ICMP */
+    int tcp = kind < 2, icmp = kind == 3;
+    uint32_t l2 = (rnd(s) % 4 == 0) ? 18 : 14;
     uint32_t pay = (uint32_t)(rnd(s) % 64);
     uint32_t l4h = tcp ? 20 + 4 * (uint32_t)(rnd(s) % 4) : 8;
     uint32_t ip_h = v6 ? 40 : 20, ip_tot = ip_h + l4h + pay;
-    put16(b, 12, v6 ? 0x86dd : 0x0800);
-    uint8_t *ip = b + 14;
+    if (l2 == 18) {
+        put16(b, 12, 0x8100);
+        put16(b, 14, (uint16_t)rnd(s));
+    }
+    put16(b, l2 - 2, v6 ? 0x86dd : 0x0800);
+    uint8_t *ip = b + l2;
     if (v6) {
         ip[0] = 0x60 | (uint8_t)(rnd(s) & 0xf);
         ip[1] = (uint8_t)rnd(s);
         put16(ip, 4, (uint16_t)(l4h + pay));
-        ip[6] = tcp ? 6 : 17;
+        ip[6] = tcp ? 6 : icmp ? 58 : 17;
         ip[7] = (uint8_t)rnd(s);
         for (int i = 8; i < 40; i++)
             ip[i] = (uint8_t)rnd(s);
@@ -151,7 +158,7 @@ static uint32_t seed_frame(uint8_t *b, size_t cap, uint64_t *s)
         put16(ip, 2, (uint16_t)ip_tot);
         put16(ip, 6, (rnd(s) & 1) ? 0x4000 : 0);
         ip[8] = (uint8_t)rnd(s);
-        ip[9] = tcp ? 6 : 17;
+        ip[9] = tcp ? 6 : icmp ? 1 : 17;
         for (int i = 12; i < 20; i++)
             ip[i] = (uint8_t)rnd(s);
     }
@@ -164,12 +171,15 @@ static uint32_t seed_frame(uint8_t *b, size_t cap, uint64_t *s)
         l4[12] = (uint8_t)((l4h / 4) << 4 | (l4[12] & 1));
         static const uint8_t opts[] = {2, 4, 5, 180, 1, 3, 3, 7, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0};
         memcpy(l4 + 20, opts, l4h - 20 < sizeof opts ? l4h - 20 : sizeof opts);
+    } else if (icmp) {
+        for (int i = 4; i < 8; i++)
+            l4[i] = (uint8_t)rnd(s);
     } else {
         put16(l4, 4, (uint16_t)(8 + pay));
     }
     for (uint32_t i = 0; i < pay; i++)
         l4[l4h + i] = (uint8_t)rnd(s);
-    uint32_t len = 14 + ip_tot;
+    uint32_t len = l2 + ip_tot;
     if (len < 60 && (rnd(s) & 1))
         len = 60; /* padded to the Ethernet minimum */
     return len;
@@ -185,7 +195,8 @@ static void test_mutations(void **state)
         uint32_t len = seed_frame(frame, sizeof frame, &s);
         /* a few random bytes anywhere in the headers, biased to the
          * fields the fast path judges (type, version, lengths, flags) */
-        static const uint8_t hot[] = {12, 13, 14, 16, 17, 18, 19, 20, 21, 23, 46, 47, 18, 19, 26};
+        static const uint8_t hot[] = {12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                      23, 24, 25, 26, 27, 46, 47, 50, 51, 58, 59};
         unsigned nmut = (unsigned)(rnd(&s) % 4);
         for (unsigned k = 0; k < nmut; k++) {
             uint64_t r = rnd(&s);
