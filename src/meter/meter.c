@@ -197,8 +197,6 @@ int ns_meter_create(struct ns_meter **out, const struct ns_meter_config *c, ns_r
     m->sink = sink;
     m->ctx = ctx;
     uint32_t nb = pow2_at_least(cfg.max_flows);
-    /* max_flows >= 1 is checked above */
-    // NOLINTNEXTLINE(clang-analyzer-optin.portability.UnixAPI)
     m->flows = ns_bigmem_calloc(cfg.max_flows, sizeof *m->flows);
     m->links = ns_bigmem_calloc(cfg.max_flows, sizeof *m->links);
     m->bucket = ns_bigmem_calloc(nb, sizeof *m->bucket);
@@ -210,6 +208,7 @@ int ns_meter_create(struct ns_meter **out, const struct ns_meter_config *c, ns_r
         return ns_error_set(err, NS_ENOMEM, "meter: allocating a cache of %u flows", cfg.max_flows);
     }
     if (cfg.cache_policy == NS_CACHE_EVICT_OLDEST &&
+        // NOLINTNEXTLINE(clang-analyzer-optin.portability.UnixAPI): max_flows >= 1
         !(m->age = calloc(cfg.max_flows, sizeof *m->age))) {
         ns_meter_destroy(m);
         return ns_error_set(err, NS_ENOMEM, "meter: allocating the age list");

@@ -202,7 +202,7 @@ struct ns_meter_prep {
     uint32_t hash;
     uint8_t side; /* canonical side of the packet's source */
     uint8_t valid;
-};
+} __attribute__((aligned(64))); /* one cache line each: made on one core, read on another */
 
 uint64_t ns_meter_hash_seed(const struct ns_meter *m);
 void ns_meter_prepare(const struct ns_pkt *p, uint64_t hash_seed, struct ns_meter_prep *out);

@@ -99,6 +99,14 @@ const char *ns_pkt_malformed_name(enum ns_malformed m);
 #define NS_PKT_MAX_VLANS 4 /* tags recorded; more are skipped but counted */
 
 struct ns_pkt {
+    /* Field order is for the probe's two threads: the reading thread fills
+     * a batch of these and the metering thread reads them from the other
+     * core, so what the meter reads for every packet (times, lengths, IP
+     * and transport header fields) sits in the first two cache lines, and
+     * what only decoding, selection and reports use (addresses, which the
+     * meter gets as a prepared flow key, MACs, MPLS, fragments, tunnels)
+     * follows. */
+
     /* --- capture metadata (filled by the caller before decode) --- */
     uint64_t ts_ns;   /* timestamp, ns since the epoch */
     uint32_t caplen;  /* bytes captured */
@@ -106,55 +114,58 @@ struct ns_pkt {
     uint32_t ifindex; /* pcapng interface id, 0 otherwise */
 
     /* --- decode results --- */
-    uint32_t flags;                  /* NS_PKT_F_* */
-    enum ns_malformed malformed;     /* NS_MAL_NONE when fully decoded */
-    uint16_t ethertype;              /* innermost L2 ethertype (0x0800, 0x86dd, ...) */
-    uint8_t src_mac[6], dst_mac[6];  /* zero when the link has none */
-    uint8_t vlan_count;              /* total tags seen (may exceed NS_PKT_MAX_VLANS) */
-    uint16_t vlan[NS_PKT_MAX_VLANS]; /* 12-bit VIDs, outermost first */
-    uint8_t mpls_count;              /* labels in the stack */
-    uint16_t l3_off;                 /* offset of the IP header in the frame (with
-                                        NS_PKT_F_IP; 0xffff: beyond 64 KiB), so
-                                        selection can read raw header bytes */
-    uint32_t mpls_top;               /* top label entry (20-bit label << 12 | tc | s | ttl) */
-    uint16_t pppoe_session;          /* PPPoE session id when present */
+    uint32_t flags;              /* NS_PKT_F_* */
+    enum ns_malformed malformed; /* NS_MAL_NONE when fully decoded */
 
     /* IP (valid with NS_PKT_F_IP) */
     uint8_t ip_version; /* 4 or 6 */
     uint8_t proto;      /* final upper-layer protocol after extension headers */
     uint8_t ttl;        /* IPv4 TTL / IPv6 hop limit */
     uint8_t tos;        /* IPv4 TOS / IPv6 traffic class */
-    uint8_t src[16], dst[16];
-    uint32_t ip_len;     /* IP octets this packet counts for: total length from the
-                            header (v4: total length; v6: 40 + payload length),
-                            or the captured length where the header cannot be
-                            trusted (v4 total length 0 with TSO/BIG TCP) */
-    uint32_t ip_hdr_len; /* bytes from IP header start to the upper-layer header */
-    uint32_t flow_label; /* IPv6 flow label */
+    uint32_t ip_len;    /* IP octets this packet counts for: total length from the
+                           header (v4: total length; v6: 40 + payload length),
+                           or the captured length where the header cannot be
+                           trusted (v4 total length 0 with TSO/BIG TCP) */
+
+    /* Transport (valid with NS_PKT_F_L4) */
+    uint16_t sport, dport;        /* TCP/UDP/SCTP/DCCP ports */
+    uint8_t icmp_type, icmp_code; /* ICMP / ICMPv6 */
+    uint8_t tcp_flags; /* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20 ECE 0x40 CWR 0x80 */
+    uint8_t tcp_ae;    /* the AE/NS bit (AccECN), 0 or 1 */
+    uint32_t l4_payload_len; /* payload length the headers claim (TCP/UDP
+                                data octets), independent of caplen */
+    uint32_t payload_caplen; /* payload bytes actually captured */
+    const uint8_t *payload;  /* first captured payload byte, or NULL */
+
+    /* TCP (proto 6, NS_PKT_F_L4) */
+    uint32_t tcp_seq, tcp_ack;
+    uint16_t tcp_win;              /* raw window field (unscaled) */
+    uint16_t tcp_mss;              /* MSS option (NS_PKT_F_TCP_OPT_MSS) */
+    uint8_t tcp_wscale;            /* window-scale shift (NS_PKT_F_TCP_OPT_WS) */
+    uint8_t vlan_count;            /* total tags seen (may exceed NS_PKT_MAX_VLANS) */
+    uint16_t ethertype;            /* innermost L2 ethertype (0x0800, 0x86dd, ...) */
+    uint32_t tcp_tsval, tcp_tsecr; /* timestamps option (NS_PKT_F_TCP_OPT_TS) */
+
+    /* IPsec ESP (proto 50): SPI and RFC 4303 sequence number */
+    uint32_t esp_spi, esp_seq;
+
+    /* --- below: rarely or never read by the meter --- */
+    uint16_t vlan[NS_PKT_MAX_VLANS]; /* 12-bit VIDs, outermost first */
+    uint8_t src_mac[6], dst_mac[6];  /* zero when the link has none */
+    uint8_t src[16], dst[16];        /* IP addresses (IPv4: first 4 bytes) */
+    uint32_t ip_hdr_len;             /* bytes from IP header start to the upper-layer header */
+    uint32_t flow_label;             /* IPv6 flow label */
+    uint16_t l3_off;                 /* offset of the IP header in the frame (with
+                                        NS_PKT_F_IP; 0xffff: beyond 64 KiB), so
+                                        selection can read raw header bytes */
+    uint16_t pppoe_session;          /* PPPoE session id when present */
+    uint8_t mpls_count;              /* labels in the stack */
+    uint32_t mpls_top;               /* top label entry (20-bit label << 12 | tc | s | ttl) */
 
     /* Fragments (valid with NS_PKT_F_FRAG) */
     uint32_t frag_id;  /* IPv4 identification or IPv6 fragment id */
     uint32_t frag_off; /* offset of this fragment's data, in bytes */
 
-    /* Transport (valid with NS_PKT_F_L4) */
-    uint16_t sport, dport;        /* TCP/UDP/SCTP/DCCP ports */
-    uint8_t icmp_type, icmp_code; /* ICMP / ICMPv6 */
-    uint32_t l4_payload_len;      /* payload length the headers claim (TCP/UDP
-                                     data octets), independent of caplen */
-    const uint8_t *payload;       /* first captured payload byte, or NULL */
-    uint32_t payload_caplen;      /* payload bytes actually captured */
-
-    /* TCP (proto 6, NS_PKT_F_L4) */
-    uint32_t tcp_seq, tcp_ack;
-    uint8_t tcp_flags; /* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20 ECE 0x40 CWR 0x80 */
-    uint8_t tcp_ae;    /* the AE/NS bit (AccECN), 0 or 1 */
-    uint16_t tcp_win;  /* raw window field (unscaled) */
-    uint16_t tcp_mss;  /* MSS option (NS_PKT_F_TCP_OPT_MSS) */
-    uint8_t tcp_wscale;            /* window-scale shift (NS_PKT_F_TCP_OPT_WS) */
-    uint32_t tcp_tsval, tcp_tsecr; /* timestamps option (NS_PKT_F_TCP_OPT_TS) */
-
-    /* IPsec ESP (proto 50): SPI and RFC 4303 sequence number */
-    uint32_t esp_spi, esp_seq;
     /* GRE (proto 47): protocol type of the payload, key if present */
     uint16_t gre_proto;
     uint32_t gre_key;

@@ -34,11 +34,13 @@
 #define NS_BATCH_COUNT 8
 
 struct ns_batch {
-    uint32_t n;
-    struct ns_pkt pkts[NS_BATCH_PKTS];
+    /* first and line-aligned: ns_pkt keeps what the meter reads in its
+     * first two cache lines (pkt.h), and each prep is one line */
+    struct ns_pkt pkts[NS_BATCH_PKTS] __attribute__((aligned(64)));
     struct ns_meter_prep prep[NS_BATCH_PKTS]; /* flow key and hash, made by the reader */
-    uint64_t malformed[NS_MAL__COUNT];        /* by reason, for these packets */
-    size_t used;                              /* of the arena */
+    uint32_t n;
+    uint64_t malformed[NS_MAL__COUNT]; /* by reason, for these packets */
+    size_t used;                       /* of the arena */
     uint8_t *arena;
     /* progress snapshot, valid when has_progress */
     int has_progress;

@@ -38,8 +38,7 @@ void *ns_bigmem_calloc(size_t n, size_t size)
         mmap(NULL, len + HUGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED)
         return NULL;
-    uintptr_t a = ((uintptr_t)raw + HUGE_SZ - 1) & ~(uintptr_t)(HUGE_SZ - 1);
-    uint8_t *p = (uint8_t *)a;
+    uint8_t *p = raw + ((HUGE_SZ - ((uintptr_t)raw & (HUGE_SZ - 1))) & (HUGE_SZ - 1));
     if (p > raw)
         munmap(raw, (size_t)(p - raw));
     size_t tail = (size_t)(raw + len + HUGE_SZ - (p + len));
