@@ -107,18 +107,22 @@ static int worker_sink(void *ctx, const struct ns_record *rec, struct ns_error *
 static int meter_batch(struct ns_meter *m, const struct ns_batch *b, struct ns_error *err)
 {
     /* the same cache hints as probe.c's metering loop */
-    enum { HINT_B = 12, HINT_F = 6 };
+    enum { HINT_B = 12, HINT_F = 6, HINT_S = 3 };
     int rc = NS_OK;
     uint32_t k = 0; /* next clock tick */
     for (uint32_t i = 0; i < HINT_B && i < b->n; i++)
         ns_meter_hint_bucket(m, &b->prep[i]);
     for (uint32_t i = 0; i < HINT_F && i < b->n; i++)
         ns_meter_hint_flow(m, &b->prep[i]);
+    for (uint32_t i = 0; i < HINT_S && i < b->n; i++)
+        ns_meter_hint_state(m, &b->pkts[i], &b->prep[i]);
     for (uint32_t i = 0; i < b->n && rc >= 0; i++) {
         if (i + HINT_B < b->n)
             ns_meter_hint_bucket(m, &b->prep[i + HINT_B]);
         if (i + HINT_F < b->n)
             ns_meter_hint_flow(m, &b->prep[i + HINT_F]);
+        if (i + HINT_S < b->n)
+            ns_meter_hint_state(m, &b->pkts[i + HINT_S], &b->prep[i + HINT_S]);
         for (; k < b->nticks && b->tick_at[k] == i && rc >= 0; k++)
             rc = ns_meter_advance(m, b->tick[k], err);
         if (rc >= 0)
@@ -141,6 +145,7 @@ static void *worker_main(void *arg)
             rc = ns_error_set(&w->err, NS_EIO, "worker %u stopped", w->id);
             break;
         }
+        ns_batch_prepare(b, ns_meter_hash_seed(w->m)); /* a no-op: readers here prepare */
         rc = meter_batch(w->m, b, &w->err);
         if (!w->first_ns && b->n)
             w->first_ns = b->pkts[0].ts_ns;
