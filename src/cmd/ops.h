@@ -90,6 +90,7 @@ struct cmd_ops {
     pthread_t th;
     int th_started;
     atomic_int quit;
+    int wake_fd;        /* eventfd: cmd_ops_probe_stop() ends the ops thread's wait at once */
     pthread_mutex_t mu; /* guards everything below */
     atomic_int pending; /* a reload waits for the metering thread */
     int m_timeouts, m_exporter;
