@@ -87,10 +87,10 @@ struct cmd_ops {
     struct cmd_export *ex;
     struct ns_exporter *x; /* current exporter: the metering thread's while it runs */
     int live;
+    int wake_fd; /* eventfd: cmd_ops_probe_stop() ends the ops thread's wait at once */
     pthread_t th;
     int th_started;
     atomic_int quit;
-    int wake_fd;        /* eventfd: cmd_ops_probe_stop() ends the ops thread's wait at once */
     pthread_mutex_t mu; /* guards everything below */
     atomic_int pending; /* a reload waits for the metering thread */
     int m_timeouts, m_exporter;
