@@ -76,6 +76,24 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
     return h;
 }
 
+/* Equal key bytes.  Keys are short (10 octets by protocol, 47 by IPv6
+ * 5-tuple): 8 octets at a time beats the call to memcmp, which was ~35
+ * instructions a record of `aggregate -m proto`. */
+static int key_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return 0;
+    }
+    while (n--)
+        if (*a++ != *b++)
+            return 0;
+    return 1;
+}
+
 /* ---- packed records ---- */
 
 static size_t pack(const struct ns_record *r, uint8_t out[PACK_MAX])
@@ -397,7 +415,7 @@ int ns_agg_add_tagged(struct ns_agg *a, const struct ns_record *in, uint64_t tag
             continue;
         size_t i = a->slot[j].idx - 1;
         const struct ns_agg_entry *e = &a->e[i];
-        if (e->key_len != klen || memcmp(a->keys + e->key_off, key, klen) != 0)
+        if (e->key_len != klen || !key_eq(a->keys + e->key_off, key, klen))
             continue;
         struct ns_record *er;
         int rc = entry_rec(a, i, &er, err);
