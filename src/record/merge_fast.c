@@ -40,12 +40,12 @@ INLINE void key(struct ns_record *d, const struct ns_record *s)
     if ((keep & (NS_RK_IPVER | NS_RK_SADDR | NS_RK_DADDR)) && d->ip_version != s->ip_version)
         w |= NS_RK_IPVER | NS_RK_SADDR | NS_RK_DADDR;
     if ((keep & NS_RK_SADDR) &&
-        (d->sprefix != s->sprefix ||
-         (d->ip_version == 6 ? memcmp(d->saddr, s->saddr, 16) : memcmp(d->saddr, s->saddr, 4))))
+        (d->sprefix != s->sprefix || (d->ip_version == 6 ? memcmp(d->saddr, s->saddr, 16) != 0
+                                                         : memcmp(d->saddr, s->saddr, 4) != 0)))
         w |= NS_RK_SADDR;
     if ((keep & NS_RK_DADDR) &&
-        (d->dprefix != s->dprefix ||
-         (d->ip_version == 6 ? memcmp(d->daddr, s->daddr, 16) : memcmp(d->daddr, s->daddr, 4))))
+        (d->dprefix != s->dprefix || (d->ip_version == 6 ? memcmp(d->daddr, s->daddr, 16) != 0
+                                                         : memcmp(d->daddr, s->daddr, 4) != 0)))
         w |= NS_RK_DADDR;
     if ((keep & NS_RK_PROTO) && d->proto != s->proto)
         w |= NS_RK_PROTO;
