@@ -2,8 +2,8 @@
 # Benchmark: `netsift aggregate` side by side with racluster (Argus) and
 # `nfdump -A` on the same flows, aggregated by 5-tuple and by protocol.
 # Prints wall time, input records/s and peak RSS (medians of RUNS runs,
-# interleaved: every case once per round, so a burst of load from other jobs
-# hits all tools alike), whether issue 4's targets hold in this run, then
+# interleaved: every case once per round, each round starting one case
+# later, so a burst of load from other jobs hits all tools alike), whether issue 4's targets hold in this run, then
 # the grand totals of each aggregate so the outputs can be compared.
 #
 #   bench/agg.sh [FLOWS]        (default 1000000 flows: about 1 M records)
@@ -96,13 +96,16 @@ def run(cmd):
 def load():
     return open("/proc/loadavg").read().split()[0]
 
-# Interleaved: round r runs every case once, in order, so that load from
-# other jobs on a shared machine falls on all tools alike.
+# Interleaved: round r runs every case once, so that load from other jobs
+# on a shared machine falls on all tools alike, starting at case r: in a
+# fixed order netsift by proto always ran right after nfdump's 600 MiB
+# 5-tuple run, and was often up to 2x slower there than one place later.
 load0 = load()
 res = {i: [] for i in range(len(cases))}
-for _ in range(runs):
-    for i, (name, key, n, cmd) in enumerate(cases):
-        res[i].append(run(cmd))
+for r in range(runs):
+    for k in range(len(cases)):
+        i = (k + r) % len(cases)
+        res[i].append(run(cases[i][3]))
 print(f"\n{'tool':26} {'key':8} {'records':>9} {'wall s':>7} {'Mrec/s':>7} {'CPU s':>6} {'peak RSS MiB':>13}   {'wall range':>13}")
 med = {}
 for i, (name, key, n, cmd) in enumerate(cases):

@@ -5,7 +5,9 @@
  * ------
  * An aggregator is a hash table from key bytes (aggkey.h) to one merged
  * record (merge.h).  Each input record is copied, prefix-cut and
- * wildcarded to the key, then merged into its entry, or starts one.  The
+ * wildcarded to the key, then merged into its entry, or starts one (when
+ * the key makes that copy change nothing the merge looks at, a record
+ * merges as it comes: aggregate.c merge_direct).  The
  * entries live in one array in order of creation, which is the order
  * ns_agg_flush() hands them out: output is deterministic and follows the
  * input.

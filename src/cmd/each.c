@@ -7,10 +7,26 @@
  * the previous batch.  The two meet in a ring of NBATCH batches of BATCH
  * records (mutex and condition variable per batch, not per record); the
  * reader blocks when the ring is full, so memory stays NBATCH × BATCH
- * records however large the input.  Records, read errors and per-file
- * notes reach the caller in file order, exactly as a single thread would
- * give them: a batch that ends a file carries that file's outcome, printed
- * by the calling thread when it gets there.
+ * records however large the input.
+ *
+ * Records, read errors and per-file notes reach the caller in file order,
+ * exactly as a single thread would give them: a batch that ends a file
+ * carries that file's outcome, printed by the calling thread when it gets
+ * there.
+ *
+ * A side that waits is woken only when WAKE batches are ready for it (or
+ * the input ends).  The faster side would otherwise sleep and be woken once
+ * per batch, and in a VM a wake-up costs the waker several µs of kernel
+ * time: on `aggregate -m proto` the reading thread, the one that bounds the
+ * run, spent ~5% of its time in wake-ups (perf), and batches four times as
+ * large cut the run from 0.135 to 0.11 s.  The price is latency on a live
+ * pipe: up to WAKE × BATCH records before the first is handled.
+ *
+ * The broadcasts come after the mutex is released (wake_after_unlock): a
+ * waiter woken while the waker still holds the mutex blocks on it at once,
+ * and the unlock has to wake it a second time (strace: ~1 200 of the 2 400
+ * futex calls of `aggregate -m proto`).  The state changes under the
+ * mutex and waiters test it under the mutex, so no wake-up is lost.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -21,7 +37,8 @@
 #include "cmd/sink.h"
 
 #define BATCH  512
-#define NBATCH 4
+#define NBATCH 8
+#define WAKE   4 /* batches ready before a waiting side is woken */
 
 struct batch {
     struct ns_record r[BATCH];
@@ -39,6 +56,7 @@ struct ring {
     pthread_cond_t cv;
     size_t filled, taken; /* batches published / handed back (counters) */
     int stop;             /* the consumer quits early */
+    int done;             /* the reader has published its last batch */
     const struct cmd_inputs *in;
     ns_ipfix_opt_fn opt_fn; /* options records, called on the reading thread */
     void *opt_ctx;
@@ -60,8 +78,20 @@ static void publish(struct ring *q)
 {
     pthread_mutex_lock(&q->mu);
     q->filled++;
+    int wake = q->filled - q->taken >= WAKE;
+    pthread_mutex_unlock(&q->mu);
+    if (wake) /* after unlocking: see wake_after_unlock */
+        pthread_cond_broadcast(&q->cv);
+}
+
+/* The reader's last word: whatever is in the ring is all there is. */
+static void *finish(struct ring *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->done = 1;
     pthread_cond_broadcast(&q->cv);
     pthread_mutex_unlock(&q->mu);
+    return NULL;
 }
 
 static void *reader(void *arg)
@@ -70,7 +100,7 @@ static void *reader(void *arg)
     for (size_t i = 0; i < q->in->n; i++) {
         struct batch *b = free_batch(q);
         if (!b)
-            return NULL;
+            return finish(q);
         struct ns_ipfix_reader *r;
         memset(&b->err, 0, sizeof b->err);
         b->n = 0;
@@ -101,7 +131,7 @@ static void *reader(void *arg)
             b = free_batch(q);
             if (!b) {
                 ns_ipfix_reader_close(r);
-                return NULL;
+                return finish(q);
             }
             memset(&b->err, 0, sizeof b->err);
             b->n = 0;
@@ -109,7 +139,7 @@ static void *reader(void *arg)
         }
         ns_ipfix_reader_close(r);
     }
-    return NULL;
+    return finish(q);
 }
 
 int cmd_each_record(const char *cmd, const struct cmd_inputs *in, const struct ns_filter *filter,
@@ -141,8 +171,9 @@ int cmd_each_record_opts(const char *cmd, const struct cmd_inputs *in,
     struct ns_error err = {0};
     for (size_t done = 0; done < in->n;) {
         pthread_mutex_lock(&q->mu);
-        while (q->filled == q->taken)
-            pthread_cond_wait(&q->cv, &q->mu);
+        if (q->filled == q->taken) /* empty: sleep until WAKE are ready */
+            while (q->filled - q->taken < WAKE && !q->done)
+                pthread_cond_wait(&q->cv, &q->mu);
         struct batch *b = &q->b[q->taken % NBATCH];
         pthread_mutex_unlock(&q->mu);
         for (size_t k = 0; k < b->n; k++)
@@ -168,8 +199,10 @@ int cmd_each_record_opts(const char *cmd, const struct cmd_inputs *in,
         }
         pthread_mutex_lock(&q->mu);
         q->taken++;
-        pthread_cond_broadcast(&q->cv);
+        int wake = NBATCH - (q->filled - q->taken) >= WAKE;
         pthread_mutex_unlock(&q->mu);
+        if (wake)
+            pthread_cond_broadcast(&q->cv);
     }
     pthread_join(th, NULL);
     pthread_mutex_destroy(&q->mu);

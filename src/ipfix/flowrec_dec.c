@@ -1,5 +1,8 @@
 #include <stddef.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "ipfix/be.h"
 #include "ipfix/flowrec.h"
@@ -428,13 +431,35 @@ static void run_prog(const struct fr_prog *pg, const struct ns_tmpl *t, const ui
         out->ip_version = pg->ipver;
 }
 
+/* Zero a record before its fields are written.  memset() of this size
+ * compiles to `rep stosq`, whose start-up was 18 % of the decoder's samples
+ * (perf, `aggregate -m proto`); 16-octet stores do it in ~24 instructions
+ * without the microcode.  The empty asm keeps GCC from
+ * recognising the loop as a memset and emitting `rep stosq` again. */
+static inline void zero_record(struct ns_record *out)
+{
+#ifdef __SSE2__
+    uint8_t *p = (uint8_t *)out;
+    size_t i = 0;
+#pragma GCC unroll 32
+    for (; i + 16 <= sizeof *out; i += 16) {
+        _mm_storeu_si128((__m128i *)(void *)(p + i), _mm_setzero_si128());
+        __asm__("" : : "r"(p) : "memory");
+    }
+    if (i < sizeof *out)
+        memset(p + i, 0, sizeof *out - i);
+#else
+    memset(out, 0, sizeof *out);
+#endif
+}
+
 int ns_flowrec_decode(const struct ns_tmpl *t, const uint8_t *p, size_t avail, uint32_t export_time,
                       struct ns_record *out, size_t *used, struct ns_error *err)
 {
     if (avail < t->min_len)
         return ns_error_set(err, NS_EFORMAT, "data record of template %u: %zu octets < %u", t->tid,
                             avail, t->min_len);
-    memset(out, 0, sizeof *out);
+    zero_record(out);
     out->present = t->present;
     uint8_t *base = (uint8_t *)out;
     uint8_t seen = 0; /* key components the template carries, FLAG_SAMP_PROB */

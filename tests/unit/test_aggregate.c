@@ -183,10 +183,25 @@ static struct recs aggregate(const struct recs *in, const char *key, uint64_t id
 }
 
 static const char *const keys[] = {
-    "proto",       "none",       "flow",       "saddr,daddr,proto,sport,dport",
-    "saddr/24",    "saddr/8/48", "dport,vlan", "sttl",
-    "state",       "daddr/0",    "ipver",      "srcv4/16,dstport",
-    "lsrc,dflags", "icmptc",
+    "proto",
+    "none",
+    "flow",
+    "saddr,daddr,proto,sport,dport",
+    "saddr/24",
+    "saddr/8/48",
+    "dport,vlan",
+    "sttl",
+    "state",
+    "daddr/0",
+    "ipver",
+    "srcv4/16,dstport",
+    "lsrc,dflags",
+    "icmptc",
+    /* ports kept with and without the protocol: whether records merge as
+     * they come or as cut, wildcarded copies (aggregate.c merge_direct) */
+    "sport",
+    "proto,dport",
+    "saddr,dport",
 };
 
 static void check_conservation(const struct recs *in)
