@@ -61,6 +61,9 @@ struct ns_meter {
     struct ns_list agel;
     uint64_t *ms;      /* multistage counters, stages × buckets */
     uint64_t ms_epoch; /* start of the current counter interval */
+    /* ns_meter_flush() emptied the hash table in one sweep: flow_free()
+     * leaves the chains alone */
+    int unhashed;
 };
 
 static const char *const policy_names[NS_CACHE__COUNT] = {
@@ -306,10 +309,12 @@ static void seq_release(struct ns_meter *m, struct ns_flow *f)
 static void flow_free(struct ns_meter *m, uint32_t i)
 {
     struct ns_flow *f = &m->flows[i];
-    uint32_t *pp = &m->bucket[f->hash & m->mask];
-    while (*pp != i)
-        pp = &m->flows[*pp].hnext;
-    *pp = f->hnext;
+    if (!m->unhashed) {
+        uint32_t *pp = &m->bucket[f->hash & m->mask];
+        while (*pp != i)
+            pp = &m->flows[*pp].hnext;
+        *pp = f->hnext;
+    }
     list_remove(m, flow_list(m, f), i, 0);
     if (m->cfg.status_ns && !f->closing)
         list_remove(m, &m->status, i, 1);
@@ -1096,6 +1101,18 @@ int ns_meter_batch(struct ns_meter *m, const struct ns_pkt *pkts, const struct n
     return 0;
 }
 
+/* Put every flow still in the cache back into the emptied hash table. */
+static void rehash(struct ns_meter *m)
+{
+    const struct ns_list *lists[] = {&m->closing, &m->idle[0], &m->idle[1]};
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+        for (uint32_t i = lists[l]->head; i != NIL; i = m->links[i].next) {
+            struct ns_flow *f = &m->flows[i];
+            f->hnext = m->bucket[f->hash & m->mask];
+            m->bucket[f->hash & m->mask] = i;
+        }
+}
+
 int ns_meter_flush(struct ns_meter *m, struct ns_error *err)
 {
     int rc;
@@ -1103,12 +1120,20 @@ int ns_meter_flush(struct ns_meter *m, struct ns_error *err)
     while ((e = ns_frag_oldest(&m->frag)))
         if ((rc = frag_orphan(m, e, err)) < 0)
             return rc;
-    while (m->closing.head != NIL)
-        if ((rc = flow_end(m, m->closing.head, NS_END_EOF, err)) < 0)
-            return rc;
-    for (int c = 0; c < 2; c++)
-        while (m->idle[c].head != NIL)
-            if ((rc = flow_end(m, m->idle[c].head, NS_END_FORCED, err)) < 0)
-                return rc;
-    return 0;
+    /* Every flow ends now: empty the hash table in one sequential sweep
+     * rather than unlink each flow from its chain (a cache miss or two a
+     * flow, a third of the time of a large run's final flush). */
+    for (uint32_t b = 0; b <= m->mask; b++)
+        m->bucket[b] = NIL;
+    m->unhashed = 1;
+    rc = 0;
+    while (rc >= 0 && m->closing.head != NIL)
+        rc = flow_end(m, m->closing.head, NS_END_EOF, err);
+    for (int c = 0; c < 2 && rc >= 0; c++)
+        while (rc >= 0 && m->idle[c].head != NIL)
+            rc = flow_end(m, m->idle[c].head, NS_END_FORCED, err);
+    m->unhashed = 0;
+    if (rc < 0) /* the sink failed: the flows left stay findable */
+        rehash(m);
+    return rc < 0 ? rc : 0;
 }
