@@ -211,6 +211,34 @@ void ns_record_agg_init(struct ns_record *r)
     r->agg_flows = r->end_reason != NS_END_ACTIVE;
 }
 
+/* Zero the groups in `gone` (present before, dropped by the merge), so an
+ * absent group reads as zeros (record.h).  Shared with merge_fast.c. */
+void ns_record_zero_gone(struct ns_record *d, uint32_t gone)
+{
+    if (gone & NS_RG_KEY) {
+        ns_record_wildcard(d, NS_RK_ALL);
+        d->key_wild = 0;
+    }
+    if (gone & NS_RG_RTT)
+        d->synack_us = d->ackdat_us = 0;
+    if (gone & NS_RG_MAC) {
+        memset(d->smac, 0, 6);
+        memset(d->dmac, 0, 6);
+    }
+    for (int i = 0; i < 2; i++) {
+        struct ns_record_dir *a = &d->dir[i];
+        if (gone & NS_RG_IP)
+            a->ttl_min = a->ttl_max = a->tos = 0;
+        if (gone & NS_RG_TCP) {
+            a->tcp_flags = a->tcp_init_flags = 0;
+            a->tcp_wscale = 0;
+            a->tcp_mss = a->tcp_win_min = a->tcp_win_max = 0;
+        }
+        if (gone & NS_RG_ESP)
+            a->esp_spi = 0;
+    }
+}
+
 void ns_record_merge(struct ns_record *d, const struct ns_record *s)
 {
     ns_record_agg_init(d); /* before end_reason changes: d's own flow count */
@@ -291,28 +319,6 @@ void ns_record_merge(struct ns_record *d, const struct ns_record *s)
     }
 
     /* Zero what was dropped, so an absent group reads as zeros (record.h). */
-    uint32_t gone = (dp | sp) & ~out;
-    if (gone & NS_RG_KEY) {
-        ns_record_wildcard(d, NS_RK_ALL);
-        d->key_wild = 0;
-    }
-    if (gone & NS_RG_RTT)
-        d->synack_us = d->ackdat_us = 0;
-    if (gone & NS_RG_MAC) {
-        memset(d->smac, 0, 6);
-        memset(d->dmac, 0, 6);
-    }
-    for (int i = 0; i < 2; i++) {
-        struct ns_record_dir *a = &d->dir[i];
-        if (gone & NS_RG_IP)
-            a->ttl_min = a->ttl_max = a->tos = 0;
-        if (gone & NS_RG_TCP) {
-            a->tcp_flags = a->tcp_init_flags = 0;
-            a->tcp_wscale = 0;
-            a->tcp_mss = a->tcp_win_min = a->tcp_win_max = 0;
-        }
-        if (gone & NS_RG_ESP)
-            a->esp_spi = 0;
-    }
+    ns_record_zero_gone(d, (dp | sp) & ~out);
     d->present = out;
 }

@@ -178,33 +178,6 @@ INLINE void rtt(struct ns_record *d, const struct ns_record *s, int dh, int same
     }
 }
 
-/* merge.c's "zero what was dropped". */
-static void zero_gone(struct ns_record *d, uint32_t gone)
-{
-    if (gone & NS_RG_KEY) {
-        ns_record_wildcard(d, NS_RK_ALL);
-        d->key_wild = 0;
-    }
-    if (gone & NS_RG_RTT)
-        d->synack_us = d->ackdat_us = 0;
-    if (gone & NS_RG_MAC) {
-        memset(d->smac, 0, 6);
-        memset(d->dmac, 0, 6);
-    }
-    for (int i = 0; i < 2; i++) {
-        struct ns_record_dir *a = &d->dir[i];
-        if (gone & NS_RG_IP)
-            a->ttl_min = a->ttl_max = a->tos = 0;
-        if (gone & NS_RG_TCP) {
-            a->tcp_flags = a->tcp_init_flags = 0;
-            a->tcp_wscale = 0;
-            a->tcp_mss = a->tcp_win_min = a->tcp_win_max = 0;
-        }
-        if (gone & NS_RG_ESP)
-            a->esp_spi = 0;
-    }
-}
-
 void ns_record_merge_fast(struct ns_record *d, const struct ns_record *s)
 {
     uint32_t dp = d->present, sp = s->present, both = dp & sp;
@@ -257,6 +230,6 @@ void ns_record_merge_fast(struct ns_record *d, const struct ns_record *s)
     }
     uint32_t gone = (dp | sp) & ~out;
     if (gone)
-        zero_gone(d, gone);
+        ns_record_zero_gone(d, gone);
     d->present = out;
 }
