@@ -1,6 +1,8 @@
 /* Merge rules per record group; see merge.h for the table and the why. */
 #include "record/merge.h"
 
+#include "record/jit_pool.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -187,18 +189,7 @@ static void merge_jit(struct ns_record *d, const struct ns_record *s)
             a->jit_stddev_us = b->jit_stddev_us;
             continue;
         }
-        double na = (double)a->jit_n, nb = (double)b->jit_n, n = na + nb;
-        double mean = (na * a->jit_mean_us + nb * b->jit_mean_us) / n;
-        /* E[x²] of each part is σ² + μ²; pool them, then subtract the new
-         * mean's square (population variance, as the meter reports). */
-        double ex2 =
-            (na * (a->jit_stddev_us * a->jit_stddev_us + a->jit_mean_us * a->jit_mean_us) +
-             nb * (b->jit_stddev_us * b->jit_stddev_us + b->jit_mean_us * b->jit_mean_us)) /
-            n;
-        double var = ex2 - mean * mean;
-        a->jit_n += b->jit_n;
-        a->jit_mean_us = mean;
-        a->jit_stddev_us = var > 0 ? sqrt(var) : 0;
+        ns_record_jit_pool(a, b);
     }
 }
 

@@ -25,6 +25,8 @@
  */
 #include "record/merge.h"
 
+#include "record/jit_pool.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -115,15 +117,7 @@ INLINE void jit(struct ns_record_dir *a, const struct ns_record_dir *b, int d_ji
         a->jit_stddev_us = b->jit_stddev_us;
         return;
     }
-    double na = (double)a->jit_n, nb = (double)b->jit_n, n = na + nb;
-    double mean = (na * a->jit_mean_us + nb * b->jit_mean_us) / n;
-    double ex2 = (na * (a->jit_stddev_us * a->jit_stddev_us + a->jit_mean_us * a->jit_mean_us) +
-                  nb * (b->jit_stddev_us * b->jit_stddev_us + b->jit_mean_us * b->jit_mean_us)) /
-                 n;
-    double var = ex2 - mean * mean;
-    a->jit_n += b->jit_n;
-    a->jit_mean_us = mean;
-    a->jit_stddev_us = var > 0 ? sqrt(var) : 0;
+    ns_record_jit_pool(a, b);
 }
 
 /* Everything of one direction.  IP and TCP ask which side saw packets and
