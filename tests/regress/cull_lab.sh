@@ -146,7 +146,7 @@ filter_off() {
         { cat "$TMP/remove.out"; fail "netsift cull remove"; }
 }
 
-wait_for() { # $1 = file, $2 = event name, $3 = seconds
+wait_event() { # $1 = file, $2 = event name, $3 = seconds
     local t=0
     until grep -q "\"event\":\"$2\"" "$1" 2>/dev/null; do
         t=$((t + 1))
@@ -165,7 +165,7 @@ pids="$pids $mon"
 sleep 5 # baseline of r1's transit traffic
 tA=$(now)
 filter_on both
-wait_for "$TMP/a.json" complete $((HOLD + 8)) || { cat "$TMP/a.json" "$TMP/a.err"; fail "phase A: no 'complete' within $((HOLD + 8)) s"; }
+wait_event "$TMP/a.json" complete $((HOLD + 8)) || { cat "$TMP/a.json" "$TMP/a.err"; fail "phase A: no 'complete' within $((HOLD + 8)) s"; }
 tR=$(now)
 filter_off
 for t in $(seq 200); do kill -0 $mon 2>/dev/null || break; sleep 0.1; done

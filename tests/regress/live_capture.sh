@@ -42,28 +42,13 @@ flows() {
 }
 TIMEOUTS=(--status 0 --idle 1h --tcp-idle 1h)
 
-# Wait until the probe's packet sockets are bound (they show in the
-# receiving namespace's /proc/net/packet; from then on the kernel queues
-# every frame for it), plus a moment for libpcap to set its filter.
-wait_capture() { # sockets log
-    local i
-    for i in $(seq 200); do
-        kill -0 $probe 2>/dev/null || { cat "$2" >&2; fail "probe did not start"; }
-        if [ "$(inr cat /proc/net/packet | tail -n +2 | wc -l)" -ge "$1" ]; then
-            sleep 0.2
-            return 0
-        fi
-        sleep 0.05
-    done
-    fail "probe's capture not open after 10 s"
-}
 start_probe() { # out log args...
     local out=$1 log=$2
     shift 2
     ip netns exec $R "$NS_BIN" probe "${TIMEOUTS[@]}" -w "$out" --ring-blocks 8 "$@" 2>"$log" &
     probe=$!
     pids+=("$probe")
-    wait_capture "$(grep -o -- '-i ' <<<"$*" | wc -l)" "$log"
+    netns_wait_sockets $probe "$(grep -o -- '-i ' <<<"$*" | wc -l)" "$log"
 }
 stop_probe() { # log
     # on SIGTERM the probe still takes what the kernel has (the last ring
@@ -183,7 +168,7 @@ ip netns exec $R "$NS_BIN" probe "${TIMEOUTS[@]}" -w "$TMP/count.ipfix" --ring-b
     2>"$TMP/count.log" &
 probe=$!
 pids+=("$probe")
-wait_capture 1 "$TMP/count.log"
+netns_wait_sockets $probe 1 "$TMP/count.log"
 replay s0 "$A"
 wait $probe || fail "--count: exit $?"
 grep -q "^netsift probe: 100 packets" "$TMP/count.log" || { cat "$TMP/count.log" >&2; fail "--count 100"; }

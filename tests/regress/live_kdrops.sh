@@ -28,18 +28,6 @@ PCAP=$TMP/burst.pcap
 "$NS_BIN" gen -w "$PCAP" --flows 2000 --snaplen 128 --seed 7 >/dev/null 2>&1 ||
     fail "netsift gen failed"
 
-wait_capture() { # nsockets log
-    local i
-    for i in $(seq 200); do
-        kill -0 $probe 2>/dev/null || { cat "$2" >&2; fail "probe did not start"; }
-        if [ "$(ip netns exec $R cat /proc/net/packet | tail -n +2 | wc -l)" -ge "$1" ]; then
-            sleep 0.2
-            return 0
-        fi
-        sleep 0.05
-    done
-    fail "probe's capture not open after 10 s"
-}
 
 num() { # text regex -> first number captured by the regex's group
     sed -n "s/$2/\1/p" <<<"$1" | head -1
@@ -51,7 +39,7 @@ run() { # workers loops
         --block-timeout 20 --workers "$wk" --status 0 --idle 1h --tcp-idle 1h 2>"$log" &
     probe=$!
     pids+=("$probe")
-    wait_capture "$wk" "$log"
+    netns_wait_sockets $probe "$wk" "$log"
     ip netns exec $S tcpreplay -q -i s0 --topspeed --loop="$loops" "$PCAP" >/dev/null 2>&1 ||
         fail "tcpreplay failed"
     sleep 0.5

@@ -40,17 +40,12 @@ flows() {
 }
 T=(--status 0 --idle 1h --tcp-idle 1h)
 start_probe() { # out log nsockets args...
-    local out=$1 log=$2 want=$3 i
+    local out=$1 log=$2 want=$3
     shift 3
     ip netns exec $R "$NS_BIN" probe "${T[@]}" -w "$out" --ring-blocks 8 "$@" 2>"$log" &
     probe=$!
     pids+=("$probe")
-    for i in $(seq 200); do
-        kill -0 $probe 2>/dev/null || { cat "$log" >&2; fail "probe did not start"; }
-        [ "$(inr cat /proc/net/packet | tail -n +2 | wc -l)" -ge "$want" ] && { sleep 0.2; return 0; }
-        sleep 0.05
-    done
-    fail "probe's sockets not open after 10 s"
+    netns_wait_sockets $probe "$want" "$log"
 }
 stop_probe() { # log
     kill -TERM $probe

@@ -62,22 +62,6 @@ scrape() { # port out
 metric() { # scraped sample -> value (0 when absent)
     awk -v k="$2" '$1 == k {print $2; f=1} END {if (!f) print 0}' "$1"
 }
-wait_for() { # seconds command...
-    local t=$1 i
-    shift
-    for i in $(seq $((t * 20))); do
-        "$@" && return 0
-        sleep 0.05
-    done
-    return 1
-}
-wait_capture() { # pid log
-    wait_for 10 sh -c "[ \$(ip netns exec $R cat /proc/net/packet | tail -n +2 | wc -l) -ge 1 ]" ||
-        { cat "$2" >&2; fail "probe's capture not open"; }
-    kill -0 "$1" 2>/dev/null || { cat "$2" >&2; fail "probe died"; }
-    sleep 0.2
-}
-
 # ---- two collectors on loopback (A, then B after the reload) ----
 collector() { # name port metrics-port
     mkdir -p "$TMP/$1"
@@ -136,7 +120,7 @@ grep -q "activeTimeout: 60s" "$TMP/effective.yaml" || fail "--check-config: no a
 ip netns exec $R "$NS_BIN" probe -c "$TMP/probe.yaml" 2>"$TMP/probe.log" &
 probe=$!
 pids+=($probe)
-wait_capture $probe "$TMP/probe.log"
+netns_wait_sockets $probe 1 "$TMP/probe.log"
 
 # ---- privileges: gone, and the capture still works ----
 nobody=$(id -u nobody)

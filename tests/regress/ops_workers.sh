@@ -48,15 +48,6 @@ metric() { # scraped sample -> value (0 when absent)
 wsum() { # scraped family -> sum over its worker samples, and how many
     awk -v k="$2" 'index($1, k "{worker=\"") == 1 {s += $2; n++} END {print s + 0, n + 0}' "$1"
 }
-wait_for() { # seconds command...
-    local t=$1 i
-    shift
-    for i in $(seq $((t * 20))); do
-        "$@" && return 0
-        sleep 0.05
-    done
-    return 1
-}
 conf() { # active-timeout
     cat >"$TMP/probe.yaml" <<EOT
 observationPoint:
@@ -90,10 +81,7 @@ conf 60
 ip netns exec $R "$NS_BIN" probe -c "$TMP/probe.yaml" --workers 2 2>"$TMP/probe.log" &
 probe=$!
 pids+=($probe)
-wait_for 10 sh -c "[ \$(ip netns exec $R cat /proc/net/packet | tail -n +2 | wc -l) -ge 2 ]" ||
-    { cat "$TMP/probe.log" >&2; fail "probe's two sockets not open"; }
-kill -0 $probe 2>/dev/null || { cat "$TMP/probe.log" >&2; fail "probe died"; }
-sleep 0.3
+netns_wait_sockets $probe 2 "$TMP/probe.log"
 
 # ---- metrics: totals, and per worker ----
 replay 3000

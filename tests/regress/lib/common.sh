@@ -12,3 +12,14 @@ skip() { echo "SKIP: $*"; exit 77; }
 need_shared() { [ -d "$PCAPS" ] || skip "no shared captures at $PCAPS"; }
 need() { command -v "$1" >/dev/null 2>&1 || skip "$1 not installed"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# wait_for SECONDS COMMAND...: run COMMAND every 50 ms until it succeeds
+# (0) or SECONDS have passed (1).
+wait_for() {
+    local t=$1 i
+    shift
+    for i in $(seq $((t * 20))); do
+        "$@" && return 0
+        sleep 0.05
+    done
+    return 1
+}

@@ -26,3 +26,21 @@ netns_pair() {
         ip netns exec "$n" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
     done
 }
+
+# netns_wait_sockets PID N LOG: wait (10 s at most) until N packet sockets
+# are bound in $R — they show in its /proc/net/packet, and from then on the
+# kernel queues every frame for them — plus a moment for the probe to set
+# its filter.  Fails, showing LOG, when the probe PID dies or is too slow.
+netns_wait_sockets() {
+    local i
+    for i in $(seq 200); do
+        kill -0 "$1" 2>/dev/null || { cat "$3" >&2; fail "probe did not start"; }
+        if [ "$(ip netns exec "$R" cat /proc/net/packet | tail -n +2 | wc -l)" -ge "$2" ]; then
+            sleep 0.2
+            return 0
+        fi
+        sleep 0.05
+    done
+    cat "$3" >&2
+    fail "probe's $2 packet socket(s) not open after 10 s"
+}
