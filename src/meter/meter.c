@@ -876,13 +876,13 @@ void ns_meter_prepare(const struct ns_pkt *p, uint64_t hash_seed, struct ns_mete
     out->valid = 1;
 }
 
-void ns_meter_hint_bucket(const struct ns_meter *m, const struct ns_meter_prep *pr)
+static void hint_bucket(const struct ns_meter *m, const struct ns_meter_prep *pr)
 {
     if (pr->valid)
         ns_prefetch(&m->bucket[pr->hash & m->mask]);
 }
 
-void ns_meter_hint_flow(const struct ns_meter *m, const struct ns_meter_prep *pr)
+static void hint_flow(const struct ns_meter *m, const struct ns_meter_prep *pr)
 {
     if (!pr->valid)
         return;
@@ -898,8 +898,8 @@ void ns_meter_hint_flow(const struct ns_meter *m, const struct ns_meter_prep *pr
     }
 }
 
-void ns_meter_hint_state(const struct ns_meter *m, const struct ns_pkt *p,
-                         const struct ns_meter_prep *pr)
+static void hint_state(const struct ns_meter *m, const struct ns_pkt *p,
+                       const struct ns_meter_prep *pr)
 {
     if (!pr->valid)
         return;
@@ -1076,28 +1076,35 @@ __attribute__((always_inline)) static inline int packet_prepared(struct ns_meter
 }
 
 int ns_meter_batch(struct ns_meter *m, const struct ns_pkt *pkts, const struct ns_meter_prep *prep,
-                   uint32_t n, struct ns_error *err)
+                   uint32_t n, const struct ns_meter_ticks *ticks, struct ns_error *err)
 {
     /* Cache hints run ahead of metering: bucket HINT_B packets ahead,
      * flow entry HINT_F ahead, its TCP/sequence state HINT_S (meter.h). */
     enum { HINT_B = 12, HINT_F = 6, HINT_S = 3 };
+    uint32_t k = 0, nt = ticks ? ticks->n : 0; /* next clock tick */
+    int rc;
     for (uint32_t i = 0; i < HINT_B && i < n; i++)
-        ns_meter_hint_bucket(m, &prep[i]);
+        hint_bucket(m, &prep[i]);
     for (uint32_t i = 0; i < HINT_F && i < n; i++)
-        ns_meter_hint_flow(m, &prep[i]);
+        hint_flow(m, &prep[i]);
     for (uint32_t i = 0; i < HINT_S && i < n; i++)
-        ns_meter_hint_state(m, &pkts[i], &prep[i]);
+        hint_state(m, &pkts[i], &prep[i]);
     for (uint32_t i = 0; i < n; i++) {
         if (i + HINT_B < n)
-            ns_meter_hint_bucket(m, &prep[i + HINT_B]);
+            hint_bucket(m, &prep[i + HINT_B]);
         if (i + HINT_F < n)
-            ns_meter_hint_flow(m, &prep[i + HINT_F]);
+            hint_flow(m, &prep[i + HINT_F]);
         if (i + HINT_S < n)
-            ns_meter_hint_state(m, &pkts[i + HINT_S], &prep[i + HINT_S]);
-        int rc = packet_prepared(m, &pkts[i], &prep[i], err);
-        if (rc < 0)
+            hint_state(m, &pkts[i + HINT_S], &prep[i + HINT_S]);
+        for (; k < nt && ticks->at[k] == i; k++)
+            if ((rc = ns_meter_advance(m, ticks->ns[k], err)) < 0)
+                return rc;
+        if ((rc = packet_prepared(m, &pkts[i], &prep[i], err)) < 0)
             return rc;
     }
+    for (; k < nt; k++)
+        if ((rc = ns_meter_advance(m, ticks->ns[k], err)) < 0)
+            return rc;
     return 0;
 }
 

@@ -210,25 +210,26 @@ int ns_meter_packet_prepared(struct ns_meter *m, const struct ns_pkt *p,
                              const struct ns_meter_prep *pr, struct ns_error *err);
 
 /*
- * Cache hints for a batch (optional; results never depend on them).  With
- * many flows, metering a packet waits mostly on two cache misses: the hash
- * bucket and the flow entry.  A caller holding a batch of prepared packets
- * calls ns_meter_hint_bucket() some packets ahead, then ns_meter_hint_flow()
- * a few packets later (the bucket is in cache by then), so the misses of
- * several packets overlap instead of adding up; ns_meter_hint_state() a
- * few packets later still fetches the flow's TCP or sequence state, and
- * the packet's payload where RTP detection will read it.
+ * A batch of prepared packets (pkts[i] with prep[i]) in one call: the same
+ * results as ns_meter_packet_prepared() on each in turn; stops at the first
+ * error.  Metering a packet waits mostly on cache misses (the hash bucket,
+ * the flow entry, its TCP or sequence state), so the loop fetches the
+ * bucket of a packet some places ahead, the flow entry of one a few places
+ * ahead (its bucket is in cache by then) and the state, and for RTP
+ * detection the payload, of a nearer one: the misses of several packets
+ * overlap instead of adding up.
+ *
+ * `ticks` (NULL: none) are clock steps to take between packets: at[k] ==
+ * i means ns_meter_advance(ns[k]) before pkts[i], at[k] == n after the
+ * last (--workers: the other workers' packets move every clock).
  */
-void ns_meter_hint_bucket(const struct ns_meter *m, const struct ns_meter_prep *pr);
-void ns_meter_hint_flow(const struct ns_meter *m, const struct ns_meter_prep *pr);
-void ns_meter_hint_state(const struct ns_meter *m, const struct ns_pkt *p,
-                         const struct ns_meter_prep *pr);
-
-/* A batch of prepared packets (pkts[i] with prep[i]) with the cache
- * hints above, in one call: the same results as ns_meter_packet_prepared()
- * on each in turn; stops at the first error. */
+struct ns_meter_ticks {
+    const uint32_t *at;
+    const uint64_t *ns;
+    uint32_t n;
+};
 int ns_meter_batch(struct ns_meter *m, const struct ns_pkt *pkts, const struct ns_meter_prep *prep,
-                   uint32_t n, struct ns_error *err);
+                   uint32_t n, const struct ns_meter_ticks *ticks, struct ns_error *err);
 
 /* Advance the clock without a packet (e.g. idle capture) and expire. */
 int ns_meter_advance(struct ns_meter *m, uint64_t now_ns, struct ns_error *err);

@@ -312,7 +312,7 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
         /* keys the reader left to us; then the packet loop with its cache
          * hints, which lives in the meter (meter.h) */
         ns_batch_prepare(b, ns_meter_hash_seed(m));
-        rc = ns_meter_batch(m, b->pkts, b->prep, b->n, err);
+        rc = ns_meter_batch(m, b->pkts, b->prep, b->n, NULL, err);
         if (b->clock_ns && rc >= 0)
             rc = ns_meter_advance(m, b->clock_ns, err);
         if (c->stats_records && b->n) { /* per batch, not per packet */

@@ -106,30 +106,9 @@ static int worker_sink(void *ctx, const struct ns_record *rec, struct ns_error *
 
 static int meter_batch(struct ns_meter *m, const struct ns_batch *b, struct ns_error *err)
 {
-    /* the same cache hints as probe.c's metering loop */
-    enum { HINT_B = 12, HINT_F = 6, HINT_S = 3 };
-    int rc = NS_OK;
-    uint32_t k = 0; /* next clock tick */
-    for (uint32_t i = 0; i < HINT_B && i < b->n; i++)
-        ns_meter_hint_bucket(m, &b->prep[i]);
-    for (uint32_t i = 0; i < HINT_F && i < b->n; i++)
-        ns_meter_hint_flow(m, &b->prep[i]);
-    for (uint32_t i = 0; i < HINT_S && i < b->n; i++)
-        ns_meter_hint_state(m, &b->pkts[i], &b->prep[i]);
-    for (uint32_t i = 0; i < b->n && rc >= 0; i++) {
-        if (i + HINT_B < b->n)
-            ns_meter_hint_bucket(m, &b->prep[i + HINT_B]);
-        if (i + HINT_F < b->n)
-            ns_meter_hint_flow(m, &b->prep[i + HINT_F]);
-        if (i + HINT_S < b->n)
-            ns_meter_hint_state(m, &b->pkts[i + HINT_S], &b->prep[i + HINT_S]);
-        for (; k < b->nticks && b->tick_at[k] == i && rc >= 0; k++)
-            rc = ns_meter_advance(m, b->tick[k], err);
-        if (rc >= 0)
-            rc = ns_meter_packet_prepared(m, &b->pkts[i], &b->prep[i], err);
-    }
-    for (; k < b->nticks && rc >= 0; k++)
-        rc = ns_meter_advance(m, b->tick[k], err);
+    /* the probe's metering loop, with the clock steps of the other workers */
+    struct ns_meter_ticks t = {b->tick_at, b->tick, b->nticks};
+    int rc = ns_meter_batch(m, b->pkts, b->prep, b->n, &t, err);
     if (b->clock_ns && rc >= 0)
         rc = ns_meter_advance(m, b->clock_ns, err);
     return rc;
