@@ -7,7 +7,6 @@
 void ns_batch_clear(struct ns_batch *b)
 {
     b->n = 0;
-    b->prepped = 0;
     b->used = 0;
     b->has_progress = 0;
     b->has_warning = 0;
@@ -94,14 +93,6 @@ void ns_batch_put_free(struct ns_batch_ring *r, struct ns_batch *b)
     r->freeq[r->nfree++] = b;
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
-}
-
-unsigned ns_batch_ring_backlog(struct ns_batch_ring *r)
-{
-    pthread_mutex_lock(&r->mu);
-    unsigned n = r->nfull;
-    pthread_mutex_unlock(&r->mu);
-    return n;
 }
 
 void ns_batch_stop(struct ns_batch_ring *r)

@@ -37,9 +37,8 @@ struct ns_batch {
     /* first and line-aligned: ns_pkt keeps what the meter reads in its
      * first two cache lines (pkt.h), and each prep is one line */
     struct ns_pkt pkts[NS_BATCH_PKTS] __attribute__((aligned(64)));
-    struct ns_meter_prep prep[NS_BATCH_PKTS]; /* flow key and hash (ns_batch_prepare) */
+    struct ns_meter_prep prep[NS_BATCH_PKTS]; /* flow key and hash, made by the reader */
     uint32_t n;
-    uint32_t prepped;                  /* pkts[0, prepped) have their prep made */
     uint64_t malformed[NS_MAL__COUNT]; /* by reason, for these packets */
     size_t used;                       /* of the arena */
     uint8_t *arena;
@@ -91,23 +90,8 @@ void ns_batch_put_free(struct ns_batch_ring *r, struct ns_batch *b);
  * up, or the run is ending: then the consumer's waits end too). */
 void ns_batch_stop(struct ns_batch_ring *r);
 
-/* Producer: how many filled batches wait for the consumer (0: it is
- * starving, or about to). */
-unsigned ns_batch_ring_backlog(struct ns_batch_ring *r);
-
 /* Reset a batch for filling. */
 void ns_batch_clear(struct ns_batch *b);
-
-/* Build and hash the flow keys of the packets not prepared yet.  Either
- * thread may do it: the file reader leaves it to the meter when the meter
- * is waiting for packets (ns_batch_ring_backlog() == 0), so that the work
- * moves to whichever core has time; the results are the same. */
-static inline void ns_batch_prepare(struct ns_batch *b, uint64_t hash_seed)
-{
-    for (uint32_t i = b->prepped; i < b->n; i++)
-        ns_meter_prepare(&b->pkts[i], hash_seed, &b->prep[i]);
-    b->prepped = b->n;
-}
 
 /* Reader: take b->pkts[b->n] (capture metadata filled, decoded already when
  * `decoded`, from `bytes` that stay valid until the batch is emptied) into
@@ -116,22 +100,10 @@ static inline void ns_batch_prepare(struct ns_batch *b, uint64_t hash_seed)
 static inline void ns_batch_push(struct ns_batch *b, const uint8_t *bytes, int linktype,
                                  int decoded, uint64_t hash_seed)
 {
-    if (b->prepped < b->n)
-        ns_batch_prepare(b, hash_seed);
     struct ns_pkt *q = &b->pkts[b->n];
     if (!decoded)
         ns_pkt_decode(q, linktype, bytes);
     ns_meter_prepare(q, hash_seed, &b->prep[b->n]);
-    b->malformed[q->malformed]++;
-    b->n++;
-    b->prepped = b->n;
-}
-
-/* The same without the key: for ns_batch_prepare() later, on either side. */
-static inline void ns_batch_push_unprepared(struct ns_batch *b, const uint8_t *bytes, int linktype)
-{
-    struct ns_pkt *q = &b->pkts[b->n];
-    ns_pkt_decode(q, linktype, bytes);
     b->malformed[q->malformed]++;
     b->n++;
 }

@@ -101,10 +101,6 @@ static void *reader_main(void *arg)
          * straight into the batch, decoded where they lie. */
         if (!rd->sel) {
             if (b->n == NS_BATCH_PKTS) {
-                /* keys: here, unless the meter has nothing queued (then
-                 * it makes them itself rather than wait for them) */
-                if (ns_batch_ring_backlog(&rd->ring))
-                    ns_batch_prepare(b, rd->hash_seed);
                 ns_batch_put_full(&rd->ring, b);
                 if (!(b = ns_batch_take_free(&rd->ring)))
                     return NULL;
@@ -113,7 +109,7 @@ static void *reader_main(void *arg)
             size_t n = ns_capture_burst(rd->cap, &b->pkts[b->n], frames, NS_BATCH_PKTS - b->n, &lt);
             if (n) {
                 for (size_t i = 0; i < n; i++)
-                    ns_batch_push_unprepared(b, frames[i], lt);
+                    ns_batch_push(b, frames[i], lt, 0, rd->hash_seed);
                 packets = note_burst(rd->cap, b, packets, n);
                 continue;
             }
@@ -309,9 +305,7 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
         struct ns_batch *b = ns_batch_take_full(&rd.ring);
         if (!b) /* not reached: only this thread stops the ring */
             break;
-        /* keys the reader left to us; then the packet loop with its cache
-         * hints, which lives in the meter (meter.h) */
-        ns_batch_prepare(b, ns_meter_hash_seed(m));
+        /* the packet loop with its cache hints lives in the meter (meter.h) */
         rc = ns_meter_batch(m, b->pkts, b->prep, b->n, NULL, err);
         if (b->clock_ns && rc >= 0)
             rc = ns_meter_advance(m, b->clock_ns, err);

@@ -124,7 +124,6 @@ static void *worker_main(void *arg)
             rc = ns_error_set(&w->err, NS_EIO, "worker %u stopped", w->id);
             break;
         }
-        ns_batch_prepare(b, ns_meter_hash_seed(w->m)); /* a no-op: readers here prepare */
         rc = meter_batch(w->m, b, &w->err);
         if (!w->first_ns && b->n)
             w->first_ns = b->pkts[0].ts_ns;
