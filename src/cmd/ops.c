@@ -611,13 +611,12 @@ static void *ops_main(void *arg)
     while (!atomic_load(&o->quit)) {
         if (o->http) {
             ns_http_serve(o->http, 100, render_probe, o);
-        } else if (o->wake_fd >= 0) {
+        } else {
             /* a tick of 100 ms, cut short by the stop: the run's end must
-             * not wait for the tick (it added up to 0.1 s to every run) */
+             * not wait for the tick (it added up to 0.1 s to every run);
+             * without an eventfd (fd -1) poll just sleeps the tick */
             struct pollfd pfd = {.fd = o->wake_fd, .events = POLLIN};
             poll(&pfd, 1, 100);
-        } else {
-            nanosleep(&(struct timespec){0, 100000000}, NULL);
         }
         if (atomic_exchange_explicit(&hup_flag, 0, memory_order_relaxed))
             reload(o);

@@ -95,7 +95,9 @@ int ns_flow_key_make(struct ns_flow_key *k, const struct ns_pkt *p, const struct
     if (p->ip_version != 6 && !ns_proto_is_icmp(p->ip_version, p->proto)) {
         /* IPv4 with ports (or none), nearly every packet: the order of
          * (address, port) pairs is one compare of two 48-bit numbers, and
-         * the key is written as the six words ns_flow_key_hash() reads. */
+         * the key is written as the six words ns_flow_key_hash() reads,
+         * here rather than through put_key(), which stays out of line
+         * (measured: 21 more instructions a packet). */
         uint32_t s, d;
         memcpy(&s, p->src, 4);
         memcpy(&d, p->dst, 4);

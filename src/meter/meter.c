@@ -1129,7 +1129,7 @@ int ns_meter_flush(struct ns_meter *m, struct ns_error *err)
             return rc;
     /* Every flow ends now: empty the hash table in one sequential sweep
      * rather than unlink each flow from its chain (a cache miss or two a
-     * flow, a third of the time of a large run's final flush). */
+     * flow: 23 % of the samples of a large run's final flush). */
     for (uint32_t b = 0; b <= m->mask; b++)
         m->bucket[b] = NIL;
     m->unhashed = 1;
