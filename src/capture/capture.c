@@ -192,6 +192,12 @@ int ns_capture_open_live(struct ns_capture **out, const char *iface, int snaplen
     pcap_set_snaplen(c->h, snaplen > 0 ? snaplen : 65535);
     pcap_set_promisc(c->h, 1);
     pcap_set_immediate_mode(c->h, 1);
+    /* Immediate mode is TPACKET_V2: one ring slot per frame, sized by the
+     * snap length, so libpcap's 2 MiB default holds a few dozen frames and
+     * a reader starved of CPU for a second or two loses some.  A monitor
+     * that judges silences cannot afford that: 64 MiB rides out stalls of
+     * many seconds at peering-LAN control-plane rates. */
+    pcap_set_buffer_size(c->h, 64 << 20);
     pcap_set_timeout(c->h, timeout_ms > 0 ? timeout_ms : 100);
     c->live_nano = pcap_set_tstamp_precision(c->h, PCAP_TSTAMP_PRECISION_NANO) == 0;
     int rc = pcap_activate(c->h);
@@ -327,6 +333,15 @@ size_t ns_capture_burst(struct ns_capture *c, struct ns_pkt *p, const uint8_t **
     c->st.packets += n;
     *linktype = c->linktype;
     return n;
+}
+
+int ns_capture_kernel_drops(struct ns_capture *c, uint64_t *drops)
+{
+    struct pcap_stat ps;
+    if (!c->live || !c->h || pcap_stats(c->h, &ps) < 0)
+        return -1;
+    *drops = (uint64_t)ps.ps_drop + ps.ps_ifdrop;
+    return 0;
 }
 
 int ns_capture_frames_stable(const struct ns_capture *c)

@@ -46,7 +46,8 @@ int ns_capture_open_files(struct ns_capture **c, const char *const *paths, size_
                           const char *bpf, struct ns_error *err);
 
 /* Capture live on interface `iface` (promiscuous, immediate delivery,
- * nanosecond timestamps when the kernel has them; `snaplen` 0 = 65535).
+ * nanosecond timestamps when the kernel has them; `snaplen` 0 = 65535;
+ * a 64 MiB ring, so a reader starved for seconds loses nothing).
  * ns_capture_next() then returns 2 when `timeout_ms` passed without a
  * packet, so the caller can run its timers, and 0 when the interface goes
  * away (the reason in ns_capture_warning()).  The BPF filter runs in the
@@ -62,6 +63,11 @@ int ns_capture_open_live(struct ns_capture **c, const char *iface, int snaplen, 
  */
 int ns_capture_next(struct ns_capture *c, struct ns_pkt *p, const uint8_t **frame, int *linktype,
                     struct ns_error *err);
+
+/* Live capture: frames the kernel dropped (ring full) or the interface
+ * dropped, since the open, in *drops.  -1 for files or when the kernel
+ * does not say. */
+int ns_capture_kernel_drops(struct ns_capture *c, uint64_t *drops);
 
 /* After ns_capture_next() returned 1: 1 when that frame stays valid until
  * ns_capture_close() (the file is mapped), 0 when only until the next call. */

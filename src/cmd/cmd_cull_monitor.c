@@ -500,7 +500,7 @@ static void print_status(FILE *f, const struct ns_cm *m)
     print_members(f, m);
 }
 
-static void json_summary(FILE *f, const struct ns_cm *m)
+static void json_summary(FILE *f, const struct ns_cm *m, uint64_t kdrops)
 {
     int inferred;
     uint64_t a = ns_cm_applied_at(m, &inferred);
@@ -509,14 +509,14 @@ static void json_summary(FILE *f, const struct ns_cm *m)
     fprintf(f,
             "{\"event\":\"summary\",\"phase\":\"%s\",\"applied\":%.9f,\"inferred\":%s,"
             "\"complete\":%.9f,\"leaks\":%d,\"frames\":%llu,\"bgp_frames\":%llu,"
-            "\"bgp_messages\":%llu,\"sessions\":[",
+            "\"bgp_messages\":%llu,\"kernel_drops\":%llu,\"sessions\":[",
             ns_cm_phase(m) == NS_CM_WAITING    ? "waiting"
             : ns_cm_phase(m) == NS_CM_CULLING  ? "culling"
             : ns_cm_phase(m) == NS_CM_COMPLETE ? "complete"
                                                : "restored",
             (double)a / 1e9, inferred ? "true" : "false", (double)ns_cm_complete_at(m) / 1e9,
             ns_cm_leaks(m), (unsigned long long)st.frames, (unsigned long long)st.bgp_frames,
-            (unsigned long long)st.bgp_msgs);
+            (unsigned long long)st.bgp_msgs, (unsigned long long)kdrops);
     for (size_t i = 0; i < ns_cm_n_sessions(m); i++) {
         fprintf(f, "%s", i ? "," : "");
         json_session(f, m, ns_cm_session(m, i));
@@ -553,6 +553,8 @@ struct run {
     uint64_t last_draw;
     int rel_applied;
     uint64_t rel_applied_ns;
+    uint64_t kdrops; /* live: frames the kernel dropped, last read */
+    uint64_t drops_checked;
 };
 
 static uint64_t wall_ns(void)
@@ -655,6 +657,24 @@ static void redraw(struct run *r)
     fflush(stdout);
 }
 
+/* Frames the kernel dropped make silences look longer than they were (a
+ * KEEPALIVE lost, a hold time over-estimated, a filter inferred early):
+ * never silently.  pcap_stats() is a system call, so once a second. */
+static void check_drops(struct run *r, struct ns_capture *cap)
+{
+    uint64_t now = wall_ns(), d;
+    if (now - r->drops_checked < 1000000000u)
+        return;
+    r->drops_checked = now;
+    if (ns_capture_kernel_drops(cap, &d) < 0 || d <= r->kdrops)
+        return;
+    fprintf(stderr,
+            "netsift cull %s: the kernel dropped %llu frames (%llu in all): silences seen "
+            "since may be longer than they were\n",
+            r->o->cmd, (unsigned long long)(d - r->kdrops), (unsigned long long)d);
+    r->kdrops = d;
+}
+
 static int run_capture(struct run *r)
 {
     struct opts *o = r->o;
@@ -701,11 +721,18 @@ static int run_capture(struct run *r)
                 usr1_flag = 0;
                 ns_cm_set_applied_at(r->m, now);
             }
-            if (now - last_tick >= 100000000u) {
+            /* The wall clock moves the monitor's clock only when the ring
+             * has just been found empty (rc 2): after a stall (a starved
+             * CPU) the ring holds frames stamped seconds before `now`, and
+             * a tick first would judge silences, hold timers and KEEPALIVE
+             * spacing against frames not read yet.  While frames flow,
+             * their own stamps move the clock (ns_cm_packet). */
+            if (rc == 2 && now - last_tick >= 100000000u) {
                 ns_cm_tick(r->m, now);
                 last_tick = now;
             }
             drain(r);
+            check_drops(r, cap);
             if (r->tty && now - r->last_draw >= 1000000000u) {
                 redraw(r);
                 r->last_draw = now;
@@ -719,6 +746,10 @@ static int run_capture(struct run *r)
             if (stop_flag)
                 break;
         }
+    }
+    if (o->iface) {
+        r->drops_checked = 0; /* the last word, whenever the last check was */
+        check_drops(r, cap);
     }
     ns_cm_finish(r->m, o->iface ? wall_ns() : last_ts);
     drain(r);
@@ -785,7 +816,7 @@ int cmd_cull_monitor(int argc, char **argv)
     r.print_events = !r.tty;
     run_capture(&r);
     if (o.json)
-        json_summary(stdout, r.m);
+        json_summary(stdout, r.m, r.kdrops);
     else if (!o.quiet) {
         if (!r.tty)
             putchar('\n');
