@@ -54,6 +54,7 @@ struct ns_cm {
 
     enum ns_cm_phase phase;
     uint64_t applied, complete_at;
+    uint64_t applied_by; /* inferred: the latest the filter can have come */
     int applied_inferred, all_up, leaks, resumed;
     struct ns_cm_stats st;
 };
@@ -935,14 +936,27 @@ static uint64_t stalled_since(const struct ns_cm *m, const struct ns_cm_session 
     return s->last_seg[d];
 }
 
+/* The nominal KEEPALIVE spacing of a session side: as seen, else a third
+ * of the hold time (RFC 4271 §10's suggested ratio). */
+static uint64_t ka_interval(const struct ns_cm_session *s, int d)
+{
+    return s->ka_gap[d] ? s->ka_gap[d] : (uint64_t)s->hold * SEC / 3;
+}
+
 /* A filter cuts a port for one or both families at once, so it is taken as
  * applied when every up session of one culled member in one family has
  * stalled (one quiet session among busy ones is not a filter), at the
  * latest last segment among them.  A filter for one family only still
- * stalls that family's sessions; the other family's then leak. */
+ * stalls that family's sessions; the other family's then leak.
+ *
+ * That time is a lower bound: the filter came after each session's last
+ * segment and before its next KEEPALIVE was due, so the real time lies in
+ * [latest last segment, earliest last segment + its KEEPALIVE interval].
+ * The upper end is kept (applied_by): BGP from the other family between
+ * the two was sent before the filter and is no leak. */
 static void infer_applied(struct ns_cm *m)
 {
-    uint64_t best = 0;
+    uint64_t best = 0, best_by = 0;
     for (size_t i = 0; i < m->n_sess; i++) {
         const struct ns_cm_session *s = &m->sess[i];
         if (!s->culled || s->state != NS_CM_UP)
@@ -951,7 +965,7 @@ static void infer_applied(struct ns_cm *m)
             if (!stalled_since(m, s, d))
                 continue;
             int k = s->member[d], all = 1;
-            uint64_t t = 0;
+            uint64_t t = 0, by = UINT64_MAX;
             for (size_t j = 0; j < m->n_sess && all; j++) {
                 const struct ns_cm_session *o = &m->sess[j];
                 if (o->state != NS_CM_UP || o->family != s->family)
@@ -960,23 +974,34 @@ static void infer_applied(struct ns_cm *m)
                     if (o->member[e] != k || !culled_side_is(o, e))
                         continue;
                     uint64_t since = stalled_since(m, o, e);
-                    if (!since)
+                    if (!since) {
                         all = 0;
-                    else if (since > t)
+                        continue;
+                    }
+                    if (since > t)
                         t = since;
+                    if (since + ka_interval(o, e) < by)
+                        by = since + ka_interval(o, e);
                 }
             }
-            if (all && t > best)
+            if (all && t > best) {
                 best = t;
+                best_by = by;
+            }
         }
     }
-    if (best)
+    if (best) {
         set_applied(m, best, 1);
+        /* never before the lower end, never after the silence was judged */
+        m->applied_by = best_by < best ? best : best_by > m->now_ns ? m->now_ns : best_by;
+    }
 }
 
 static void check_leaks(struct ns_cm *m)
 {
     uint64_t after = m->applied + m->cfg.leak_grace_ns;
+    if (m->applied_inferred && m->applied_by > after)
+        after = m->applied_by;
     for (size_t i = 0; i < m->n_sess; i++) {
         struct ns_cm_session *s = &m->sess[i];
         if (!s->culled || s->leaked)

@@ -64,7 +64,10 @@
  * side), so a culled member's own BGP segments stop when the filter works.
  * A culled session that is not down and from whose culled side a segment
  * arrives later than applied + `leak_grace_ns` raises one leak event naming
- * the session and its address family.
+ * the session and its address family.  An inferred filter time is the
+ * member's last segment, a lower bound: then only segments after the
+ * latest the filter can have come (that segment plus a KEEPALIVE interval)
+ * are leaks.
  *
  * Time is what the caller says: packet timestamps offline, the wall clock
  * live (ns_cm_tick() between packets).  Events come out in order through
@@ -165,7 +168,7 @@ struct ns_cm_session {
     uint64_t last_data[2]; /* last new octets from side i */
     uint64_t last_seg[2];  /* last segment of any kind from side i */
     uint64_t last_ka[2];   /* last KEEPALIVE from side i (hold estimate) */
-    uint64_t ka_gap[2];    /* smallest KEEPALIVE interval seen */
+    uint64_t ka_gap[2];    /* nominal KEEPALIVE spacing seen (0 = not yet) */
     uint32_t ups, downs;
     uint64_t msgs[2][6];         /* per side, per type (0 = other) */
     char reason[NS_CM_TEXT_LEN]; /* why down */

@@ -2,7 +2,9 @@
  * between a culled member and a peer comes up, the filter silences the
  * member, the session goes down at the hold time, transit traffic drains,
  * culling completes; a leak when the member keeps talking; voluntary
- * teardowns (Administrative Shutdown with its text, GRACEFUL_SHUTDOWN). */
+ * teardowns (Administrative Shutdown with its text, GRACEFUL_SHUTDOWN);
+ * an inferred filter time and what counts as a leak after it, with an
+ * IPv4 and an IPv6 session of one member. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,11 +19,14 @@
 static const uint8_t MAC1[6] = {2, 0, 0, 0, 2, 1}, MAC2[6] = {2, 0, 0, 0, 2, 2};
 static const uint8_t IP1[4] = {192, 0, 2, 1}, IP2[4] = {192, 0, 2, 2};
 static const uint8_t LO1[4] = {198, 51, 100, 1}, LO2[4] = {198, 51, 100, 65};
+static const uint8_t IP6_1[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 1};
+static const uint8_t IP6_2[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 2};
 
 struct peer {
     const uint8_t *mac, *ip;
     uint16_t port;
     uint32_t seq;
+    int v6;
 };
 
 static struct ns_cm *mon;
@@ -34,10 +39,10 @@ static void frame(uint64_t t, const struct peer *from, const struct peer *to, ui
     p.ts_ns = t;
     p.wirelen = 54 + len;
     p.flags = NS_PKT_F_IP | NS_PKT_F_L4;
-    p.ip_version = 4;
+    p.ip_version = from->v6 ? 6 : 4;
     p.proto = 6;
-    memcpy(p.src, from->ip, 4);
-    memcpy(p.dst, to->ip, 4);
+    memcpy(p.src, from->ip, from->v6 ? 16 : 4);
+    memcpy(p.dst, to->ip, to->v6 ? 16 : 4);
     memcpy(p.src_mac, from->mac, 6);
     memcpy(p.dst_mac, to->mac, 6);
     p.sport = from->port;
@@ -101,6 +106,7 @@ static void setup_session(struct peer *r1, struct peer *r2, uint64_t applied)
     cfg.applied_at_ns = applied;
     assert_int_equal(ns_cm_create(&mon, &cfg, NULL), 0);
     assert_int_equal(ns_cm_add_member(mon, MAC1, "r1", 1, NULL), 0);
+    r1->v6 = r2->v6 = 0;
     r1->mac = MAC1;
     r1->ip = IP1;
     r1->port = 179;
@@ -221,12 +227,92 @@ static void test_voluntary(void **state)
     ns_cm_free(mon);
 }
 
+/* r1 (culled) peers with r2 over IPv4 and IPv6 (OPENs: hold 9 s), both
+ * sides sending KEEPALIVEs every 3 s, IPv6 1.5 s after IPv4.  From
+ * `cut` on, r1's BGP of the families in `cut_v4`/`cut_v6` no longer
+ * crosses the port.  The filter time is left to inference. */
+static void two_families(uint64_t t0, uint64_t cut, int cut_v4, int cut_v6, uint64_t end)
+{
+    struct ns_cm_config cfg;
+    ns_cm_config_default(&cfg);
+    assert_int_equal(ns_lan_add(&cfg.lan, "192.0.2.0/24", NULL), 0);
+    assert_int_equal(ns_lan_add(&cfg.lan, "2001:db8:2::/64", NULL), 0);
+    assert_int_equal(ns_cm_create(&mon, &cfg, NULL), 0);
+    assert_int_equal(ns_cm_add_member(mon, MAC1, "r1", 1, NULL), 0);
+    struct peer a4 = {MAC1, IP1, 179, 1000, 0}, b4 = {MAC2, IP2, 40000, 5000, 0};
+    struct peer a6 = {MAC1, IP6_1, 179, 7000, 1}, b6 = {MAC2, IP6_2, 40001, 9000, 1};
+    uint8_t open1[] = {4, 0xfb, 0xf5, 0, 9, 192, 0, 2, 1, 0};
+    uint8_t open2[] = {4, 0xfb, 0xf6, 0, 9, 192, 0, 2, 2, 0};
+    for (int v = 0; v < 2; v++) {
+        struct peer *a = v ? &a6 : &a4, *b = v ? &b6 : &b4;
+        frame(t0, b, a, 0x02, NULL, 0);
+        b->seq++;
+        frame(t0 + 1000, a, b, 0x12, NULL, 0);
+        a->seq++;
+        send_msg(t0 + SEC / 20, b, a, 1, open2, sizeof open2);
+        send_msg(t0 + SEC / 20, a, b, 1, open1, sizeof open1);
+    }
+    for (uint64_t t = t0 + SEC / 10; t < end; t += SEC / 10) {
+        uint64_t rel = t - t0;
+        for (int v = 0; v < 2; v++) {
+            struct peer *a = v ? &a6 : &a4, *b = v ? &b6 : &b4;
+            uint64_t phase = v ? 3 * SEC / 2 : 0;
+            if (rel < phase || (rel - phase) % (3 * SEC) >= SEC / 10)
+                continue;
+            if (t < cut || !(v ? cut_v6 : cut_v4))
+                send_msg(t, a, b, 4, NULL, 0);
+            send_msg(t, b, a, 4, NULL, 0);
+        }
+        ns_cm_tick(mon, t);
+    }
+}
+
+/* Filter for both families at 6.5 s: r1's last IPv6 KEEPALIVE is at 4.5 s,
+ * its last IPv4 one at 6 s.  IPv6 stalls first (hold/2 = 4.5 s later), so
+ * the filter is inferred at 4.5 s; IPv4's 6 s KEEPALIVE, 1.5 s after that,
+ * may have come before the real filter (inferred + one 3 s interval) and
+ * is no leak. */
+static void test_inferred_no_false_leak(void **state)
+{
+    (void)state;
+    uint64_t t0 = 1000 * SEC;
+    two_families(t0, t0 + 6500 * (SEC / 1000), 1, 1, t0 + 30 * SEC);
+    int inferred;
+    assert_int_equal(ns_cm_applied_at(mon, &inferred), t0 + 4500 * (SEC / 1000));
+    assert_int_equal(inferred, 1);
+    assert_int_equal(count(NS_CM_EV_LEAK, NULL), 0);
+    assert_int_equal(ns_cm_leaks(mon), 0);
+    ns_cm_free(mon);
+}
+
+/* Filter for IPv4 only at 6.5 s (RFC 8327 §3.2.2's failure): IPv4 stalls,
+ * the filter is inferred at 6 s, at the latest at 9 s; r1's IPv6
+ * KEEPALIVE at 7.5 s may precede the filter, the one at 10.5 s cannot: one
+ * leak, for the IPv6 session, dated 10.5 s. */
+static void test_inferred_leak_other_family(void **state)
+{
+    (void)state;
+    uint64_t t0 = 1000 * SEC;
+    two_families(t0, t0 + 6500 * (SEC / 1000), 1, 0, t0 + 30 * SEC);
+    int inferred;
+    assert_int_equal(ns_cm_applied_at(mon, &inferred), t0 + 6 * SEC);
+    assert_int_equal(inferred, 1);
+    struct ns_cm_event e;
+    assert_int_equal(count(NS_CM_EV_LEAK, &e), 1);
+    assert_int_equal(e.t_ns, t0 + 10500 * (SEC / 1000));
+    assert_int_equal(ns_cm_session(mon, (size_t)e.session)->family, 6);
+    assert_non_null(strstr(e.text, "2001:db8:2::1"));
+    ns_cm_free(mon);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_culling_completes),
         cmocka_unit_test(test_leak),
         cmocka_unit_test(test_voluntary),
+        cmocka_unit_test(test_inferred_no_false_leak),
+        cmocka_unit_test(test_inferred_leak_other_family),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
