@@ -51,13 +51,13 @@ pids=""
 
 cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null; done
+    for i in 1 2 3; do
+        [ -f "$TMP/r$i.pid" ] && kill "$(cat "$TMP/r$i.pid" 2>/dev/null)" 2>/dev/null
+    done
     # $! of `inx ... &` is a subshell: whatever still runs in the
     # namespaces (the pings) is found by namespace
     for n in $IXP $P-r1 $P-r2 $P-r3; do
         ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null
-    done
-    for i in 1 2 3; do
-        [ -f "$TMP/r$i.pid" ] && kill "$(cat "$TMP/r$i.pid")" 2>/dev/null
     done
     sleep 0.2
     for n in $IXP $P-r1 $P-r2 $P-r3; do ip netns del "$n" 2>/dev/null; done
