@@ -400,7 +400,7 @@ static void print_event(FILE *f, const struct ns_cm *m, const struct ns_cm_event
         fprintf(f, " %s (%s)", x->name, ns_cm_mac_str(x->mac, mb, sizeof mb));
     }
     if (e->type == NS_CM_EV_APPLIED)
-        fprintf(f, " %s", e->value ? "inferred: BGP from culled members stopped" : "(given)");
+        fprintf(f, " %s%s", e->value ? "inferred: " : "(given)", e->value ? e->text : "");
     else if (e->type == NS_CM_EV_ALL_UP)
         fprintf(f, " %.0f sessions", e->value);
     else if (e->text[0]) {

@@ -914,14 +914,19 @@ static int culled_side_is(const struct ns_cm_session *s, int d)
     return s->culled && (s->culled_side == d || s->culled_side == 2);
 }
 
-static void set_applied(struct ns_cm *m, uint64_t t, int inferred)
+/* `by`: inferred, the latest the filter can have come (infer_applied()) */
+static void set_applied(struct ns_cm *m, uint64_t t, int inferred, uint64_t by)
 {
     m->applied = t;
     m->applied_inferred = inferred;
+    m->applied_by = inferred ? by : 0;
     m->phase = NS_CM_CULLING;
     baselines(m);
-    push(m, NS_CM_EV_APPLIED, t, -1, -1, -1, inferred,
-         inferred ? "BGP from culled members stopped" : "given");
+    char txt[96] = "given";
+    if (inferred)
+        snprintf(txt, sizeof txt, "BGP from culled members stopped; the filter came within %.1f s",
+                 (double)(by - t) / 1e9);
+    push(m, NS_CM_EV_APPLIED, t, -1, -1, -1, inferred, txt);
 }
 
 /* The culled side of a culled session has been silent (not even an ACK)
@@ -990,11 +995,8 @@ static void infer_applied(struct ns_cm *m)
             }
         }
     }
-    if (best) {
-        set_applied(m, best, 1);
-        /* never before the lower end, never after the silence was judged */
-        m->applied_by = best_by < best ? best : best_by > m->now_ns ? m->now_ns : best_by;
-    }
+    if (best) /* the upper end: never before the lower, never after the judgement */
+        set_applied(m, best, 1, best_by < best ? best : best_by > m->now_ns ? m->now_ns : best_by);
 }
 
 static void check_leaks(struct ns_cm *m)
@@ -1116,7 +1118,7 @@ static void run_timers(struct ns_cm *m)
         check_hold(m, (int)i);
     if (m->phase == NS_CM_WAITING) {
         if (m->cfg.applied_at_ns && m->now_ns >= m->cfg.applied_at_ns)
-            set_applied(m, m->cfg.applied_at_ns, 0);
+            set_applied(m, m->cfg.applied_at_ns, 0, 0);
         else if (!m->cfg.applied_at_ns)
             infer_applied(m);
     }

@@ -203,7 +203,7 @@ rcB=$?
 filter_off
 
 python3 - "$TMP/a.json" "$TMP/b.json" "$tA" "$tR" "$tB" "$HOLD" "$rcA" "$rcB" <<'PY'
-import json, sys
+import json, re, sys
 a = [json.loads(l) for l in open(sys.argv[1])]
 b = [json.loads(l) for l in open(sys.argv[2])]
 tA, tR, tB, hold = float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
@@ -234,9 +234,14 @@ app = ev(a, 'filter_applied')
 if not app or not app[0]['inferred']:
     fails.append("A: no inferred filter_applied")
 else:
-    print(f"  filter applied inferred {app[0]['t'] - tA:+.2f} s from the real time")
+    print(f"  filter applied inferred {app[0]['t'] - tA:+.2f} s from the real time: {app[-1]['text']}")
     if not (-hold / 3 - 1 <= app[0]['t'] - tA <= 0.5):
         fails.append("A: inferred filter time implausible")
+    # the stated window holds the real time (which is tA plus the time
+    # `netsift cull apply` takes, well under 0.5 s)
+    mw = re.search(r'the filter came within ([0-9.]+) s', app[-1]['text'])
+    if not mw or tA - app[-1]['t'] > float(mw.group(1)) + 0.5:
+        fails.append(f"A: real filter time outside the stated window: {app[-1]['text']!r}")
 comp = ev(a, 'complete')
 rest = ev(a, 'restored')
 if not comp:

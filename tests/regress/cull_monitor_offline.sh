@@ -44,7 +44,7 @@ rc=0
 [ "$rc" -eq 0 ] || fail "monitor (inferred) exit status $rc, expected 0"
 
 python3 - "$meta" "$TMP/given.json" "$TMP/inferred.json" "$TMP/t.svg" <<'PY'
-import json, sys
+import json, re, sys
 import xml.dom.minidom
 meta = {}
 for line in open(sys.argv[1]):
@@ -106,6 +106,14 @@ else:
     print(f"inferred filter  {d:+.3f} s from the recorded time (allowed -{hold/3 + 1:.1f}..0)")
     if d > 0.001 or d < -(hold / 3 + 1):
         fails.append(f"inferred filter time off by {d:+.3f} s")
+    # the stated window must hold the recorded time: [t, t + within]
+    mw = re.search(r'the filter came within ([0-9.]+) s', inf[0]['text'])
+    if not mw:
+        fails.append(f"inferred filter_applied without its window: {inf[0]['text']!r}")
+    else:
+        print(f"inferred window  {float(mw.group(1)):.1f} s, recorded time {-d:.3f} s into it")
+        if -d > float(mw.group(1)) + 0.05:
+            fails.append(f"recorded filter time outside the stated window: {inf[0]['text']!r}")
 if summary2['phase'] not in ('complete', 'restored'):
     fails.append(f"inferred run ended in phase {summary2['phase']}")
 try:

@@ -280,7 +280,18 @@ static void test_inferred_no_false_leak(void **state)
     int inferred;
     assert_int_equal(ns_cm_applied_at(mon, &inferred), t0 + 4500 * (SEC / 1000));
     assert_int_equal(inferred, 1);
-    assert_int_equal(count(NS_CM_EV_LEAK, NULL), 0);
+    /* the window: r1's 3 s KEEPALIVE spacing after its last IPv6 one */
+    struct ns_cm_event e;
+    int applied = 0, leaks = 0;
+    while (ns_cm_next_event(mon, &e) == 1) {
+        leaks += e.type == NS_CM_EV_LEAK;
+        if (e.type == NS_CM_EV_APPLIED) {
+            applied++;
+            assert_non_null(strstr(e.text, "the filter came within 3.0 s"));
+        }
+    }
+    assert_int_equal(applied, 1);
+    assert_int_equal(leaks, 0);
     assert_int_equal(ns_cm_leaks(mon), 0);
     ns_cm_free(mon);
 }
