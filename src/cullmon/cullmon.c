@@ -941,11 +941,15 @@ static uint64_t stalled_since(const struct ns_cm *m, const struct ns_cm_session 
     return s->last_seg[d];
 }
 
-/* The nominal KEEPALIVE spacing of a session side: as seen, else a third
- * of the hold time (RFC 4271 §10's suggested ratio). */
+/* The longest a session side can go between KEEPALIVEs, for an upper
+ * bound: the larger of the spacing seen and a third of the hold time
+ * (RFC 4271 §10's suggested ratio, BIRD's default).  A few spacings seen
+ * can all fall short of the nominal one (BIRD jitters them down by up to
+ * 25 %), and erring long only delays a leak alarm by that much. */
 static uint64_t ka_interval(const struct ns_cm_session *s, int d)
 {
-    return s->ka_gap[d] ? s->ka_gap[d] : (uint64_t)s->hold * SEC / 3;
+    uint64_t third = (uint64_t)s->hold * SEC / 3;
+    return s->ka_gap[d] > third ? s->ka_gap[d] : third;
 }
 
 /* A filter cuts a port for one or both families at once, so it is taken as
