@@ -436,7 +436,7 @@ int ns_agg_add_tagged(struct ns_agg *a, const struct ns_record *in, uint64_t tag
             ns_aggkey_wildcard(&a->o.key, &r);
             src = &r;
         }
-        ns_record_merge_fast(er, src); /* er has its aggregation group */
+        ns_record_merge(er, src);
         return NS_OK;
     }
     int rc = reserve(a, klen, err);

@@ -56,16 +56,6 @@
 /* Merge `src` into `dst`. */
 void ns_record_merge(struct ns_record *dst, const struct ns_record *src);
 
-/* The same result, byte for byte, in fewer instructions when `dst` already
- * has its aggregation group (merge_fast.c: the aggregator's hot path);
- * otherwise it is ns_record_merge. */
-void ns_record_merge_fast(struct ns_record *dst, const struct ns_record *src);
-
-/* The last step of both merges: zero the field groups in `gone` (present
- * in an input, absent from the result), so an absent group reads as
- * zeros. */
-void ns_record_zero_gone(struct ns_record *d, uint32_t gone);
-
 /* Make key components `comps` (NS_RK_*) of `r` wildcards: set them in
  * key_wild and zero their values (an address also loses its prefix). */
 void ns_record_wildcard(struct ns_record *r, uint8_t comps);
