@@ -3,15 +3,16 @@
 #include <math.h>
 #include <string.h>
 
-void ns_flow_init(struct ns_flow *f, const struct ns_flow_key *k, uint32_t hash, int init_side,
-                  uint64_t flow_id, uint64_t now)
+void ns_flow_init(struct ns_flow *f, struct ns_flow_ident *id, const struct ns_flow_key *k,
+                  uint32_t hash, int init_side, uint64_t flow_id, uint64_t now)
 {
     memset(f, 0, sizeof *f);
+    memset(id, 0, sizeof *id);
     f->key = *k;
     f->hash = hash;
     f->hnext = f->sprev = f->snext = NS_FLOW_NIL;
     f->tcp = f->seq = NS_FLOW_NIL;
-    f->flow_id = flow_id;
+    id->flow_id = flow_id;
     f->touch_ns = now;
     f->init_side = (uint8_t)init_side;
     f->in_use = 1;
@@ -45,7 +46,7 @@ static void span(struct ns_flow_dir *d, uint64_t first, uint64_t last)
         d->last_ns = last;
 }
 
-void ns_flow_count(struct ns_flow *f, int dir, const struct ns_pkt *p)
+void ns_flow_count(struct ns_flow *f, struct ns_flow_ident *id, int dir, const struct ns_pkt *p)
 {
     struct ns_flow_dir *d = &f->d[dir];
     uint64_t ts = p->ts_ns;
@@ -62,8 +63,8 @@ void ns_flow_count(struct ns_flow *f, int dir, const struct ns_pkt *p)
         if (dir == 0) {
             static const uint8_t zero[6];
             if (memcmp(p->src_mac, zero, 6) != 0 || memcmp(p->dst_mac, zero, 6) != 0) {
-                memcpy(f->smac, p->src_mac, 6);
-                memcpy(f->dmac, p->dst_mac, 6);
+                memcpy(id->smac, p->src_mac, 6);
+                memcpy(id->dmac, p->dst_mac, 6);
                 f->has_mac = 1;
             }
         }
@@ -101,8 +102,9 @@ void ns_flow_add_bulk(struct ns_flow *f, int dir, const struct ns_flow_bulk *b)
     f->activity = 1;
 }
 
-void ns_flow_record(const struct ns_flow *f, const struct ns_tcp_state *t,
-                    const struct ns_seq_state *s, enum ns_end_reason reason, struct ns_record *r)
+void ns_flow_record(const struct ns_flow *f, const struct ns_flow_ident *id,
+                    const struct ns_tcp_state *t, const struct ns_seq_state *s,
+                    enum ns_end_reason reason, struct ns_record *r)
 {
     memset(r, 0, sizeof *r);
     const struct ns_flow_key *k = &f->key;
@@ -117,7 +119,7 @@ void ns_flow_record(const struct ns_flow *f, const struct ns_tcp_state *t,
     r->icmp_type = k->icmp_type;
     r->icmp_code = k->icmp_code;
     r->vlan = k->vlan;
-    r->flow_id = f->flow_id;
+    r->flow_id = id->flow_id;
     r->end_reason = (uint8_t)reason;
     r->syn_seen = f->syn_seen;
     int jit = 0;
@@ -144,8 +146,8 @@ void ns_flow_record(const struct ns_flow *f, const struct ns_tcp_state *t,
         r->present |= NS_RG_JIT;
     if (f->has_mac) {
         r->present |= NS_RG_MAC;
-        memcpy(r->smac, f->smac, 6);
-        memcpy(r->dmac, f->dmac, 6);
+        memcpy(r->smac, id->smac, 6);
+        memcpy(r->dmac, id->dmac, 6);
     }
     if (t)
         ns_tcp_fill(t, r);

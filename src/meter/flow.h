@@ -55,36 +55,51 @@ struct ns_flow_bulk {
     uint8_t ttl_min, ttl_max, tos;
 };
 
+/*
+ * One cache entry, laid out for the packet path: four cache lines (the
+ * pool is line-aligned), the first holding what a lookup compares and
+ * follows, the next what every packet updates.  What only records read
+ * (the flow id, MACs) lives in a side array (struct ns_flow_ident), so a
+ * packet fetches four lines at most, not the six a 280-byte entry
+ * straddled.
+ */
 struct ns_flow {
     struct ns_flow_key key;
     uint32_t hash, hnext;
-    uint32_t sprev, snext; /* status list (idle/closing links: meter.c) */
     uint32_t tcp, seq;     /* pool indexes or NS_FLOW_NIL */
-    uint64_t flow_id;
-    uint64_t touch_ns; /* meter clock at the last packet: idle order */
-    uint64_t due_ns;   /* next status report, or end of linger when closing */
-    uint8_t init_side; /* canonical side (0 a, 1 b) of the initiator */
+    uint8_t init_side;     /* canonical side (0 a, 1 b) of the initiator */
+    uint8_t cls;           /* idle class: 0 other, 1 TCP */
+    uint8_t closing;       /* TCP ended; lingering */
+    uint8_t no_seq;        /* ESP/RTP tracking given up or refused */
+    uint64_t touch_ns;     /* meter clock at the last packet: idle order */
+    uint64_t due_ns;       /* next status report, or end of linger when closing */
+    uint32_t sprev, snext; /* status list (idle/closing links: meter.c) */
     uint8_t syn_seen;
-    uint8_t cls;      /* idle class: 0 other, 1 TCP */
-    uint8_t closing;  /* TCP ended; lingering */
     uint8_t activity; /* something counted since the last record */
-    uint8_t has_mac, no_seq, in_use;
-    uint8_t smac[6], dmac[6];
+    uint8_t has_mac, in_use;
     struct ns_flow_dir d[2];
+} __attribute__((aligned(64)));
+
+/* What a flow's records carry and its packets never read. */
+struct ns_flow_ident {
+    uint64_t flow_id;
+    uint8_t smac[6], dmac[6]; /* the initiator's first packet, when has_mac */
 };
 
-void ns_flow_init(struct ns_flow *f, const struct ns_flow_key *k, uint32_t hash, int init_side,
-                  uint64_t flow_id, uint64_t now);
+void ns_flow_init(struct ns_flow *f, struct ns_flow_ident *id, const struct ns_flow_key *k,
+                  uint32_t hash, int init_side, uint64_t flow_id, uint64_t now);
 
-/* Count packet `p` in direction `dir` (counters, times, TTL, TOS, jitter, MAC). */
-void ns_flow_count(struct ns_flow *f, int dir, const struct ns_pkt *p);
+/* Count packet `p` in direction `dir` (counters, times, TTL, TOS, jitter;
+ * the MACs into `id` from the initiator's first packet). */
+void ns_flow_count(struct ns_flow *f, struct ns_flow_ident *id, int dir, const struct ns_pkt *p);
 
 /* Add bulk counts to direction `dir` (no jitter samples). */
 void ns_flow_add_bulk(struct ns_flow *f, int dir, const struct ns_flow_bulk *b);
 
 /* Write the record for the current period (t, s may be NULL). */
-void ns_flow_record(const struct ns_flow *f, const struct ns_tcp_state *t,
-                    const struct ns_seq_state *s, enum ns_end_reason reason, struct ns_record *r);
+void ns_flow_record(const struct ns_flow *f, const struct ns_flow_ident *id,
+                    const struct ns_tcp_state *t, const struct ns_seq_state *s,
+                    enum ns_end_reason reason, struct ns_record *r);
 
 /* Start a new record period. */
 void ns_flow_reset_deltas(struct ns_flow *f, struct ns_tcp_state *t, struct ns_seq_state *s);

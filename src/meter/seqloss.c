@@ -68,24 +68,30 @@ void ns_seq_esp(struct ns_seq_state *s, int dir, uint32_t spi, uint32_t seq)
     advance(d, seq, 32, NS_ESP_MAX_DROPOUT);
 }
 
-int ns_rtp_candidate(const struct ns_pkt *p)
+void ns_rtp_peek(const struct ns_pkt *p, struct ns_rtp_hdr *h)
 {
+    h->ok = 0;
+    h->seq = 0;
+    h->ssrc = 0;
     if (p->proto != 17 || !(p->flags & NS_PKT_F_L4) || !p->payload || p->payload_caplen < 12)
-        return 0;
+        return;
     if (p->sport < 1024 || p->dport < 1024)
-        return 0;
-    uint8_t pt = p->payload[1] & 0x7f;
-    return (p->payload[0] >> 6) == 2 && !(pt >= 72 && pt <= 76);
+        return;
+    const uint8_t *b = p->payload;
+    uint8_t pt = b[1] & 0x7f;
+    if ((b[0] >> 6) != 2 || (pt >= 72 && pt <= 76))
+        return;
+    h->seq = (uint16_t)(b[2] << 8 | b[3]);
+    h->ssrc = (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 | (uint32_t)b[10] << 8 | b[11];
+    h->ok = 1;
 }
 
-int ns_seq_rtp(struct ns_seq_state *s, int dir, const struct ns_pkt *p)
+int ns_seq_rtp(struct ns_seq_state *s, int dir, const struct ns_rtp_hdr *h)
 {
     struct ns_seq_dir *d = &s->d[dir];
-    if (!ns_rtp_candidate(p))
+    if (!h->ok)
         return 0; /* e.g. STUN or RTCP multiplexed on the same ports */
-    const uint8_t *b = p->payload;
-    uint32_t seq = (uint32_t)b[2] << 8 | b[3];
-    uint32_t ssrc = (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 | (uint32_t)b[10] << 8 | b[11];
+    uint32_t seq = h->seq, ssrc = h->ssrc;
     if (d->state == 0 || d->id != ssrc) {
         if (d->state == 1)
             s->fails++;

@@ -70,14 +70,26 @@ void ns_seq_init(struct ns_seq_state *s, enum ns_seq_kind kind);
 /* ESP packet (proto 50 with NS_PKT_F_L4) in direction `dir`. */
 void ns_seq_esp(struct ns_seq_state *s, int dir, uint32_t spi, uint32_t seq);
 
-/* Whether a UDP packet could be RTP (the recognition rule above, minus probation). */
-int ns_rtp_candidate(const struct ns_pkt *p);
+/*
+ * The RTP header fields the tracker reads, from a UDP packet that could be
+ * RTP (the recognition rule above, minus probation); ok = 0 when it could
+ * not.  A function of the packet alone: the probe's reading thread takes
+ * it ahead (ns_meter_prepare), so the meter never reads payload bytes,
+ * which sit in the other core's cache.
+ */
+struct ns_rtp_hdr {
+    uint32_t ssrc;
+    uint16_t seq;
+    uint8_t ok;
+};
+void ns_rtp_peek(const struct ns_pkt *p, struct ns_rtp_hdr *h);
 
 /*
- * RTP candidate packet in direction `dir`.  Returns -1 when the flow has
- * failed recognition (the caller frees the state and stops trying), else 0.
+ * RTP candidate packet (h from ns_rtp_peek) in direction `dir`.  Returns
+ * -1 when the flow has failed recognition (the caller frees the state and
+ * stops trying), else 0.
  */
-int ns_seq_rtp(struct ns_seq_state *s, int dir, const struct ns_pkt *p);
+int ns_seq_rtp(struct ns_seq_state *s, int dir, const struct ns_rtp_hdr *h);
 
 /* Whether any direction is tracked (ESP: always after one packet; RTP: validated). */
 int ns_seq_active(const struct ns_seq_state *s);

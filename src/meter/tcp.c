@@ -35,46 +35,47 @@ int ns_tcp_is_new_syn(const struct ns_tcp_state *t, int dir, const struct ns_pkt
     return !d->have_syn || p->tcp_seq != d->isn;
 }
 
-static void remove_hole(struct ns_tcp_dir *d, unsigned i)
+static void remove_hole(struct ns_tcp_dir *d, struct ns_tcp_dir_rare *x, unsigned i)
 {
-    d->hole[i] = d->hole[d->nholes - 1];
+    x->hole[i] = x->hole[d->nholes - 1];
     d->nholes--;
 }
 
 /* Forget holes so far behind nxt that modular comparison would wrap. */
-static void prune_holes(struct ns_tcp_dir *d)
+static void prune_holes(struct ns_tcp_dir *d, struct ns_tcp_dir_rare *x)
 {
     for (unsigned i = 0; i < d->nholes;) {
-        if (sdiff(d->nxt, d->hole[i].end) > (1 << 30) || sdiff(d->nxt, d->hole[i].start) < 0)
-            remove_hole(d, i);
+        if (sdiff(d->nxt, x->hole[i].end) > (1 << 30) || sdiff(d->nxt, x->hole[i].start) < 0)
+            remove_hole(d, x, i);
         else
             i++;
     }
 }
 
-static unsigned oldest_hole(const struct ns_tcp_dir *d)
+static unsigned oldest_hole(const struct ns_tcp_dir *d, const struct ns_tcp_dir_rare *x)
 {
     unsigned o = 0;
     for (unsigned i = 1; i < d->nholes; i++)
-        if (d->hole[i].seen_ns < d->hole[o].seen_ns)
+        if (x->hole[i].seen_ns < x->hole[o].seen_ns)
             o = i;
     return o;
 }
 
-static unsigned add_hole(struct ns_tcp_dir *d, uint32_t start, uint32_t end, uint64_t ts)
+static unsigned add_hole(struct ns_tcp_dir *d, struct ns_tcp_dir_rare *x, uint32_t start,
+                         uint32_t end, uint64_t ts)
 {
     unsigned ret = 0;
     uint32_t gap = end - start;
     uint32_t seg = d->max_seg ? d->max_seg : gap;
     uint32_t est = gap / seg + (gap % seg != 0);
-    d->gap_octets += gap;
-    d->loss_pkts += est;
-    prune_holes(d);
+    x->gap_octets += gap;
+    x->loss_pkts += est;
+    prune_holes(d, x);
     if (d->nholes == NS_TCP_MAX_HOLES) {
-        remove_hole(d, oldest_hole(d));
+        remove_hole(d, x, oldest_hole(d, x));
         ret |= NS_TCP_R_HOLE_OVERFLOW;
     }
-    struct ns_tcp_hole *h = &d->hole[d->nholes++];
+    struct ns_tcp_hole *h = &x->hole[d->nholes++];
     h->start = start;
     h->end = end;
     h->est = est;
@@ -86,29 +87,31 @@ static unsigned add_hole(struct ns_tcp_dir *d, uint32_t start, uint32_t end, uin
  * Octets of [s, e) (below nxt) that fall in holes; *seen = time the oldest
  * touched hole was seen.
  */
-static uint32_t hole_overlap(const struct ns_tcp_dir *d, uint32_t s, uint32_t e, uint64_t *seen)
+static uint32_t hole_overlap(const struct ns_tcp_dir *d, const struct ns_tcp_dir_rare *x,
+                             uint32_t s, uint32_t e, uint64_t *seen)
 {
     uint32_t total = 0;
     int64_t ss = sdiff(s, d->nxt), se = sdiff(e, d->nxt);
     for (unsigned i = 0; i < d->nholes; i++) {
-        int64_t hs = sdiff(d->hole[i].start, d->nxt), he = sdiff(d->hole[i].end, d->nxt);
+        int64_t hs = sdiff(x->hole[i].start, d->nxt), he = sdiff(x->hole[i].end, d->nxt);
         int64_t lo = ss > hs ? ss : hs, hi = se < he ? se : he;
         if (lo >= hi)
             continue;
-        if (!total || d->hole[i].seen_ns < *seen)
-            *seen = d->hole[i].seen_ns;
+        if (!total || x->hole[i].seen_ns < *seen)
+            *seen = x->hole[i].seen_ns;
         total += (uint32_t)(hi - lo);
     }
     return total;
 }
 
 /* Remove [s, e) from the holes; credit estimates back when `reorder`. */
-static unsigned fill_holes(struct ns_tcp_dir *d, uint32_t s, uint32_t e, int reorder)
+static unsigned fill_holes(struct ns_tcp_dir *d, struct ns_tcp_dir_rare *x, uint32_t s, uint32_t e,
+                           int reorder)
 {
     unsigned ret = 0;
     int64_t ss = sdiff(s, d->nxt), se = sdiff(e, d->nxt);
     for (unsigned i = 0; i < d->nholes;) {
-        struct ns_tcp_hole *h = &d->hole[i];
+        struct ns_tcp_hole *h = &x->hole[i];
         int64_t hs = sdiff(h->start, d->nxt), he = sdiff(h->end, d->nxt);
         int64_t lo = ss > hs ? ss : hs, hi = se < he ? se : he;
         if (lo >= hi) {
@@ -117,13 +120,13 @@ static unsigned fill_holes(struct ns_tcp_dir *d, uint32_t s, uint32_t e, int reo
         }
         if (lo == hs && hi == he) { /* hole closed */
             if (reorder)
-                d->loss_pkts -= h->est;
-            remove_hole(d, i);
+                x->loss_pkts -= h->est;
+            remove_hole(d, x, i);
             continue;
         }
         if (reorder && h->est) {
             h->est--;
-            d->loss_pkts--;
+            x->loss_pkts--;
         }
         if (lo == hs) {
             h->start = d->nxt + (uint32_t)hi;
@@ -139,7 +142,7 @@ static unsigned fill_holes(struct ns_tcp_dir *d, uint32_t s, uint32_t e, int reo
             h->end = d->nxt + (uint32_t)lo;
             h->est = lest;
             if (d->nholes < NS_TCP_MAX_HOLES) {
-                d->hole[d->nholes++] = right;
+                x->hole[d->nholes++] = right;
             } else { /* no slot: keep the estimate, stop tracking the right part */
                 h->est += rest;
                 ret |= NS_TCP_R_HOLE_OVERFLOW;
@@ -153,6 +156,7 @@ static unsigned fill_holes(struct ns_tcp_dir *d, uint32_t s, uint32_t e, int reo
 static unsigned analyse_seq(struct ns_tcp_state *t, int dir, const struct ns_pkt *p)
 {
     struct ns_tcp_dir *d = &t->d[dir], *r = &t->d[!dir];
+    struct ns_tcp_dir_rare *x = &t->r[dir];
     uint8_t fl = p->tcp_flags;
     uint32_t len = p->l4_payload_len;
     uint32_t seq = p->tcp_seq;
@@ -196,7 +200,7 @@ static unsigned analyse_seq(struct ns_tcp_state *t, int dir, const struct ns_pkt
     uint32_t end = seq + seglen;
     if (sdiff(seq, d->nxt) >= 0) {
         if (seq != d->nxt && !d->nxt_open)
-            ret |= add_hole(d, d->nxt, seq, ts);
+            ret |= add_hole(d, x, d->nxt, seq, ts);
         d->nxt = end;
         d->nxt_open = open_end;
         d->nxt_ns = ts;
@@ -204,23 +208,23 @@ static unsigned analyse_seq(struct ns_tcp_state *t, int dir, const struct ns_pkt
     }
     uint32_t old_end = sdiff(end, d->nxt) < 0 ? end : d->nxt;
     uint64_t seen = 0;
-    uint32_t filled = hole_overlap(d, seq, old_end, &seen);
+    uint32_t filled = hole_overlap(d, x, seq, old_end, &seen);
     if (filled) {
         int fast = r->have_ack && r->dupacks >= 2 && r->lastack == seq &&
                    elapsed(ts, r->ack_ns) < NS_TCP_FASTRT_NS;
         int reorder = !fast && elapsed(ts, seen) < ns_tcp_ooo_threshold(t);
-        ret |= fill_holes(d, seq, old_end, reorder);
+        ret |= fill_holes(d, x, seq, old_end, reorder);
         if (reorder) {
-            d->ooo_pkts++;
-            d->gap_octets -= filled;
+            x->ooo_pkts++;
+            x->gap_octets -= filled;
         } else {
-            d->retrans_pkts++;
-            d->retrans_octets += len;
+            x->retrans_pkts++;
+            x->retrans_octets += len;
         }
     } else {
-        d->retrans_pkts++;
-        d->retrans_octets += len;
-        d->loss_pkts++;
+        x->retrans_pkts++;
+        x->retrans_octets += len;
+        x->loss_pkts++;
     }
     if (sdiff(end, d->nxt) > 0) {
         d->nxt = end;
@@ -238,7 +242,7 @@ static void handshake(struct ns_tcp_state *t, int dir, const struct ns_pkt *p)
         if (t->syn_dir == 2)
             t->syn_dir = (uint8_t)dir;
         if (t->syn_dir == dir)
-            t->d[dir].syn_ns = ts; /* the last SYN counts */
+            t->r[dir].syn_ns = ts; /* the last SYN counts */
         return;
     }
     if (t->syn_dir == 2 || (t->rtt_done & 2))
@@ -247,7 +251,7 @@ static void handshake(struct ns_tcp_state *t, int dir, const struct ns_pkt *p)
     if (fl == (NS_TCP_SYN | NS_TCP_ACK) && dir != init && p->tcp_ack == t->d[init].isn + 1 &&
         t->d[init].have_syn) {
         if (!(t->rtt_done & 1)) {
-            t->synack_us = (uint32_t)(elapsed(ts, t->d[init].syn_ns) / 1000u);
+            t->synack_us = (uint32_t)(elapsed(ts, t->r[init].syn_ns) / 1000u);
             t->rtt_done |= 1;
         }
         t->synack_ns = ts; /* ackdat is measured from the last SYN/ACK */
@@ -319,6 +323,7 @@ void ns_tcp_fill(const struct ns_tcp_state *t, struct ns_record *r)
     r->loss_source = NS_LOSS_TCP;
     for (int i = 0; i < 2; i++) {
         const struct ns_tcp_dir *d = &t->d[i];
+        const struct ns_tcp_dir_rare *x = &t->r[i];
         struct ns_record_dir *o = &r->dir[i];
         o->tcp_flags = d->flags;
         o->tcp_init_flags = d->init_flags;
@@ -326,11 +331,11 @@ void ns_tcp_fill(const struct ns_tcp_state *t, struct ns_record *r)
         o->tcp_mss = d->mss;
         o->tcp_win_min = d->win_min;
         o->tcp_win_max = d->win_max;
-        o->loss_pkts = d->loss_pkts;
-        o->gap_octets = d->gap_octets;
-        o->retrans_pkts = d->retrans_pkts;
-        o->retrans_octets = d->retrans_octets;
-        o->ooo_pkts = d->ooo_pkts;
+        o->loss_pkts = x->loss_pkts;
+        o->gap_octets = x->gap_octets;
+        o->retrans_pkts = x->retrans_pkts;
+        o->retrans_octets = x->retrans_octets;
+        o->ooo_pkts = x->ooo_pkts;
     }
     if (t->rtt_done & 1) {
         r->present |= NS_RG_RTT;
@@ -343,8 +348,9 @@ void ns_tcp_reset_deltas(struct ns_tcp_state *t)
 {
     for (int i = 0; i < 2; i++) {
         struct ns_tcp_dir *d = &t->d[i];
-        d->loss_pkts = d->gap_octets = 0;
-        d->retrans_pkts = d->retrans_octets = d->ooo_pkts = 0;
+        struct ns_tcp_dir_rare *x = &t->r[i];
+        x->loss_pkts = x->gap_octets = 0;
+        x->retrans_pkts = x->retrans_octets = x->ooo_pkts = 0;
         d->flags = 0;
         d->win_min = d->win_max = 0;
         d->rec_win = 0;

@@ -61,6 +61,7 @@
 #ifndef NS_METER_TCP_H
 #define NS_METER_TCP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pkt/pkt.h"
@@ -81,24 +82,33 @@ struct ns_tcp_hole {
     uint64_t seen_ns;    /* when the hole was seen */
 };
 
+/* Per direction, what every segment reads or writes: one cache line. */
 struct ns_tcp_dir {
-    struct ns_tcp_hole hole[NS_TCP_MAX_HOLES];
     uint64_t nxt_ns; /* when nxt last advanced */
     uint64_t ack_ns; /* time of the last ACK sent in this direction */
-    uint64_t syn_ns; /* time of the last SYN (or SYN/ACK) sent */
     uint32_t isn, nxt, lastack, max_seg;
-    /* record deltas (NS_RG_LOSS) */
-    int64_t loss_pkts, gap_octets;
-    uint64_t retrans_pkts, retrans_octets, ooo_pkts;
+    uint32_t fin_seq; /* sequence number the FIN occupies */
     /* NS_RG_TCP */
     uint16_t win_last, win_min, win_max, mss, dupacks;
     uint8_t wscale, flags, init_flags, nholes;
     uint8_t have_seq, have_syn, have_ack, have_win, fin, seen, rec_win;
     uint8_t nxt_open;  /* nxt came from a first fragment: only a lower bound */
     uint8_t fin_acked; /* the peer acknowledged this direction's FIN */
-    uint32_t fin_seq;  /* sequence number the FIN occupies */
 };
 
+/* Per direction, what only a SYN, a gap, a resend or a record touches. */
+struct ns_tcp_dir_rare {
+    uint64_t syn_ns; /* time of the last SYN (or SYN/ACK) sent */
+    /* record deltas (NS_RG_LOSS) */
+    int64_t loss_pkts, gap_octets;
+    uint64_t retrans_pkts, retrans_octets, ooo_pkts;
+    struct ns_tcp_hole hole[NS_TCP_MAX_HOLES]; /* d.nholes of them */
+};
+
+/* Laid out for the packet path: the two directions' common fields, then
+ * the connection's, fill the first three cache lines, which is all the
+ * meter fetches ahead of a segment (NS_TCP_HOT_BYTES); the rest follows.
+ * The size is a whole number of lines, so a pool entry starts on one. */
 struct ns_tcp_state {
     struct ns_tcp_dir d[2];
     uint64_t synack_ns; /* last SYN/ACK before the handshake ACK */
@@ -107,7 +117,10 @@ struct ns_tcp_state {
     uint8_t syn_dir;    /* direction of the initiating SYN, 2 = none */
     uint8_t rtt_done;   /* bit 0 synack measured, bit 1 ackdat measured */
     uint8_t closed;     /* RST, or FIN both ways and both acknowledged */
-};
+    struct ns_tcp_dir_rare r[2];
+} __attribute__((aligned(64)));
+
+#define NS_TCP_HOT_BYTES offsetof(struct ns_tcp_state, r)
 
 /* Results of ns_tcp_packet (bit mask). */
 /* A connection is closed by RST, or when both FINs were sent and both were

@@ -24,6 +24,7 @@
  */
 #include "pkt/decode.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static inline uint16_t be16(const uint8_t *b)
@@ -144,8 +145,15 @@ int ns_pkt_fast_eth(struct ns_pkt *p, const uint8_t *d)
         p->payload_caplen = pl;
         return 1;
     }
-    p->sport = be16(l4);
-    p->dport = be16(l4 + 2);
+    /* Both ports in one store: the flow key reads them back at once, right
+     * away, and a load that spans two smaller stores cannot take its value
+     * from the store buffer; it waited for both to reach the cache, which
+     * for a batch line last held by the metering core is a transfer from
+     * that core (three quarters of the reading loop's own time). */
+    _Static_assert(offsetof(struct ns_pkt, dport) == offsetof(struct ns_pkt, sport) + 2,
+                   "ports adjacent");
+    uint32_t ports = (uint32_t)be16(l4) | (uint32_t)be16(l4 + 2) << 16;
+    memcpy(&p->sport, &ports, 4);
     if (proto == 6) {
         p->tcp_seq = be32(l4 + 4);
         p->tcp_ack = be32(l4 + 8);

@@ -20,12 +20,15 @@ void ns_batch_clear(struct ns_batch *b)
 int ns_batch_ring_init(struct ns_batch_ring *r, struct ns_error *err)
 {
     memset(r, 0, sizeof *r);
-    /* aligned_alloc: a batch's arrays are cache-line aligned (batch.h) */
+    /* aligned_alloc: a batch's arrays are cache-line aligned (batch.h).
+     * Not cleared here (2 MiB, before the reader may start): a batch is
+     * reset when taken (ns_batch_clear) and its arrays are written before
+     * they are read. */
     r->slots = aligned_alloc(64, NS_BATCH_COUNT * sizeof *r->slots);
-    if (r->slots)
-        memset(r->slots, 0, NS_BATCH_COUNT * sizeof *r->slots);
     if (!r->slots)
         return ns_error_set(err, NS_ENOMEM, "out of memory for packet batches");
+    for (unsigned i = 0; i < NS_BATCH_COUNT; i++)
+        r->slots[i].arena = NULL; /* for ns_batch_ring_fini() on failure */
     for (unsigned i = 0; i < NS_BATCH_COUNT; i++) {
         r->slots[i].arena = malloc(NS_BATCH_ARENA);
         if (!r->slots[i].arena) {
@@ -35,7 +38,8 @@ int ns_batch_ring_init(struct ns_batch_ring *r, struct ns_error *err)
         r->freeq[r->nfree++] = &r->slots[i];
     }
     pthread_mutex_init(&r->mu, NULL);
-    pthread_cond_init(&r->cv, NULL);
+    pthread_cond_init(&r->free_cv, NULL);
+    pthread_cond_init(&r->full_cv, NULL);
     return NS_OK;
 }
 
@@ -48,14 +52,21 @@ void ns_batch_ring_fini(struct ns_batch_ring *r)
     free(r->slots);
     r->slots = NULL;
     pthread_mutex_destroy(&r->mu);
-    pthread_cond_destroy(&r->cv);
+    pthread_cond_destroy(&r->free_cv);
+    pthread_cond_destroy(&r->full_cv);
 }
 
 struct ns_batch *ns_batch_take_free(struct ns_batch_ring *r)
 {
     pthread_mutex_lock(&r->mu);
-    while (!r->nfree && !r->stop)
-        pthread_cond_wait(&r->cv, &r->mu);
+    if (!r->nfree) {
+        /* the consumer holds at most one batch while it waits for a full
+         * one, so half the ring comes back before both could sleep */
+        r->free_waiting = 1;
+        while (r->nfree < NS_BATCH_COUNT / 2 && !r->stop)
+            pthread_cond_wait(&r->free_cv, &r->mu);
+        r->free_waiting = 0;
+    }
     struct ns_batch *b = r->stop ? NULL : r->freeq[--r->nfree];
     pthread_mutex_unlock(&r->mu);
     if (b)
@@ -67,15 +78,18 @@ void ns_batch_put_full(struct ns_batch_ring *r, struct ns_batch *b)
 {
     pthread_mutex_lock(&r->mu);
     r->fullq[(r->fullhead + r->nfull++) % NS_BATCH_COUNT] = b;
-    pthread_cond_broadcast(&r->cv);
+    if (r->full_waiting)
+        pthread_cond_signal(&r->full_cv);
     pthread_mutex_unlock(&r->mu);
 }
 
 struct ns_batch *ns_batch_take_full(struct ns_batch_ring *r)
 {
     pthread_mutex_lock(&r->mu);
+    r->full_waiting = 1;
     while (!r->nfull && !r->stop)
-        pthread_cond_wait(&r->cv, &r->mu);
+        pthread_cond_wait(&r->full_cv, &r->mu);
+    r->full_waiting = 0;
     if (!r->nfull) { /* stopped, and nothing left to meter */
         pthread_mutex_unlock(&r->mu);
         return NULL;
@@ -91,7 +105,8 @@ void ns_batch_put_free(struct ns_batch_ring *r, struct ns_batch *b)
 {
     pthread_mutex_lock(&r->mu);
     r->freeq[r->nfree++] = b;
-    pthread_cond_broadcast(&r->cv);
+    if (r->free_waiting && r->nfree >= NS_BATCH_COUNT / 2)
+        pthread_cond_signal(&r->free_cv);
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -99,7 +114,8 @@ void ns_batch_stop(struct ns_batch_ring *r)
 {
     pthread_mutex_lock(&r->mu);
     r->stop = 1;
-    pthread_cond_broadcast(&r->cv);
+    pthread_cond_broadcast(&r->free_cv);
+    pthread_cond_broadcast(&r->full_cv);
     pthread_mutex_unlock(&r->mu);
 }
 

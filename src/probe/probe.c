@@ -56,6 +56,7 @@ struct reader {
     int *sel_decoded;
     uint8_t *sel_taken;
     uint64_t hash_seed;
+    struct ns_meter *meter; /* only for ns_meter_prefault() */
     struct ns_batch_ring ring;
     uint64_t cpu_ns; /* of the reading thread, when it ends */
 };
@@ -102,6 +103,7 @@ static void *reader_main(void *arg)
         if (!rd->sel) {
             if (b->n == NS_BATCH_PKTS) {
                 ns_batch_put_full(&rd->ring, b);
+                ns_meter_prefault(rd->meter);
                 if (!(b = ns_batch_take_free(&rd->ring)))
                     return NULL;
             }
@@ -129,6 +131,7 @@ static void *reader_main(void *arg)
                         continue;
                     if (b->n == NS_BATCH_PKTS) {
                         ns_batch_put_full(&rd->ring, b);
+                        ns_meter_prefault(rd->meter);
                         if (!(b = ns_batch_take_free(&rd->ring)))
                             return NULL;
                     }
@@ -158,6 +161,7 @@ static void *reader_main(void *arg)
         }
         if (b->n == NS_BATCH_PKTS || b->used + p.caplen > NS_BATCH_ARENA) {
             ns_batch_put_full(&rd->ring, b);
+            ns_meter_prefault(rd->meter);
             if (!(b = ns_batch_take_free(&rd->ring)))
                 return NULL; /* the metering side stopped */
         }
@@ -273,6 +277,7 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
         goto out;
     lr.pub = c->pub;
     rd.hash_seed = ns_meter_hash_seed(m);
+    rd.meter = m;
     if (c->pub) {
         ns_pub_store(&c->pub->max_flows, c->meter.max_flows);
         atomic_store_explicit(&c->pub->running, 1, memory_order_relaxed);

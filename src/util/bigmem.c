@@ -50,6 +50,23 @@ void *ns_bigmem_calloc(size_t n, size_t size)
     return p;
 }
 
+void ns_bigmem_populate(void *p, size_t n, size_t size, size_t from, size_t to)
+{
+    size_t bytes = n * size;
+    if (!p || bytes < HUGE_SZ || SANITIZED)
+        return;
+    if (to > bytes)
+        to = bytes;
+    size_t pg = 4096;
+    from &= ~(pg - 1);
+    to = (to + pg - 1) & ~(pg - 1);
+    if (from >= to)
+        return;
+#ifdef MADV_POPULATE_WRITE
+    madvise((uint8_t *)p + from, to - from, MADV_POPULATE_WRITE);
+#endif
+}
+
 void ns_bigmem_free(void *p, size_t n, size_t size)
 {
     if (!p)

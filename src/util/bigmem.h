@@ -25,6 +25,16 @@
 /* n * size zeroed bytes; NULL on overflow or when out of memory. */
 void *ns_bigmem_calloc(size_t n, size_t size);
 
+/*
+ * Map bytes [from, to) of the table ns_bigmem_calloc(n, size) returned
+ * now, as a first write would (the kernel zeroes each new page): a thread
+ * with time to spare can take that work off the thread that will use the
+ * memory.  Safe while another thread uses the table (pages already there
+ * stay as they are).  A hint: nothing happens for tables from calloc or on
+ * kernels without MADV_POPULATE_WRITE (before Linux 5.14).
+ */
+void ns_bigmem_populate(void *p, size_t n, size_t size, size_t from, size_t to);
+
 /* Free what ns_bigmem_calloc(n, size) returned (NULL is fine). */
 void ns_bigmem_free(void *p, size_t n, size_t size);
 

@@ -32,6 +32,7 @@
 struct rflow {
     int used;
     struct ns_flow f;
+    struct ns_flow_ident id;
     struct ns_tcp_state t;
     struct ns_seq_state s;
     int has_tcp, has_seq;
@@ -81,7 +82,7 @@ static void r_ignore(struct ref *r, uint64_t pkts, uint64_t octets, uint64_t fir
 static void r_emit(struct ref *r, struct rflow *x, enum ns_end_reason why)
 {
     struct ns_record rec;
-    ns_flow_record(&x->f, x->has_tcp ? &x->t : NULL, x->has_seq ? &x->s : NULL, why, &rec);
+    ns_flow_record(&x->f, &x->id, x->has_tcp ? &x->t : NULL, x->has_seq ? &x->s : NULL, why, &rec);
     ns_flow_reset_deltas(&x->f, x->has_tcp ? &x->t : NULL, x->has_seq ? &x->s : NULL);
     struct ns_error e;
     collect(r->out, &rec, &e);
@@ -306,7 +307,7 @@ static struct rflow *r_flow(struct ref *r, const struct ns_pkt *p, const struct 
         } else if (r->cfg.cache_policy == NS_CACHE_EVICT_OLDEST) {
             v = NULL;
             for (int i = 0; i < RMAX; i++)
-                if (r->fl[i].used && (!v || r->fl[i].f.flow_id < v->f.flow_id))
+                if (r->fl[i].used && (!v || r->fl[i].id.flow_id < v->id.flow_id))
                     v = &r->fl[i];
             r_evict(r, v);
         } else if (r->cfg.cache_policy == NS_CACHE_EVICT_SMALLEST) {
@@ -358,7 +359,7 @@ static struct rflow *r_flow(struct ref *r, const struct ns_pkt *p, const struct 
     struct ns_flow_key k;
     int side = ns_flow_key_make(&k, p, l4);
     uint8_t syn = x->f.syn_seen;
-    ns_flow_init(&x->f, &k, 0, from_src ? side : !side, r->next_id++, r->now);
+    ns_flow_init(&x->f, &x->id, &k, 0, from_src ? side : !side, r->next_id++, r->now);
     x->f.syn_seen = syn;
     x->f.due_ns = r->now + r->cfg.status_ns;
     x->status_seq = ++r->ctr;
@@ -507,7 +508,7 @@ static void r_packet(struct ref *r, const struct ns_pkt *p)
         ns_tcp_init(&x->t);
         x->f.cls = 1;
     }
-    ns_flow_count(&x->f, dir, p);
+    ns_flow_count(&x->f, &x->id, dir, p);
     ns_flow_add_bulk(&x->f, dir, &pending);
     r_touch(r, x);
     if (tcp_hdr && x->has_tcp) {
@@ -531,7 +532,11 @@ static void r_packet(struct ref *r, const struct ns_pkt *p)
                 ns_seq_init(&x->s, NS_SEQ_ESP);
             }
             ns_seq_esp(&x->s, dir, p->esp_spi, p->esp_seq);
-        } else if (p->proto == 17 && (x->has_seq || ns_rtp_candidate(p))) {
+        } else if (p->proto == 17) {
+            struct ns_rtp_hdr rh;
+            ns_rtp_peek(p, &rh);
+            if (!x->has_seq && !rh.ok)
+                return;
             if (!x->has_seq) {
                 if (nseq == (int)r->cfg.max_seq) {
                     x->f.no_seq = 1;
@@ -540,7 +545,7 @@ static void r_packet(struct ref *r, const struct ns_pkt *p)
                 x->has_seq = 1;
                 ns_seq_init(&x->s, NS_SEQ_RTP);
             }
-            if (ns_seq_rtp(&x->s, dir, p) < 0) {
+            if (ns_seq_rtp(&x->s, dir, &rh) < 0) {
                 x->has_seq = 0;
                 x->f.no_seq = 1;
             }
