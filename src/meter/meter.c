@@ -1,7 +1,6 @@
 #include "meter/meter.h"
 
 #include <math.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,11 +46,7 @@ struct ns_meter {
      * memory a run never needs is never touched (calloc'd pages stay
      * unmapped) and a small capture does not pay for a large budget. */
     uint32_t flow_hwm, tcp_hwm, seq_hwm;
-    /* ns_meter_prefault(): the marks as the metering thread last raised
-     * them, and how far the prefaulting thread (which alone writes the
-     * *_ahead fields) has mapped each pool */
-    _Atomic uint32_t flow_hwm_pub, tcp_hwm_pub;
-    size_t flow_ahead, tcp_ahead;
+    size_t flow_ahead, tcp_ahead; /* pools mapped below these (ns_meter_prefault) */
     struct ns_frag_table frag;
     struct ns_list idle[2], closing, status;
     uint64_t now, next_id;
@@ -599,7 +594,6 @@ static int create(struct ns_meter *m, const struct ns_flow_key *k, uint32_t h, i
     if (m->flow_free == NIL && m->flow_hwm < m->cfg.max_flows) {
         m->flows[m->flow_hwm].hnext = NIL;
         m->flow_free = m->flow_hwm++;
-        atomic_store_explicit(&m->flow_hwm_pub, m->flow_hwm, memory_order_relaxed);
     }
     if (m->flow_free == NIL && (rc = make_room(m, err)) <= 0)
         return rc;
@@ -636,7 +630,6 @@ __attribute__((noinline)) static int attach_tcp(struct ns_meter *m, uint32_t i,
     if (m->tcp_free == NIL && m->tcp_hwm < m->cfg.max_tcp) {
         m->tcp[m->tcp_hwm].next_free = NIL;
         m->tcp_free = m->tcp_hwm++;
-        atomic_store_explicit(&m->tcp_hwm_pub, m->tcp_hwm, memory_order_relaxed);
     }
     if (m->tcp_free == NIL) {
         enum ns_end_reason why;
@@ -867,23 +860,23 @@ uint64_t ns_meter_hash_seed(const struct ns_meter *m)
     return m->cfg.hash_seed;
 }
 
-static void prefault_pool(void *base, size_t n, size_t size, uint32_t hwm, size_t *ahead)
+static int prefault_pool(void *base, size_t n, size_t size, uint32_t hwm, size_t *ahead)
 {
     const size_t chunk = (size_t)2 << 20, most = (size_t)4 << 20;
     size_t used = (size_t)hwm * size;
     size_t want = used + (used < most ? used : most);
-    while (*ahead < want && *ahead < n * size) {
-        ns_bigmem_populate(base, n, size, *ahead, *ahead + chunk);
-        *ahead += chunk;
-    }
+    if (*ahead >= want || *ahead >= n * size)
+        return 0;
+    ns_bigmem_populate(base, n, size, *ahead, *ahead + chunk);
+    *ahead += chunk;
+    return 1;
 }
 
-void ns_meter_prefault(struct ns_meter *m)
+int ns_meter_prefault(struct ns_meter *m)
 {
-    prefault_pool(m->flows, m->cfg.max_flows, sizeof *m->flows,
-                  atomic_load_explicit(&m->flow_hwm_pub, memory_order_relaxed), &m->flow_ahead);
-    prefault_pool(m->tcp, m->cfg.max_tcp, sizeof *m->tcp,
-                  atomic_load_explicit(&m->tcp_hwm_pub, memory_order_relaxed), &m->tcp_ahead);
+    return prefault_pool(m->flows, m->cfg.max_flows, sizeof *m->flows, m->flow_hwm,
+                         &m->flow_ahead) ||
+           prefault_pool(m->tcp, m->cfg.max_tcp, sizeof *m->tcp, m->tcp_hwm, &m->tcp_ahead);
 }
 
 void ns_meter_prepare(const struct ns_pkt *p, uint64_t hash_seed, struct ns_meter_prep *out)
@@ -1126,7 +1119,7 @@ int ns_meter_batch(struct ns_meter *m, const struct ns_pkt *pkts, const struct n
 {
     /* Cache hints run ahead of metering: bucket HINT_B packets ahead,
      * flow entry HINT_F ahead, its TCP/sequence state HINT_S (meter.h). */
-    enum { HINT_B = 12, HINT_F = 6, HINT_S = 3 };
+    enum { HINT_B = 16, HINT_F = 8, HINT_S = 4 };
     uint32_t k = 0, nt = ticks ? ticks->n : 0; /* next clock tick */
     int rc;
     for (uint32_t i = 0; i < HINT_B && i < n; i++)

@@ -209,15 +209,17 @@ struct ns_meter_prep {
 uint64_t ns_meter_hash_seed(const struct ns_meter *m);
 
 /*
- * Map the flow and TCP pools a little ahead of what the meter has used, so
- * that the kernel's zeroing of new pages (on first touch) happens on the
- * calling thread instead of the metering one: in a large run that zeroing
- * was an eighth of the metering thread's time.  For one other thread (the
- * reader), once per batch; the meter may run meanwhile.  How far ahead:
- * as much again as is used, at most 4 MiB a pool, so a small run maps
- * little more than it needs.  Only a hint (see ns_bigmem_populate).
+ * Map the next 2 MiB of the flow or TCP pool ahead of what the meter has
+ * used, if it is not mapped yet: the kernel zeroes a new page on its first
+ * touch, and a large run spent a tenth of its metering time there.  For
+ * the metering thread when it would otherwise wait for packets (the probe
+ * calls it before sleeping on an empty ring), so that work moves to time
+ * that was idle.  How far ahead: as much again as is used, at most 4 MiB
+ * a pool, so a small run maps little more than it needs.  Returns 1 when
+ * it mapped something, 0 when there was nothing to do.  Only a hint (see
+ * ns_bigmem_populate): results never depend on it.
  */
-void ns_meter_prefault(struct ns_meter *m);
+int ns_meter_prefault(struct ns_meter *m);
 
 void ns_meter_prepare(const struct ns_pkt *p, uint64_t hash_seed, struct ns_meter_prep *out);
 int ns_meter_packet_prepared(struct ns_meter *m, const struct ns_pkt *p,

@@ -67,7 +67,13 @@ struct ns_batch *ns_batch_take_free(struct ns_batch_ring *r)
             pthread_cond_wait(&r->free_cv, &r->mu);
         r->free_waiting = 0;
     }
-    struct ns_batch *b = r->stop ? NULL : r->freeq[--r->nfree];
+    struct ns_batch *b = NULL;
+    if (!r->stop) { /* the batch given back longest ago: its lines have
+                       had the most time to leave the metering core's cache */
+        b = r->freeq[r->freehead];
+        r->freehead = (r->freehead + 1) % NS_BATCH_COUNT;
+        r->nfree--;
+    }
     pthread_mutex_unlock(&r->mu);
     if (b)
         ns_batch_clear(b);
@@ -101,10 +107,23 @@ struct ns_batch *ns_batch_take_full(struct ns_batch_ring *r)
     return b;
 }
 
+struct ns_batch *ns_batch_try_take_full(struct ns_batch_ring *r)
+{
+    struct ns_batch *b = NULL;
+    pthread_mutex_lock(&r->mu);
+    if (r->nfull) {
+        b = r->fullq[r->fullhead];
+        r->fullhead = (r->fullhead + 1) % NS_BATCH_COUNT;
+        r->nfull--;
+    }
+    pthread_mutex_unlock(&r->mu);
+    return b;
+}
+
 void ns_batch_put_free(struct ns_batch_ring *r, struct ns_batch *b)
 {
     pthread_mutex_lock(&r->mu);
-    r->freeq[r->nfree++] = b;
+    r->freeq[(r->freehead + r->nfree++) % NS_BATCH_COUNT] = b;
     if (r->free_waiting && r->nfree >= NS_BATCH_COUNT / 2)
         pthread_cond_signal(&r->free_cv);
     pthread_mutex_unlock(&r->mu);

@@ -76,9 +76,9 @@ struct ns_batch_ring {
     pthread_cond_t free_cv, full_cv;
     struct ns_batch *slots; /* NS_BATCH_COUNT */
     struct ns_batch *freeq[NS_BATCH_COUNT], *fullq[NS_BATCH_COUNT];
-    unsigned nfree, nfull, fullhead;
-    int free_waiting, full_waiting; /* a side sleeps on its condition */
-    int stop;                       /* the consumer gave up: the producer should end */
+    unsigned nfree, nfull, freehead, fullhead; /* both queues are FIFO */
+    int free_waiting, full_waiting;            /* a side sleeps on its condition */
+    int stop;                                  /* the consumer gave up: the producer should end */
 };
 
 int ns_batch_ring_init(struct ns_batch_ring *r, struct ns_error *err);
@@ -91,6 +91,8 @@ void ns_batch_put_full(struct ns_batch_ring *r, struct ns_batch *b);
 /* Consumer: the next filled batch in order (waits); NULL once the ring
  * was stopped and no filled batch is left. */
 struct ns_batch *ns_batch_take_full(struct ns_batch_ring *r);
+/* Consumer: the next filled batch if one is there, else NULL at once. */
+struct ns_batch *ns_batch_try_take_full(struct ns_batch_ring *r);
 /* Consumer: give a batch back (emptied). */
 void ns_batch_put_free(struct ns_batch_ring *r, struct ns_batch *b);
 /* Ask the producer to stop at its next batch boundary (the consumer gave

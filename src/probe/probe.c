@@ -56,7 +56,6 @@ struct reader {
     int *sel_decoded;
     uint8_t *sel_taken;
     uint64_t hash_seed;
-    struct ns_meter *meter; /* only for ns_meter_prefault() */
     struct ns_batch_ring ring;
     uint64_t cpu_ns; /* of the reading thread, when it ends */
 };
@@ -89,6 +88,8 @@ static uint64_t note_burst(struct ns_capture *cap, struct ns_batch *b, uint64_t 
     return after;
 }
 
+enum { NS_BURST = 16 }; /* records taken from a mapped file at once */
+
 static void *reader_main(void *arg)
 {
     struct reader *rd = arg;
@@ -103,12 +104,17 @@ static void *reader_main(void *arg)
         if (!rd->sel) {
             if (b->n == NS_BATCH_PKTS) {
                 ns_batch_put_full(&rd->ring, b);
-                ns_meter_prefault(rd->meter);
                 if (!(b = ns_batch_take_free(&rd->ring)))
                     return NULL;
             }
+            /* A few records at a time, each decoded right after: the
+             * capture metadata then lands in lines ns_batch_push() claimed
+             * a few packets before (a whole batch of it at once wrote
+             * into lines the metering core still held). */
             int lt;
-            size_t n = ns_capture_burst(rd->cap, &b->pkts[b->n], frames, NS_BATCH_PKTS - b->n, &lt);
+            size_t room = NS_BATCH_PKTS - b->n;
+            size_t n = ns_capture_burst(rd->cap, &b->pkts[b->n], frames,
+                                        room < NS_BURST ? room : NS_BURST, &lt);
             if (n) {
                 for (size_t i = 0; i < n; i++)
                     ns_batch_push(b, frames[i], lt, 0, rd->hash_seed);
@@ -131,7 +137,6 @@ static void *reader_main(void *arg)
                         continue;
                     if (b->n == NS_BATCH_PKTS) {
                         ns_batch_put_full(&rd->ring, b);
-                        ns_meter_prefault(rd->meter);
                         if (!(b = ns_batch_take_free(&rd->ring)))
                             return NULL;
                     }
@@ -161,7 +166,6 @@ static void *reader_main(void *arg)
         }
         if (b->n == NS_BATCH_PKTS || b->used + p.caplen > NS_BATCH_ARENA) {
             ns_batch_put_full(&rd->ring, b);
-            ns_meter_prefault(rd->meter);
             if (!(b = ns_batch_take_free(&rd->ring)))
                 return NULL; /* the metering side stopped */
         }
@@ -277,7 +281,6 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
         goto out;
     lr.pub = c->pub;
     rd.hash_seed = ns_meter_hash_seed(m);
-    rd.meter = m;
     if (c->pub) {
         ns_pub_store(&c->pub->max_flows, c->meter.max_flows);
         atomic_store_explicit(&c->pub->running, 1, memory_order_relaxed);
@@ -307,9 +310,12 @@ int ns_probe_run(const struct ns_probe_config *c, struct ns_probe_stats *st, str
     uint64_t first_ns = 0, next_stats = 0;
 
     for (;;) {
-        struct ns_batch *b = ns_batch_take_full(&rd.ring);
-        if (!b) /* not reached: only this thread stops the ring */
-            break;
+        /* nothing to meter yet: map pool pages ahead (meter.h) before waiting */
+        struct ns_batch *b = ns_batch_try_take_full(&rd.ring);
+        while (!b && ns_meter_prefault(m))
+            b = ns_batch_try_take_full(&rd.ring);
+        if (!b && !(b = ns_batch_take_full(&rd.ring)))
+            break; /* not reached: only this thread stops the ring */
         /* the packet loop with its cache hints lives in the meter (meter.h) */
         rc = ns_meter_batch(m, b->pkts, b->prep, b->n, NULL, err);
         if (b->clock_ns && rc >= 0)
