@@ -21,7 +21,6 @@ static uint32_t rd32(const uint8_t *p, int swapped)
  * (DLT_) on every platform, so the decoder sees the same value whichever
  * reader delivered the frame. */
 static void release_behind(struct ns_pcapmap *m);
-static void map_ahead(struct ns_pcapmap *m);
 
 static int linktype_same_as_dlt(int lt)
 {
@@ -143,26 +142,7 @@ int ns_pcapmap_next(struct ns_pcapmap *m, const uint8_t **data, uint32_t *caplen
     m->off += 16 + (size_t)incl;
     m->records++;
     release_behind(m);
-    map_ahead(m);
     return 1;
-}
-
-/* Map the pages ahead of the read position a megabyte at a time, before
- * they are read: one call instead of a page fault every 16 pages (the
- * kernel's fault-around), and the prefetches in ns_pcapmap_burst() only
- * work on mapped pages.  Profiles of a large file had a sixth of the
- * reading thread's time in page faults and in stalls on record headers. */
-static void map_ahead(struct ns_pcapmap *m)
-{
-    const size_t chunk = (size_t)1 << 20;
-    while (m->populated < m->size && m->off + 2 * chunk > m->populated) {
-        size_t from = m->populated & ~(size_t)4095;
-        size_t len = m->size - from < chunk ? m->size - from : chunk;
-#ifdef MADV_POPULATE_READ
-        madvise((void *)(m->base + from), len, MADV_POPULATE_READ); /* a hint */
-#endif
-        m->populated = from + len;
-    }
 }
 
 static void release_behind(struct ns_pcapmap *m)
@@ -215,7 +195,6 @@ size_t ns_pcapmap_burst(struct ns_pcapmap *m, struct ns_pkt *p, const uint8_t **
     m->last_frac = frac;
     m->records += n;
     release_behind(m);
-    map_ahead(m);
     return n;
 }
 

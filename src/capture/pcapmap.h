@@ -37,10 +37,9 @@
 struct ns_pcapmap {
     const uint8_t *base;
     size_t size, off;
-    size_t released;  /* pages below this offset were given back (MADV_DONTNEED) */
-    size_t populated; /* pages below this offset were mapped ahead (map_ahead) */
-    int swapped;      /* file written on a host of the other byte order */
-    int nano;         /* timestamps in ns (magic a1b23c4d) */
+    size_t released; /* pages below this offset were given back (MADV_DONTNEED) */
+    int swapped;     /* file written on a host of the other byte order */
+    int nano;        /* timestamps in ns (magic a1b23c4d) */
     uint32_t snaplen;
     int linktype;
     uint64_t records;

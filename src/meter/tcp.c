@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+_Static_assert(NS_TCP_HOT_BYTES == 128, "a segment's TCP state is two cache lines (tcp.h)");
+
 /* a - b in sequence space (RFC 9293 §3.4: modulo 2^32 arithmetic) */
 static int32_t sdiff(uint32_t a, uint32_t b)
 {

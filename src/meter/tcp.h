@@ -82,7 +82,7 @@ struct ns_tcp_hole {
     uint64_t seen_ns;    /* when the hole was seen */
 };
 
-/* Per direction, what every segment reads or writes: one cache line. */
+/* Per direction, what every segment reads or writes (56 bytes). */
 struct ns_tcp_dir {
     uint64_t nxt_ns; /* when nxt last advanced */
     uint64_t ack_ns; /* time of the last ACK sent in this direction */
@@ -91,9 +91,9 @@ struct ns_tcp_dir {
     /* NS_RG_TCP */
     uint16_t win_last, win_min, win_max, mss, dupacks;
     uint8_t wscale, flags, init_flags, nholes;
-    uint8_t have_seq, have_syn, have_ack, have_win, fin, seen, rec_win;
-    uint8_t nxt_open;  /* nxt came from a first fragment: only a lower bound */
-    uint8_t fin_acked; /* the peer acknowledged this direction's FIN */
+    uint8_t have_seq : 1, have_syn : 1, have_ack : 1, have_win : 1, fin : 1, seen : 1, rec_win : 1;
+    uint8_t nxt_open : 1;  /* nxt came from a first fragment: only a lower bound */
+    uint8_t fin_acked : 1; /* the peer acknowledged this direction's FIN */
 };
 
 /* Per direction, what only a SYN, a gap, a resend or a record touches. */
@@ -105,22 +105,23 @@ struct ns_tcp_dir_rare {
     struct ns_tcp_hole hole[NS_TCP_MAX_HOLES]; /* d.nholes of them */
 };
 
-/* Laid out for the packet path: the two directions' common fields, then
- * the connection's, fill the first three cache lines, which is all the
- * meter fetches ahead of a segment (NS_TCP_HOT_BYTES); the rest follows.
- * The size is a whole number of lines, so a pool entry starts on one. */
+/* Laid out for the packet path: both directions' common fields and the
+ * connection's flags fill the first two cache lines, which is all the
+ * meter fetches ahead of a segment (NS_TCP_HOT_BYTES); what a handshake,
+ * a gap or a record touches follows.  The size is a whole number of
+ * lines, so a pool entry starts on one. */
 struct ns_tcp_state {
     struct ns_tcp_dir d[2];
-    uint64_t synack_ns; /* last SYN/ACK before the handshake ACK */
-    uint32_t synack_us, ackdat_us;
-    uint32_t next_free; /* pool link (meter.c) */
     uint8_t syn_dir;    /* direction of the initiating SYN, 2 = none */
     uint8_t rtt_done;   /* bit 0 synack measured, bit 1 ackdat measured */
     uint8_t closed;     /* RST, or FIN both ways and both acknowledged */
+    uint32_t next_free; /* pool link (meter.c) */
+    uint64_t synack_ns; /* last SYN/ACK before the handshake ACK */
+    uint32_t synack_us, ackdat_us;
     struct ns_tcp_dir_rare r[2];
 } __attribute__((aligned(64)));
 
-#define NS_TCP_HOT_BYTES offsetof(struct ns_tcp_state, r)
+#define NS_TCP_HOT_BYTES offsetof(struct ns_tcp_state, synack_us)
 
 /* Results of ns_tcp_packet (bit mask). */
 /* A connection is closed by RST, or when both FINs were sent and both were
