@@ -180,8 +180,6 @@ size_t ns_pcapmap_burst(struct ns_pcapmap *m, struct ns_pkt *p, const uint8_t **
          * as finding each header waits on the one before */
         ns_prefetch(h + 1024);
         ns_prefetch(h + 1088);
-        if (n + 8 < max)
-            ns_prefetch_w(&p[n + 8]); /* the line written below, a few on */
         frames[n] = h + 16;
         p[n].ts_ns = (uint64_t)sec * 1000000000u + (uint64_t)fr * mul;
         p[n].caplen = incl;

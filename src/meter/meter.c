@@ -904,6 +904,14 @@ void ns_meter_prepare(const struct ns_pkt *p, uint64_t hash_seed, struct ns_mete
         out->rtp.ok = 0;
 }
 
+/* Every cache line of the n bytes at p. */
+static void hint_lines(const void *p, size_t n)
+{
+    uintptr_t a = (uintptr_t)p, end = a + n;
+    for (a &= ~(uintptr_t)63; a < end; a += 64)
+        ns_prefetch((const void *)a);
+}
+
 static void hint_bucket(const struct ns_meter *m, const struct ns_meter_prep *pr)
 {
     if (pr->valid)
@@ -919,16 +927,12 @@ static void hint_flow(const struct ns_meter *m, const struct ns_meter_prep *pr)
     if (i != NIL) {
         /* the whole entry: the key and links lead, the per-direction
          * counters ns_flow_count() updates follow */
-        const char *f = (const char *)&m->flows[i];
-        for (size_t off = 0; off < sizeof m->flows[0]; off += 64)
-            ns_prefetch(f + off);
-        ns_prefetch(f + sizeof m->flows[0] - 1);
+        hint_lines(&m->flows[i], sizeof m->flows[0]);
         ns_prefetch(&m->links[i]); /* touch() moves it in its idle list */
     }
 }
 
-static void hint_state(const struct ns_meter *m, const struct ns_pkt *p,
-                       const struct ns_meter_prep *pr)
+static void hint_state(const struct ns_meter *m, const struct ns_meter_prep *pr)
 {
     if (!pr->valid)
         return;
@@ -947,9 +951,7 @@ static void hint_state(const struct ns_meter *m, const struct ns_pkt *p,
     if (f->tcp != NIL) {
         /* what every segment touches (tcp.h); holes and loss counters
          * are fetched when a segment needs them, seldom */
-        const char *t = (const char *)&m->tcp[f->tcp];
-        for (size_t off = 0; off < NS_TCP_HOT_BYTES; off += 64)
-            ns_prefetch(t + off);
+        hint_lines(&m->tcp[f->tcp], NS_TCP_HOT_BYTES);
     } else if (f->seq != NIL) {
         ns_prefetch(&m->seq[f->seq]);
     }
@@ -1127,14 +1129,14 @@ int ns_meter_batch(struct ns_meter *m, const struct ns_pkt *pkts, const struct n
     for (uint32_t i = 0; i < HINT_F && i < n; i++)
         hint_flow(m, &prep[i]);
     for (uint32_t i = 0; i < HINT_S && i < n; i++)
-        hint_state(m, &pkts[i], &prep[i]);
+        hint_state(m, &prep[i]);
     for (uint32_t i = 0; i < n; i++) {
         if (i + HINT_B < n)
             hint_bucket(m, &prep[i + HINT_B]);
         if (i + HINT_F < n)
             hint_flow(m, &prep[i + HINT_F]);
         if (i + HINT_S < n)
-            hint_state(m, &pkts[i + HINT_S], &prep[i + HINT_S]);
+            hint_state(m, &prep[i + HINT_S]);
         for (; k < nt && ticks->at[k] == i; k++)
             if ((rc = ns_meter_advance(m, ticks->ns[k], err)) < 0)
                 return rc;
@@ -1145,13 +1147,6 @@ int ns_meter_batch(struct ns_meter *m, const struct ns_pkt *pkts, const struct n
         if ((rc = ns_meter_advance(m, ticks->ns[k], err)) < 0)
             return rc;
     return 0;
-}
-
-static void hint_lines(const void *p, size_t n)
-{
-    for (size_t off = 0; off < n; off += 64)
-        ns_prefetch((const char *)p + off);
-    ns_prefetch((const char *)p + n - 1);
 }
 
 /* Put every flow still in the cache back into the emptied hash table. */
@@ -1192,10 +1187,11 @@ int ns_meter_flush(struct ns_meter *m, struct ns_error *err)
     m->unhashed = 1;
     enum { FAR = 8, NEAR = 4 };
     rc = 0;
+    for (uint32_t k = 0; k < FAR && k < n; k++) {
+        hint_lines(&m->flows[order[k]], sizeof m->flows[0]);
+        hint_lines(&m->ident[order[k]], sizeof m->ident[0]);
+    }
     for (uint32_t k = 0; k < n && rc >= 0; k++) {
-        if (k == 0)
-            for (uint32_t j = 0; j < FAR && j < n; j++)
-                hint_lines(&m->flows[order[j]], sizeof m->flows[0]);
         if (k + FAR < n) {
             hint_lines(&m->flows[order[k + FAR]], sizeof m->flows[0]);
             hint_lines(&m->ident[order[k + FAR]], sizeof m->ident[0]);

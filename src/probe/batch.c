@@ -89,6 +89,17 @@ void ns_batch_put_full(struct ns_batch_ring *r, struct ns_batch *b)
     pthread_mutex_unlock(&r->mu);
 }
 
+/* The oldest filled batch, or NULL when none; with the lock held. */
+static struct ns_batch *pop_full(struct ns_batch_ring *r)
+{
+    if (!r->nfull)
+        return NULL;
+    struct ns_batch *b = r->fullq[r->fullhead];
+    r->fullhead = (r->fullhead + 1) % NS_BATCH_COUNT;
+    r->nfull--;
+    return b;
+}
+
 struct ns_batch *ns_batch_take_full(struct ns_batch_ring *r)
 {
     pthread_mutex_lock(&r->mu);
@@ -96,26 +107,15 @@ struct ns_batch *ns_batch_take_full(struct ns_batch_ring *r)
     while (!r->nfull && !r->stop)
         pthread_cond_wait(&r->full_cv, &r->mu);
     r->full_waiting = 0;
-    if (!r->nfull) { /* stopped, and nothing left to meter */
-        pthread_mutex_unlock(&r->mu);
-        return NULL;
-    }
-    struct ns_batch *b = r->fullq[r->fullhead];
-    r->fullhead = (r->fullhead + 1) % NS_BATCH_COUNT;
-    r->nfull--;
+    struct ns_batch *b = pop_full(r); /* NULL: stopped, and nothing left to meter */
     pthread_mutex_unlock(&r->mu);
     return b;
 }
 
 struct ns_batch *ns_batch_try_take_full(struct ns_batch_ring *r)
 {
-    struct ns_batch *b = NULL;
     pthread_mutex_lock(&r->mu);
-    if (r->nfull) {
-        b = r->fullq[r->fullhead];
-        r->fullhead = (r->fullhead + 1) % NS_BATCH_COUNT;
-        r->nfull--;
-    }
+    struct ns_batch *b = pop_full(r);
     pthread_mutex_unlock(&r->mu);
     return b;
 }

@@ -28,7 +28,6 @@
 #include "meter/meter.h"
 #include "pkt/pkt.h"
 #include "util/err.h"
-#include "util/prefetch.h"
 
 #define NS_BATCH_PKTS  1024
 #define NS_BATCH_ARENA (1u << 20) /* ≥ the largest frame libpcap delivers (256 KiB) */
@@ -70,7 +69,7 @@ struct ns_batch {
  * producer that ran out of empty batches sleeps until half the ring is
  * empty again: the producer is the faster side when metering is the
  * bottleneck, and waking it for every batch the meter gives back cost the
- * metering thread a futex wake a batch (3 % of its time). */
+ * metering thread a futex wake a batch (3 % of all of a run's samples). */
 struct ns_batch_ring {
     pthread_mutex_t mu;
     pthread_cond_t free_cv, full_cv;
@@ -110,14 +109,6 @@ static inline void ns_batch_push(struct ns_batch *b, const uint8_t *bytes, int l
                                  int decoded, uint64_t hash_seed)
 {
     struct ns_pkt *q = &b->pkts[b->n];
-    /* the lines of a packet a few on were last read by the metering core:
-     * claim them now, not when decoding writes them */
-    uint32_t a = b->n + 6 < NS_BATCH_PKTS ? b->n + 6 : NS_BATCH_PKTS - 1;
-    const char *qa = (const char *)&b->pkts[a];
-    ns_prefetch_w(qa);
-    ns_prefetch_w(qa + 64);
-    ns_prefetch_w(qa + 128);
-    ns_prefetch_w(&b->prep[a]);
     if (!decoded)
         ns_pkt_decode(q, linktype, bytes);
     ns_meter_prepare(q, hash_seed, &b->prep[b->n]);

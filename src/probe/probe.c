@@ -88,8 +88,6 @@ static uint64_t note_burst(struct ns_capture *cap, struct ns_batch *b, uint64_t 
     return after;
 }
 
-enum { NS_BURST = 16 }; /* records taken from a mapped file at once */
-
 static void *reader_main(void *arg)
 {
     struct reader *rd = arg;
@@ -107,14 +105,8 @@ static void *reader_main(void *arg)
                 if (!(b = ns_batch_take_free(&rd->ring)))
                     return NULL;
             }
-            /* A few records at a time, each decoded right after: the
-             * capture metadata then lands in lines ns_batch_push() claimed
-             * a few packets before (a whole batch of it at once wrote
-             * into lines the metering core still held). */
             int lt;
-            size_t room = NS_BATCH_PKTS - b->n;
-            size_t n = ns_capture_burst(rd->cap, &b->pkts[b->n], frames,
-                                        room < NS_BURST ? room : NS_BURST, &lt);
+            size_t n = ns_capture_burst(rd->cap, &b->pkts[b->n], frames, NS_BATCH_PKTS - b->n, &lt);
             if (n) {
                 for (size_t i = 0; i < n; i++)
                     ns_batch_push(b, frames[i], lt, 0, rd->hash_seed);

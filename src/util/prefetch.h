@@ -21,16 +21,4 @@ static inline void ns_prefetch(const void *p)
 #endif
 }
 
-/* Fetch a line about to be written, in the exclusive state: a line last
- * read by another core is taken from it ahead of the stores, which
- * otherwise wait in the store buffer for that transfer. */
-static inline void ns_prefetch_w(const void *p)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
-#else
-    __builtin_prefetch(p, 1);
-#endif
-}
-
 #endif
