@@ -21,44 +21,50 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+static int ring_up(void **state)
+{
+    static struct ns_batch_ring r;
+    struct ns_error err;
+    *state = &r;
+    return ns_batch_ring_init(&r, &err) == NS_OK ? 0 : -1;
+}
+
+static int ring_down(void **state)
+{
+    ns_batch_ring_fini(*state);
+    return 0;
+}
+
 static void free_queue_is_fifo(void **state)
 {
-    (void)state;
-    struct ns_batch_ring r;
-    struct ns_error err;
-    assert_int_equal(ns_batch_ring_init(&r, &err), NS_OK);
+    struct ns_batch_ring *r = *state;
     struct ns_batch *b[NS_BATCH_COUNT];
     for (int i = 0; i < NS_BATCH_COUNT; i++)
-        assert_non_null(b[i] = ns_batch_take_free(&r));
+        assert_non_null(b[i] = ns_batch_take_free(r));
     /* given back in an order of our own: handed out again in that order
      * (a stack would give the last one back first) */
     for (int i = NS_BATCH_COUNT - 1; i >= 0; i -= 2)
-        ns_batch_put_free(&r, b[i]);
+        ns_batch_put_free(r, b[i]);
     for (int i = NS_BATCH_COUNT - 2; i >= 0; i -= 2)
-        ns_batch_put_free(&r, b[i]);
+        ns_batch_put_free(r, b[i]);
     for (int i = NS_BATCH_COUNT - 1; i >= 0; i -= 2)
-        assert_ptr_equal(ns_batch_take_free(&r), b[i]);
+        assert_ptr_equal(ns_batch_take_free(r), b[i]);
     for (int i = NS_BATCH_COUNT - 2; i >= 0; i -= 2)
-        assert_ptr_equal(ns_batch_take_free(&r), b[i]);
-    ns_batch_ring_fini(&r);
+        assert_ptr_equal(ns_batch_take_free(r), b[i]);
 }
 
 static void try_take_full_never_waits(void **state)
 {
-    (void)state;
-    struct ns_batch_ring r;
-    struct ns_error err;
-    assert_int_equal(ns_batch_ring_init(&r, &err), NS_OK);
-    assert_null(ns_batch_try_take_full(&r));
-    struct ns_batch *a = ns_batch_take_free(&r), *b = ns_batch_take_free(&r);
-    ns_batch_put_full(&r, a);
-    ns_batch_put_full(&r, b);
-    assert_ptr_equal(ns_batch_try_take_full(&r), a);
-    assert_ptr_equal(ns_batch_take_full(&r), b);
-    assert_null(ns_batch_try_take_full(&r));
-    ns_batch_put_free(&r, a);
-    ns_batch_put_free(&r, b);
-    ns_batch_ring_fini(&r);
+    struct ns_batch_ring *r = *state;
+    assert_null(ns_batch_try_take_full(r));
+    struct ns_batch *a = ns_batch_take_free(r), *b = ns_batch_take_free(r);
+    ns_batch_put_full(r, a);
+    ns_batch_put_full(r, b);
+    assert_ptr_equal(ns_batch_try_take_full(r), a);
+    assert_ptr_equal(ns_batch_take_full(r), b);
+    assert_null(ns_batch_try_take_full(r));
+    ns_batch_put_free(r, a);
+    ns_batch_put_free(r, b);
 }
 
 struct producer {
@@ -77,53 +83,45 @@ static void *take_one(void *arg)
 
 static void producer_sleeps_until_half_is_back(void **state)
 {
-    (void)state;
-    struct ns_batch_ring r;
-    struct ns_error err;
-    assert_int_equal(ns_batch_ring_init(&r, &err), NS_OK);
+    struct ns_batch_ring *r = *state;
     struct ns_batch *b[NS_BATCH_COUNT];
     for (int i = 0; i < NS_BATCH_COUNT; i++)
-        b[i] = ns_batch_take_free(&r);
-    struct producer p = {.r = &r};
+        b[i] = ns_batch_take_free(r);
+    struct producer p = {.r = r};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, take_one, &p), 0);
     for (int waiting = 0; !waiting; sleep_ms(1)) { /* it found none, and sleeps */
-        pthread_mutex_lock(&r.mu);
-        waiting = r.free_waiting;
-        pthread_mutex_unlock(&r.mu);
+        pthread_mutex_lock(&r->mu);
+        waiting = r->free_waiting;
+        pthread_mutex_unlock(&r->mu);
     }
     for (int i = 0; i < NS_BATCH_COUNT / 2 - 1; i++)
-        ns_batch_put_free(&r, b[i]);
+        ns_batch_put_free(r, b[i]);
     sleep_ms(50);
     assert_int_equal(atomic_load(&p.done), 0); /* fewer than half back: still asleep */
-    ns_batch_put_free(&r, b[NS_BATCH_COUNT / 2 - 1]);
+    ns_batch_put_free(r, b[NS_BATCH_COUNT / 2 - 1]);
     pthread_join(th, NULL);
     assert_ptr_equal(p.got, b[0]); /* and then the oldest */
-    ns_batch_ring_fini(&r);
 }
 
 static void stop_ends_waits_after_the_filled(void **state)
 {
-    (void)state;
-    struct ns_batch_ring r;
-    struct ns_error err;
-    assert_int_equal(ns_batch_ring_init(&r, &err), NS_OK);
-    struct ns_batch *a = ns_batch_take_free(&r);
-    ns_batch_put_full(&r, a);
-    ns_batch_stop(&r);
-    assert_ptr_equal(ns_batch_take_full(&r), a); /* what was filled is still metered */
-    assert_null(ns_batch_take_full(&r));
-    assert_null(ns_batch_take_free(&r));
-    ns_batch_ring_fini(&r);
+    struct ns_batch_ring *r = *state;
+    struct ns_batch *a = ns_batch_take_free(r);
+    ns_batch_put_full(r, a);
+    ns_batch_stop(r);
+    assert_ptr_equal(ns_batch_take_full(r), a); /* what was filled is still metered */
+    assert_null(ns_batch_take_full(r));
+    assert_null(ns_batch_take_free(r));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(free_queue_is_fifo),
-        cmocka_unit_test(try_take_full_never_waits),
-        cmocka_unit_test(producer_sleeps_until_half_is_back),
-        cmocka_unit_test(stop_ends_waits_after_the_filled),
+        cmocka_unit_test_setup_teardown(free_queue_is_fifo, ring_up, ring_down),
+        cmocka_unit_test_setup_teardown(try_take_full_never_waits, ring_up, ring_down),
+        cmocka_unit_test_setup_teardown(producer_sleeps_until_half_is_back, ring_up, ring_down),
+        cmocka_unit_test_setup_teardown(stop_ends_waits_after_the_filled, ring_up, ring_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
