@@ -904,12 +904,12 @@ void ns_meter_prepare(const struct ns_pkt *p, uint64_t hash_seed, struct ns_mete
         out->rtp.ok = 0;
 }
 
-/* Every cache line of the n bytes at p. */
+/* Every cache line of the n bytes at p (n > 0). */
 static void hint_lines(const void *p, size_t n)
 {
-    uintptr_t a = (uintptr_t)p, end = a + n;
-    for (a &= ~(uintptr_t)63; a < end; a += 64)
-        ns_prefetch((const void *)a);
+    ns_prefetch(p);
+    for (size_t off = 64 - ((uintptr_t)p & 63); off < n; off += 64)
+        ns_prefetch((const char *)p + off);
 }
 
 static void hint_bucket(const struct ns_meter *m, const struct ns_meter_prep *pr)
